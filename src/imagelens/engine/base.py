@@ -1,0 +1,62 @@
+"""The seam between the pipeline and the analyzers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from imagelens.intake import DecodedImage
+from imagelens.types import ColorSummary, ContentCategory, Language, Moderation, TagScore, TextRegion
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisOptions:
+    """What a caller asks of one analysis."""
+
+    category: ContentCategory = ContentCategory.GENERAL
+    lang: Language = Language.EN
+    # Names of the analyzers to run; None runs every registered one.
+    analyzers: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OcrOutput:
+    visible_text: str | None
+    regions: list[TextRegion]
+
+
+@dataclass(frozen=True, slots=True)
+class TagOutput:
+    labels: list[TagScore]  # model classes, most confident first
+    concepts: list[TagScore]  # general concepts (cat -> animal), most confident first
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the analyzers found; a field stays None when its analyzer did not run."""
+
+    ocr: OcrOutput | None = None
+    tags: TagOutput | None = None
+    moderation: Moderation | None = None
+    colors: ColorSummary | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """One independent look at an image. ``name`` is also the :class:`Signals` field it fills."""
+
+    name: str
+
+    @property
+    def version(self) -> str:
+        """Model and runtime version, recorded with each result."""
+        ...
+
+    def load(self) -> None:
+        """Load the model now (idempotent); :meth:`run` loads it on first use otherwise."""
+        ...
+
+    def run(self, image: DecodedImage) -> object:
+        """Analyse ``image`` (blocking: the pipeline calls it from a worker thread)."""
+        ...

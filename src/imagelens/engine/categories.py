@@ -1,0 +1,174 @@
+"""Content categories: pick one under ``auto``, and fill the fields local signals support."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from imagelens.engine.base import Signals
+from imagelens.intake import DecodedImage
+from imagelens.types import ContentCategory as C
+
+# Extraction fields of each category. The local engine fills what its signals support and
+# leaves the rest None; a VLM back-end fills them all.
+CATEGORY_FIELDS: dict[C, tuple[str, ...]] = {
+    C.GENERAL: ("objects", "scene", "people_count", "text_present", "dominant_colors"),
+    C.REAL_ESTATE: ("room_type", "features", "condition", "style", "text_present"),
+    C.ARCHITECTURAL_DESIGN: ("space_type", "furniture", "materials", "style", "lighting"),
+    C.PRODUCT_PHOTO: ("product_type", "brand", "colors", "background", "visible_text"),
+    C.BLUEPRINT: ("drawing_type", "rooms", "dimensions", "scale", "annotations"),
+    C.CE_PLAN: ("plan_type", "elements", "dimensions", "scale", "annotations"),
+    C.TECHNICAL_DIAGRAM: ("diagram_type", "components", "connections", "labels"),
+    C.MINING: ("operation_type", "equipment", "geology", "safety_observations"),
+    C.ROBOTICS: (
+        "objects",
+        "affordances",
+        "grasp_strategies",
+        "spatial_relationships",
+        "perception_challenges",
+    ),
+    C.ARTWORK: ("medium", "style", "subject", "colors", "signature_text"),
+    C.SCREENSHOT: ("application", "platform", "ui_text", "urls", "emails"),
+    C.DOCUMENT: ("document_type", "title", "dates", "key_values", "emails", "amounts"),
+    C.MAP: ("map_type", "place_names", "legend", "scale"),
+    C.PID: ("instruments", "equipment", "line_numbers", "annotations"),
+    C.PFD: ("equipment", "streams", "operating_conditions", "annotations"),
+    C.CONSTRUCTION: ("phase", "equipment", "materials", "safety_observations"),
+    C.FACILITY_ASSESSMENT: ("system", "deficiencies", "condition_rating", "recommendations"),
+}
+
+_DOC_TYPES = ("invoice", "receipt", "contract", "letter", "report", "form", "menu", "certificate")
+_DATE = re.compile(
+    r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|"
+    r"Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4})\b"
+)
+_KEY_VALUE = re.compile(r"^\s*([A-Za-z][\w ./#-]{1,40}?)\s*:\s*(\S.{0,80})$")
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s]+", re.I)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_AMOUNT = re.compile(r"(?:[$€£]\s?\d[\d,.]*\d|\b\d[\d,.]*\d\s?(?:EUR|USD|GBP)\b)")
+_ROOMS = {
+    "dining-table": "dining room",
+    "four-poster-bed": "bedroom",
+    "infant-bed": "nursery",
+    "bathtub": "bathroom",
+    "hot-tub": "bathroom",
+    "sink": "kitchen",
+    "stove": "kitchen",
+    "refrigerator": "kitchen",
+    "home-theater": "living room",
+    "couch": "living room",
+    "patio": "patio",
+    "library": "library",
+    "desk": "office",
+}
+
+
+def text_coverage(signals: Signals) -> float:
+    """Share of the image covered by text boxes."""
+    regions = signals.ocr.regions if signals.ocr else []
+    return sum(r.bbox.width * r.bbox.height for r in regions)
+
+
+def classify(signals: Signals, image: DecodedImage) -> C:
+    """Choose a category from the signals (document, screenshot, and photo kinds)."""
+    lines = _lines(signals)
+    chars = sum(len(line) for line in lines)
+    coverage = text_coverage(signals)
+    labels = {t.name for t in signals.tags.labels[:3]} if signals.tags else set()
+    concepts = {t.name: t.confidence for t in signals.tags.concepts} if signals.tags else {}
+    colors = signals.colors.dominant if signals.colors else []
+    top_color = colors[0] if colors else None
+    light_page = top_color is not None and top_color.name in ("white", "silver", "beige") and (
+        top_color.fraction >= 0.55
+    )
+    width, height = image.metadata.width, image.metadata.height
+    if chars >= 40 and coverage >= 0.02:
+        # Pages are light, portrait or square, and mostly text; screens have chrome around text.
+        if light_page and height >= 0.9 * width and len(colors) <= 3:
+            return C.DOCUMENT
+        return C.SCREENSHOT if not light_page or width > 1.2 * height else C.DOCUMENT
+    if labels & {"website", "crossword"} or concepts.get("screen", 0) >= 0.5 and chars > 0:
+        return C.SCREENSHOT
+    if labels & {"menu", "envelope", "dust-jacket", "ring-binder"} and chars > 0:
+        return C.DOCUMENT
+    if concepts.get("interior", 0) + concepts.get("furniture", 0) >= 0.4:
+        return C.REAL_ESTATE
+    if labels & {"construction-crane", "forklift", "half-track"}:
+        return C.CONSTRUCTION
+    if concepts.get("landscape", 0) < 0.3 and top_color and top_color.fraction >= 0.5 and (
+        top_color.name in ("white", "silver") and signals.tags and signals.tags.labels
+    ):
+        return C.PRODUCT_PHOTO
+    return C.GENERAL
+
+
+def extract(category: C, signals: Signals) -> dict[str, Any] | None:
+    """The category's fields, filled where local signals support them, None otherwise."""
+    fields = CATEGORY_FIELDS.get(category)
+    if fields is None:
+        return None
+    out: dict[str, Any] = dict.fromkeys(fields)
+    out.update({k: v for k, v in _local_values(category, signals).items() if k in out})
+    return out
+
+
+def _lines(signals: Signals) -> list[str]:
+    text = signals.ocr.visible_text if signals.ocr else None
+    return [line for line in (text or "").splitlines() if line.strip()]
+
+
+def _local_values(category: C, signals: Signals) -> dict[str, Any]:
+    lines = _lines(signals)
+    text = "\n".join(lines)
+    labels = [t.name for t in signals.tags.labels] if signals.tags else []
+    concepts = [t.name for t in signals.tags.concepts] if signals.tags else []
+    colors = [c.name for c in signals.colors.dominant] if signals.colors else []
+    faces = signals.moderation.face_count if signals.moderation else None
+    values: dict[str, Any] = {
+        "objects": labels or None,
+        "scene": concepts[0] if concepts else None,
+        "people_count": faces,
+        "text_present": bool(lines),
+        "dominant_colors": colors or None,
+        "colors": colors or None,
+        "visible_text": text or None,
+        "signature_text": None,
+        "urls": _URL.findall(text) or None,
+        "emails": _EMAIL.findall(text) or None,
+        "ui_text": lines[:50] or None,
+        "labels": lines[:50] or None,
+        "annotations": lines[:50] or None,
+        "place_names": None,
+    }
+    if category is C.DOCUMENT:
+        lowered = text.lower()
+        values["document_type"] = next((d for d in _DOC_TYPES if d in lowered), None)
+        values["title"] = lines[0] if lines else None
+        values["dates"] = _DATE.findall(text) or None
+        pairs = [m.groups() for line in lines if (m := _KEY_VALUE.match(line))]
+        values["key_values"] = {k.strip(): v.strip() for k, v in pairs} or None
+        values["amounts"] = _AMOUNT.findall(text) or None
+    if category in (C.REAL_ESTATE, C.ARCHITECTURAL_DESIGN):
+        values["room_type"] = next((_ROOMS[n] for n in labels if n in _ROOMS), None)
+        values["space_type"] = values["room_type"]
+        values["features"] = labels or None
+        values["furniture"] = [n for n in labels if n in _ROOMS] or None
+    if category is C.PRODUCT_PHOTO:
+        values["product_type"] = labels[0] if labels else None
+        plain = signals.colors and signals.colors.dominant[0].fraction >= 0.5
+        values["background"] = "plain" if plain else "busy"
+    if category is C.ROBOTICS and signals.colors:
+        challenges = [
+            name
+            for name, hit in (
+                ("motion or focus blur", signals.colors.is_blurry),
+                ("low light", signals.colors.brightness < 0.25),
+                ("overexposure", signals.colors.brightness > 0.9),
+            )
+            if hit
+        ]
+        values["perception_challenges"] = challenges
+    if category is C.CONSTRUCTION or category is C.MINING:
+        values["equipment"] = [n for n in labels if n in {"construction-crane", "forklift",
+                                                           "tractor", "drilling-rig"}] or None
+    return values

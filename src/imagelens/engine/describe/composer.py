@@ -1,0 +1,75 @@
+"""Compose a one- or two-sentence description from what the analyzers actually found."""
+
+from __future__ import annotations
+
+from imagelens.engine.base import Signals
+from imagelens.engine.describe.phrases import CONCEPT_NOUNS, TEMPLATES
+from imagelens.engine.local.concepts import PARENTS
+from imagelens.types import ContentCategory, Language, TagScore
+
+# Below this, the subject is not named at all; between it and _SURE it is named as "probably".
+_MENTION = 0.15
+_SURE = 0.6
+_SNIPPET = 60
+_TEXT_KINDS = {ContentCategory.DOCUMENT: "document", ContentCategory.SCREENSHOT: "screenshot"}
+
+
+def compose_description(signals: Signals, category: ContentCategory, lang: Language) -> str:
+    """Describe the image in ``lang``; every clause rests on a detected signal."""
+    t = TEMPLATES[lang.value]
+    lines = signals.ocr.visible_text.splitlines() if signals.ocr and signals.ocr.visible_text else []
+    kind = _TEXT_KINDS.get(category)
+    if kind and lines:
+        title = t["title"].format(t=_snippet(lines[0])) if lines else ""
+        first = t[kind].format(n=len(lines), title=title)
+        return " ".join([first, *_faces(signals, t)][:2])
+    sentences = [_subject(signals, lang, t)]
+    if lines:
+        sentences.append(t["text"].format(s=_snippet(" ".join(lines))))
+    sentences.extend(_faces(signals, t))
+    return " ".join(sentences[:2])
+
+
+def _subject(signals: Signals, lang: Language, t: dict[str, str]) -> str:
+    label = signals.tags.labels[0] if signals.tags and signals.tags.labels else None
+    concept = _specific_concept(signals.tags.concepts if signals.tags else [])
+    weak_label = label is None or label.confidence < _MENTION
+    if label is None or (weak_label and (concept is None or concept.confidence < _SURE)):
+        return t["none"]
+    label_text = label.name.replace("-", " ")
+    if concept is not None and concept.confidence >= _MENTION:
+        noun = CONCEPT_NOUNS[concept.name][lang.value]
+        score = concept.confidence
+        detail = f" ({label_text})" if label.confidence >= _MENTION and label_text != noun else ""
+    else:
+        noun, score, detail = label_text, label.confidence, ""
+    if lang is Language.EN:
+        noun = ("an " if noun[0] in "aeiou" else "a ") + noun
+    return t["sure" if score >= _SURE else "likely"].format(noun=noun, detail=detail)
+
+
+def _specific_concept(concepts: list[TagScore]) -> TagScore | None:
+    """The narrowest concept that is nearly as likely as the broadest ('cat' over 'animal')."""
+    if not concepts:
+        return None
+    top = concepts[0]
+    for c in concepts:
+        if c.name in CONCEPT_NOUNS and c.confidence >= 0.8 * top.confidence and c is not top:
+            return c if _is_narrower(c.name, top.name) else top
+    return top if top.name in CONCEPT_NOUNS else None
+
+
+def _is_narrower(a: str, b: str) -> bool:
+    return PARENTS.get(a) == b
+
+
+def _faces(signals: Signals, t: dict[str, str]) -> list[str]:
+    n = signals.moderation.face_count if signals.moderation else 0
+    if n == 0:
+        return []
+    return [t["face1"] if n == 1 else t["faces"].format(n=n)]
+
+
+def _snippet(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1].rstrip() + "…"

@@ -1,0 +1,1 @@
+"""Local analyzers: models that ship inside PyPI wheels, run on the CPU."""

@@ -1,0 +1,75 @@
+"""Moderation and faces: NudeNet's 320n detector (ONNX, inside the wheel)."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+from imagelens.config import EngineSettings
+from imagelens.engine.runtime import LazyModel
+from imagelens.errors import AnalysisError
+from imagelens.intake import DecodedImage
+from imagelens.types import Moderation, ModerationLabel
+
+# Detections that make an image unsafe for a general audience.
+FLAGGED_CLASSES = frozenset(
+    {
+        "FEMALE_GENITALIA_EXPOSED",
+        "MALE_GENITALIA_EXPOSED",
+        "FEMALE_BREAST_EXPOSED",
+        "BUTTOCKS_EXPOSED",
+        "ANUS_EXPOSED",
+    }
+)
+FACE_CLASSES = frozenset({"FACE_FEMALE", "FACE_MALE"})
+_FACE_MIN_SCORE = 0.4
+
+
+def _build_detector() -> Any:
+    from nudenet import NudeDetector
+
+    return NudeDetector()
+
+
+class NudeNetModerator:
+    """The ``moderation`` analyzer."""
+
+    name = "moderation"
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self._threshold = settings.moderation_threshold
+        self._detector = LazyModel("moderation", _build_detector)
+
+    @property
+    def version(self) -> str:
+        return f"nudenet {metadata.version('nudenet')} 320n"
+
+    def load(self) -> None:
+        self._detector.get()
+
+    def run(self, image: DecodedImage) -> Moderation:
+        detector = self._detector.get()
+        bgr = np.ascontiguousarray(np.asarray(image.image)[:, :, ::-1])
+        try:
+            detections: list[dict[str, Any]] = detector.detect(bgr)
+        except Exception as exc:  # onnxruntime and cv2 errors enter here
+            raise AnalysisError(f"Moderation failed: {exc}") from exc
+        return self.interpret(detections)
+
+    def interpret(self, detections: list[dict[str, Any]]) -> Moderation:
+        """Keep the strongest score per flagged class and count faces."""
+        best: dict[str, float] = {}
+        faces = 0
+        for det in detections:
+            label, score = str(det["class"]), float(det["score"])
+            if label in FACE_CLASSES and score >= _FACE_MIN_SCORE:
+                faces += 1
+            if label in FLAGGED_CLASSES and score >= self._threshold:
+                best[label.lower()] = max(best.get(label.lower(), 0.0), score)
+        labels = [
+            ModerationLabel(label=k, score=round(v, 4))
+            for k, v in sorted(best.items(), key=lambda kv: -kv[1])
+        ]
+        return Moderation(flagged=bool(labels), labels=labels, face_count=faces)

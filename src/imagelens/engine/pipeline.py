@@ -1,0 +1,153 @@
+"""The pipeline: decode, run the analyzers a request needs concurrently, compose one result."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from imagelens.config import Settings
+from imagelens.engine.base import AnalysisOptions, Analyzer, Signals
+from imagelens.engine.categories import classify, extract
+from imagelens.engine.describe import compose_description
+from imagelens.engine.registry import local_analyzers
+from imagelens.errors import AnalysisError, ImageLensError
+from imagelens.intake import DecodedImage, decode_image
+from imagelens.types import AnalysisResult, ContentCategory
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    name: str
+    output: object
+    error: ImageLensError | None
+    ms: float
+
+
+class Engine:
+    """Runs analyzers on a bounded thread pool; one instance serves the whole process."""
+
+    def __init__(self, settings: Settings, analyzers: Sequence[Analyzer] | None = None) -> None:
+        self.settings = settings
+        self.analyzers: dict[str, Analyzer] = {
+            a.name: a for a in (analyzers if analyzers is not None else
+                                local_analyzers(settings.engine))
+        }
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.engine.concurrency, thread_name_prefix="imagelens-analyzer"
+        )
+
+    def warmup(self) -> float:
+        """Load every model now; return the seconds it took (the cold-start cost)."""
+        start = time.perf_counter()
+        for future in [self._pool.submit(a.load) for a in self.analyzers.values()]:
+            future.result()
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    async def analyze_async(
+        self, image: DecodedImage | bytes, options: AnalysisOptions | None = None
+    ) -> AnalysisResult:
+        """:meth:`analyze` off the event loop."""
+        return await asyncio.to_thread(self.analyze, image, options)
+
+    def analyze(
+        self, image: DecodedImage | bytes, options: AnalysisOptions | None = None
+    ) -> AnalysisResult:
+        """Analyse one image (blocking). Raises an :class:`ImageLensError`, never anything else."""
+        options = options or AnalysisOptions()
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        if isinstance(image, bytes):
+            image = decode_image(image, self.settings.limits)
+            timings["intake"] = _ms(started)
+        selected = [
+            a for name, a in self.analyzers.items()
+            if options.analyzers is None or name in options.analyzers
+        ]
+        outcomes = self._run_all(selected, image)
+        failures = [o.error for o in outcomes if o.error is not None]
+        if failures:
+            raise failures[0]
+        timings.update({o.name: o.ms for o in outcomes})
+        compose_start = time.perf_counter()
+        signals = Signals(**{o.name: o.output for o in outcomes if o.name in _SIGNAL_FIELDS})
+        category = options.category
+        if category is ContentCategory.AUTO:
+            category = classify(signals, image)
+        description = compose_description(signals, category, options.lang)
+        extracted = extract(category, signals)
+        timings["compose"] = _ms(compose_start)
+        timings["total"] = _ms(started)
+        return _result(image, signals, category, description, extracted, options, timings,
+                       {a.name: a.version for a in selected})
+
+    def _run_all(self, analyzers: Sequence[Analyzer], image: DecodedImage) -> list[_Outcome]:
+        futures: list[tuple[str, Future[_Outcome]]] = [
+            (a.name, self._pool.submit(_run_one, a, image)) for a in analyzers
+        ]
+        return [future.result() for _name, future in futures]
+
+
+_SIGNAL_FIELDS = frozenset({"ocr", "tags", "moderation", "colors"})
+
+
+def _run_one(analyzer: Analyzer, image: DecodedImage) -> _Outcome:
+    start = time.perf_counter()
+    try:
+        output = analyzer.run(image)
+    except ImageLensError as exc:
+        return _Outcome(analyzer.name, None, exc, _ms(start))
+    except Exception as exc:  # an analyzer bug must become a classified error, not a crash
+        error = AnalysisError(f"The {analyzer.name} analyzer failed: {type(exc).__name__}: {exc}")
+        return _Outcome(analyzer.name, None, error, _ms(start))
+    return _Outcome(analyzer.name, output, None, _ms(start))
+
+
+def _result(
+    image: DecodedImage,
+    signals: Signals,
+    category: ContentCategory,
+    description: str,
+    extracted: dict[str, object] | None,
+    options: AnalysisOptions,
+    timings: dict[str, float],
+    versions: dict[str, str],
+) -> AnalysisResult:
+    tag_scores = [*signals.tags.labels, *signals.tags.concepts] if signals.tags else []
+    tags = list(dict.fromkeys(t.name for t in tag_scores))
+    top = signals.tags.labels[0].confidence if signals.tags and signals.tags.labels else None
+    return AnalysisResult(
+        description=description,
+        tags=tags,
+        tag_scores=tag_scores,
+        visible_text=signals.ocr.visible_text if signals.ocr else None,
+        text_regions=signals.ocr.regions if signals.ocr else [],
+        metadata=image.metadata,
+        exif=image.exif,
+        category=category.value,
+        extracted=extracted,
+        moderation=signals.moderation,
+        colors=signals.colors,
+        confidence_score=top,
+        backend="local",
+        lang=options.lang.value,
+        content_hash=image.content_hash,
+        perceptual_hash=image.perceptual_hash,
+        timings_ms=timings,
+        model_versions=versions,
+    )
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,87 @@
+"""One error tree for everything imagelens refuses or fails at.
+
+    ImageLensError                    code, http_status, retryable, details
+    ├── InvalidInput                  400 invalid_input
+    │   └── InvalidImage              400 invalid_image      corrupt, empty, undecodable
+    ├── UnsupportedMediaType          415 unsupported_media_type
+    ├── ImageTooLarge                 413 image_too_large    bytes or pixels over the limit
+    │   └── DecompressionBomb         413 decompression_bomb declared pixels far over the limit
+    ├── NotFound                      404 not_found
+    └── AnalysisError                 500 analysis_error     an analyzer failed
+        ├── ModelUnavailable          503 model_unavailable  a model could not load (retryable)
+        └── AnalysisTimeout           504 timeout            (retryable)
+
+Third-party errors (PIL, onnxruntime, torch) are translated into these where they enter.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ImageLensError(Exception):
+    """Base of every error imagelens raises on purpose."""
+
+    code: ClassVar[str] = "error"
+    http_status: ClassVar[int] = 500
+    default_retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.details: dict[str, Any] = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as the ``{type, message, retryable}`` record results and the CLI carry."""
+        return {"type": self.code, "message": self.message, "retryable": self.retryable}
+
+
+class InvalidInput(ImageLensError):
+    code = "invalid_input"
+    http_status = 400
+
+
+class InvalidImage(InvalidInput):
+    code = "invalid_image"
+
+
+class UnsupportedMediaType(ImageLensError):
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class ImageTooLarge(ImageLensError):
+    code = "image_too_large"
+    http_status = 413
+
+
+class DecompressionBomb(ImageTooLarge):
+    code = "decompression_bomb"
+
+
+class NotFound(ImageLensError):
+    code = "not_found"
+    http_status = 404
+
+
+class AnalysisError(ImageLensError):
+    code = "analysis_error"
+    http_status = 500
+    default_retryable = True
+
+
+class ModelUnavailable(AnalysisError):
+    code = "model_unavailable"
+    http_status = 503
+
+
+class AnalysisTimeout(AnalysisError):
+    code = "timeout"
+    http_status = 504

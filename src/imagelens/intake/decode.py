@@ -1,0 +1,129 @@
+"""Decode untrusted bytes within limits: type from magic bytes, bombs refused before decoding."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from functools import cache
+
+from PIL import Image, ImageOps
+
+from imagelens.config import LimitSettings
+from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage
+from imagelens.intake.exif import summarize_exif
+from imagelens.intake.hashes import content_hash, perceptual_hash
+from imagelens.intake.sniff import ImageFormat, sniff_format
+from imagelens.types import ExifSummary, ImageMetadata
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedImage:
+    """An upright RGB image with what intake learned about the original bytes."""
+
+    image: Image.Image
+    format: ImageFormat
+    metadata: ImageMetadata
+    exif: ExifSummary | None
+    content_hash: str
+    perceptual_hash: str
+    frames: int
+
+
+@cache
+def _register_heif() -> None:
+    # pillow-heif registers a Pillow plugin; do it once, when the first image arrives.
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
+def decode_image(data: bytes, limits: LimitSettings | None = None) -> DecodedImage:
+    """Check, decode and normalise ``data``; raise an :class:`ImageLensError` on bad input."""
+    limits = limits or LimitSettings()
+    if len(data) > limits.max_bytes:
+        raise ImageTooLarge(
+            f"The file is {_mb(len(data))}, over the limit of {_mb(limits.max_bytes)}.",
+            details={"size_bytes": len(data), "max_bytes": limits.max_bytes},
+        )
+    fmt = sniff_format(data)
+    if fmt is ImageFormat.HEIF:
+        _register_heif()
+    image = _open_within_limits(data, fmt, limits)
+    try:
+        frames = getattr(image, "n_frames", 1)
+        image.seek(0)  # first frame of an animation
+        exif = summarize_exif(image)
+        upright = ImageOps.exif_transpose(image)
+        rgb = _to_rgb(upright)
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise InvalidImage(f"The {fmt.value} file is corrupt or truncated: {exc}") from exc
+    metadata = ImageMetadata(
+        width=rgb.width,
+        height=rgb.height,
+        format=fmt.value,
+        size_bytes=len(data),
+        content_type=fmt.content_type,
+    )
+    return DecodedImage(
+        image=rgb,
+        format=fmt,
+        metadata=metadata,
+        exif=exif,
+        content_hash=content_hash(data),
+        perceptual_hash=perceptual_hash(rgb),
+        frames=frames,
+    )
+
+
+def _open_within_limits(data: bytes, fmt: ImageFormat, limits: LimitSettings) -> Image.Image:
+    # Image.open reads only the header, so the declared size is known before any pixel is
+    # decoded; our own limit replaces Pillow's global MAX_IMAGE_PIXELS warning.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=[_pil_format(fmt)])
+    except Image.DecompressionBombError as exc:
+        raise DecompressionBomb(f"Refused before decoding: {exc}") from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise InvalidImage(f"The file looks like {fmt.value} but cannot be read: {exc}") from exc
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise InvalidImage(f"The {fmt.value} file declares an empty image ({width}x{height}).")
+    if width * height > limits.max_pixels:
+        raise DecompressionBomb(
+            f"The image declares {width}x{height} = {width * height / 1e6:.1f} megapixels, over "
+            f"the limit of {limits.max_pixels / 1e6:.0f} megapixels; refused before decoding.",
+            details={"width": width, "height": height, "max_pixels": limits.max_pixels},
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image.load()
+    except Image.DecompressionBombError as exc:
+        raise DecompressionBomb(f"Refused while decoding: {exc}") from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise InvalidImage(f"The {fmt.value} file is corrupt or truncated: {exc}") from exc
+    return image
+
+
+def _pil_format(fmt: ImageFormat) -> str:
+    return "HEIF" if fmt is ImageFormat.HEIF else fmt.value
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        # Transparent pixels read as white, like a page or a browser would show them.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if image.mode.startswith("I;16") or image.mode == "I":
+        return image.point(lambda v: v / 256).convert("L").convert("RGB")
+    return image.convert("RGB")
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"

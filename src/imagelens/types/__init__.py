@@ -1,0 +1,31 @@
+"""Wire models shared by the server, the SDK and the CLI (no server imports here)."""
+
+from imagelens.types.analysis import (
+    AnalysisResult,
+    BBox,
+    ColorInfo,
+    ColorSummary,
+    ExifSummary,
+    ImageMetadata,
+    Moderation,
+    ModerationLabel,
+    TagScore,
+    TextRegion,
+)
+from imagelens.types.categories import ContentCategory
+from imagelens.types.languages import Language
+
+__all__ = [
+    "AnalysisResult",
+    "BBox",
+    "ColorInfo",
+    "ColorSummary",
+    "ContentCategory",
+    "ExifSummary",
+    "ImageMetadata",
+    "Language",
+    "Moderation",
+    "ModerationLabel",
+    "TagScore",
+    "TextRegion",
+]

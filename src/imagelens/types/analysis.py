@@ -1,0 +1,99 @@
+"""The result of analysing one image: the fields of the v2 ``completed`` variant and more."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class BBox(_Model):
+    """A box normalised to 0-1 of the upright image's width and height."""
+
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+    width: float = Field(ge=0, le=1)
+    height: float = Field(ge=0, le=1)
+
+
+class TextRegion(_Model):
+    text: str
+    confidence: float
+    bbox: BBox
+
+
+class ImageMetadata(_Model):
+    width: int
+    height: int
+    format: str
+    size_bytes: int
+    content_type: str
+    media_type: str = "image"
+
+
+class ExifSummary(_Model):
+    camera: str | None = None
+    taken_at: datetime | None = None
+    gps_latitude: float | None = None
+    gps_longitude: float | None = None
+    orientation: int | None = None
+
+
+class TagScore(_Model):
+    """One tag with its confidence; ``kind`` is ``label`` (a model class) or ``concept``."""
+
+    name: str
+    confidence: float
+    kind: str
+
+
+class ModerationLabel(_Model):
+    label: str
+    score: float
+
+
+class Moderation(_Model):
+    flagged: bool
+    labels: list[ModerationLabel] = []
+    face_count: int = 0
+
+
+class ColorInfo(_Model):
+    hex: str
+    name: str
+    fraction: float
+
+
+class ColorSummary(_Model):
+    dominant: list[ColorInfo]
+    brightness: float  # mean luma, 0 (black) to 1 (white)
+    sharpness: float  # variance of the Laplacian on a 512 px grey copy
+    is_blurry: bool
+
+
+class AnalysisResult(_Model):
+    """Everything the engine says about one image."""
+
+    description: str
+    tags: list[str]
+    tag_scores: list[TagScore] = []
+    visible_text: str | None = None
+    text_regions: list[TextRegion] = []
+    metadata: ImageMetadata
+    exif: ExifSummary | None = None
+    category: str
+    extracted: dict[str, Any] | None = None
+    moderation: Moderation | None = None
+    colors: ColorSummary | None = None
+    confidence_score: float | None = None
+    backend: str = "local"
+    lang: str = "en"
+    content_hash: str
+    perceptual_hash: str
+    timings_ms: dict[str, float] = {}
+    model_versions: dict[str, str] = {}
