@@ -37,6 +37,7 @@ CATEGORY_FIELDS: dict[C, tuple[str, ...]] = {
     C.FACILITY_ASSESSMENT: ("system", "deficiencies", "condition_rating", "recommendations"),
 }
 
+_PAPER = frozenset({"white", "silver", "beige"})
 _DOC_TYPES = ("invoice", "receipt", "contract", "letter", "report", "form", "menu", "certificate")
 _DATE = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|"
@@ -78,15 +79,16 @@ def classify(signals: Signals, image: DecodedImage) -> C:
     concepts = {t.name: t.confidence for t in signals.tags.concepts} if signals.tags else {}
     colors = signals.colors.dominant if signals.colors else []
     top_color = colors[0] if colors else None
-    light_page = top_color is not None and top_color.name in ("white", "silver", "beige") and (
-        top_color.fraction >= 0.55
-    )
+    light = sum(c.fraction for c in colors if c.name in _PAPER)
     width, height = image.metadata.width, image.metadata.height
     if chars >= 40 and coverage >= 0.02:
-        # Pages are light, portrait or square, and mostly text; screens have chrome around text.
-        if light_page and height >= 0.9 * width and len(colors) <= 3:
+        # Pages are mostly paper-coloured; screens have chrome (bars, panels) around the text
+        # and a screen's shape.
+        ratio = width / height
+        screen_shape = 1.3 <= ratio <= 2.4 or 1.9 <= 1 / ratio <= 2.4
+        if light >= 0.8 or (light >= 0.5 and ratio <= 1.0 and not screen_shape):
             return C.DOCUMENT
-        return C.SCREENSHOT if not light_page or width > 1.2 * height else C.DOCUMENT
+        return C.SCREENSHOT
     if labels & {"website", "crossword"} or concepts.get("screen", 0) >= 0.5 and chars > 0:
         return C.SCREENSHOT
     if labels & {"menu", "envelope", "dust-jacket", "ring-binder"} and chars > 0:
@@ -95,7 +97,8 @@ def classify(signals: Signals, image: DecodedImage) -> C:
         return C.REAL_ESTATE
     if labels & {"construction-crane", "forklift", "half-track"}:
         return C.CONSTRUCTION
-    if concepts.get("landscape", 0) < 0.3 and top_color and top_color.fraction >= 0.5 and (
+    living = concepts.get("animal", 0) + concepts.get("person", 0) + concepts.get("landscape", 0)
+    if living < 0.3 and top_color and top_color.fraction >= 0.5 and (
         top_color.name in ("white", "silver") and signals.tags and signals.tags.labels
     ):
         return C.PRODUCT_PHOTO

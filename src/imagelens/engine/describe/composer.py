@@ -40,7 +40,7 @@ def _subject(signals: Signals, lang: Language, t: dict[str, str]) -> str:
     if concept is not None and concept.confidence >= _MENTION:
         noun = CONCEPT_NOUNS[concept.name][lang.value]
         score = concept.confidence
-        detail = f" ({label_text})" if label.confidence >= _MENTION and label_text != noun else ""
+        detail = t.get("detail", " ({label})").format(label=label_text) if label.confidence >= _MENTION and label_text != noun else ""
     else:
         noun, score, detail = label_text, label.confidence, ""
     if lang is Language.EN:

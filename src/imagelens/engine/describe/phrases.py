@@ -51,7 +51,8 @@ CONCEPT_NOUNS: dict[str, dict[str, str]] = {
     concept: dict(zip(LANGS, names, strict=True)) for concept, names in _CONCEPTS.items()
 }
 
-# Placeholders: {noun}, {detail} (" (specific label)" or ""), {n}, {title}, {t}, {s}.
+# Placeholders: {noun}, {detail} (the "detail" pattern around the specific label, or ""),
+# {n}, {title}, {t}, {s}; "detail" defaults to " ({label})".
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
         "sure": "A photo of {noun}{detail}.",
@@ -65,6 +66,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "{n} faces are visible.",
     },
     "zh": {
+        "detail": "（{label}）",
         "sure": "一张{noun}的照片{detail}。",
         "likely": "这张照片可能拍的是{noun}{detail}。",
         "none": "一张照片，未能可靠地识别出熟悉的物体。",
@@ -109,6 +111,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "{n} visages sont visibles.",
     },
     "ja": {
+        "detail": "（{label}）",
         "sure": "{noun}の写真です{detail}。",
         "likely": "{noun}が写っていると思われる写真です{detail}。",
         "none": "確実に認識できる物体が写っていない写真です。",

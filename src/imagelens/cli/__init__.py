@@ -1,0 +1,1 @@
+"""The ``imagelens`` command line."""

@@ -1,0 +1,86 @@
+"""``imagelens analyze PATH...``: analyse images locally, JSON Lines on stdout."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from imagelens.cli.files import discover
+from imagelens.cli.output import OutputFormat, Writer, error_record, success_record
+from imagelens.config import load_settings
+from imagelens.engine import AnalysisOptions, Engine
+from imagelens.errors import ImageLensError
+from imagelens.types import ContentCategory, Language
+
+
+def analyze(
+    paths: Annotated[list[Path], typer.Argument(help="Image files and/or directories.")],
+    category: Annotated[
+        ContentCategory, typer.Option(help="Content category; 'auto' classifies first.")
+    ] = ContentCategory.GENERAL,
+    lang: Annotated[Language, typer.Option(help="Language of the description.")] = Language.EN,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Walk subdirectories.")] = False,
+    include_hidden: Annotated[bool, typer.Option(help="Include hidden files and folders.")] = False,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format on stdout.")
+    ] = OutputFormat.JSONL,
+) -> None:
+    """Analyse images with the local models; one record per file on stdout."""
+    err = Console(stderr=True)
+    found = discover(paths, recursive=recursive, include_hidden=include_hidden)
+    writer = Writer(output_format, sys.stdout)
+    failed = 0
+    for path in found.missing:
+        failed += 1
+        writer.add(error_record(str(path), {"type": "not_found", "message": "No such file or "
+                                            "directory.", "retryable": False}))
+    options = AnalysisOptions(category=category, lang=lang)
+    with Engine(load_settings()) as engine, _progress(err) as progress:
+        task = progress.add_task("analysing", total=len(found.files))
+        for path in found.files:
+            record = _analyze_one(engine, path, options)
+            failed += record["status"] == "failed"
+            writer.add(record)
+            progress.advance(task)
+    writer.close()
+    skipped = []
+    if found.skipped_unsupported:
+        skipped.append(f"{found.skipped_unsupported} unsupported")
+    if found.skipped_hidden:
+        skipped.append(f"{found.skipped_hidden} hidden")
+    summary = f"{len(found.files) + len(found.missing) - failed} analysed, {failed} failed"
+    err.print(summary + (f"; skipped {', '.join(skipped)}" if skipped else ""))
+    raise typer.Exit(1 if failed else 0)
+
+
+def _analyze_one(engine: Engine, path: Path, options: AnalysisOptions) -> dict[str, object]:
+    start = time.perf_counter()
+    try:
+        result = engine.analyze(path.read_bytes(), options)
+    except ImageLensError as exc:
+        return error_record(str(path), exc.to_dict())
+    except OSError as exc:
+        return error_record(str(path), {"type": "io_error", "message": str(exc),
+                                        "retryable": False})
+    except Exception as exc:  # one file's bug must not stop the others nor print a traceback
+        return error_record(str(path), {"type": "internal_error",
+                                        "message": f"{type(exc).__name__}: {exc}",
+                                        "retryable": False})
+    return success_record(str(path), result, round((time.perf_counter() - start) * 1000, 2))
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )

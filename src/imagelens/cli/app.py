@@ -1,0 +1,26 @@
+"""The typer application behind the ``imagelens`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from imagelens.cli.analyze import analyze
+
+app = typer.Typer(
+    name="imagelens",
+    help="Self-hosted image analysis: descriptions, tags, text, moderation, colors.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(analyze)
+
+
+@app.callback()
+def _root() -> None:
+    """imagelens command line."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import struct
+import zlib
+from datetime import datetime
+
+import pytest
+from PIL import Image
+
+from imagelens.config import LimitSettings
+from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage, UnsupportedMediaType
+from imagelens.intake import ImageFormat, decode_image, make_thumbnail, sniff_format
+from imagelens.intake.hashes import hamming_distance
+from tests.imagegen import encode, photo
+
+
+@pytest.fixture(scope="module")
+def cat() -> Image.Image:
+    return photo("chelsea")
+
+
+@pytest.mark.parametrize(
+    ("pil_format", "expected", "content_type"),
+    [
+        ("JPEG", ImageFormat.JPEG, "image/jpeg"),
+        ("PNG", ImageFormat.PNG, "image/png"),
+        ("WEBP", ImageFormat.WEBP, "image/webp"),
+        ("GIF", ImageFormat.GIF, "image/gif"),
+        ("TIFF", ImageFormat.TIFF, "image/tiff"),
+        ("BMP", ImageFormat.BMP, "image/bmp"),
+    ],
+)
+def test_each_format_is_sniffed_and_decoded(
+    cat: Image.Image, pil_format: str, expected: ImageFormat, content_type: str
+) -> None:
+    decoded = decode_image(encode(cat, pil_format))
+    assert decoded.format is expected
+    assert decoded.metadata.content_type == content_type
+    assert (decoded.metadata.width, decoded.metadata.height) == cat.size
+    assert decoded.image.mode == "RGB"
+
+
+def test_heic_is_decoded(cat: Image.Image) -> None:
+    from pillow_heif import from_pillow
+
+    out = __import__("io").BytesIO()
+    from_pillow(cat).save(out, format="HEIF", quality=80)
+    decoded = decode_image(out.getvalue())
+    assert decoded.format is ImageFormat.HEIF
+    assert decoded.metadata.content_type == "image/heif"
+    assert (decoded.metadata.width, decoded.metadata.height) == cat.size
+
+
+def test_type_comes_from_bytes_not_name(cat: Image.Image) -> None:
+    assert sniff_format(encode(cat, "PNG")) is ImageFormat.PNG
+
+
+def test_zero_byte_file_is_refused() -> None:
+    with pytest.raises(InvalidImage, match="empty"):
+        decode_image(b"")
+
+
+def test_text_file_is_refused_with_supported_types() -> None:
+    with pytest.raises(UnsupportedMediaType, match="JPEG, PNG"):
+        decode_image(b"this is a text file that someone named photo.jpg\n")
+
+
+def test_truncated_jpeg_is_a_clear_error(cat: Image.Image) -> None:
+    data = encode(cat, "JPEG")
+    with pytest.raises(InvalidImage, match="corrupt or truncated"):
+        decode_image(data[: len(data) // 3])
+
+
+def test_garbage_after_a_png_signature_is_a_clear_error() -> None:
+    with pytest.raises(InvalidImage):
+        decode_image(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 20)
+
+
+def _png_bomb(width: int, height: int) -> bytes:
+    """A 100-byte PNG whose header declares ``width`` x ``height`` pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 1024)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_decompression_bomb_refused_before_decoding() -> None:
+    bomb = _png_bomb(60_000, 60_000)
+    assert len(bomb) < 200
+    with pytest.raises(DecompressionBomb, match="refused before decoding|Refused"):
+        decode_image(bomb)
+
+
+def test_pixel_limit_is_configurable(cat: Image.Image) -> None:
+    with pytest.raises(DecompressionBomb, match="megapixels"):
+        decode_image(encode(cat, "PNG"), LimitSettings(max_pixels=10_000))
+
+
+def test_byte_limit(cat: Image.Image) -> None:
+    with pytest.raises(ImageTooLarge, match="over the limit"):
+        decode_image(encode(cat, "PNG"), LimitSettings(max_bytes=1000))
+
+
+def test_exif_orientation_is_applied_and_summarised(cat: Image.Image) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    exif[0x010F] = "Canon"
+    exif[0x0110] = "Canon EOS 5D"
+    exif.get_ifd(0x8769)[0x9003] = "2024:03:12 10:30:00"
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (60.0, 10.0, 12.0), 3: "E", 4: (24.0, 56.0, 0.0)})
+    decoded = decode_image(encode(cat, "JPEG", exif=exif))
+    assert (decoded.metadata.width, decoded.metadata.height) == (cat.height, cat.width)
+    assert decoded.exif is not None
+    assert decoded.exif.camera == "Canon EOS 5D"
+    assert decoded.exif.taken_at == datetime(2024, 3, 12, 10, 30)
+    assert decoded.exif.gps_latitude == pytest.approx(60.17, abs=0.01)
+    assert decoded.exif.gps_longitude == pytest.approx(24.933, abs=0.01)
+
+
+def test_first_frame_of_an_animation() -> None:
+    frames = [Image.new("RGB", (40, 30), color) for color in ("red", "blue", "green")]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    decoded = decode_image(data)
+    assert decoded.frames == 3
+    r, g, b = decoded.image.getpixel((5, 5))  # type: ignore[misc]
+    assert r > 200 and g < 50 and b < 50
+
+
+def test_transparency_reads_as_white() -> None:
+    decoded = decode_image(encode(Image.new("RGBA", (20, 20), (255, 0, 0, 0)), "PNG"))
+    assert decoded.image.getpixel((3, 3)) == (255, 255, 255)
+
+
+def test_hashes(cat: Image.Image) -> None:
+    a = decode_image(encode(cat, "PNG"))
+    resized = decode_image(encode(cat.resize((225, 150)), "JPEG", quality=70))
+    other = decode_image(encode(photo("coffee"), "PNG"))
+    assert len(a.content_hash) == 64 and a.content_hash != resized.content_hash
+    assert hamming_distance(a.perceptual_hash, resized.perceptual_hash) <= 6
+    assert hamming_distance(a.perceptual_hash, other.perceptual_hash) > 16
+
+
+def test_thumbnail_is_webp_with_longest_side_256(cat: Image.Image) -> None:
+    thumb = make_thumbnail(decode_image(encode(cat, "PNG")).image)
+    assert thumb[8:12] == b"WEBP"
+    assert max(Image.open(__import__("io").BytesIO(thumb)).size) == 256

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from PIL import Image
+
+from imagelens.engine import AnalysisOptions, Engine
+from imagelens.intake import decode_image
+from tests.imagegen import character_error_rate, encode, text_page
+
+OCR_ONLY = AnalysisOptions(analyzers=frozenset({"ocr"}))
+
+
+def test_rendered_page_is_read_with_low_error_and_in_order(engine: Engine) -> None:
+    page = text_page()
+    result = engine.analyze(encode(page.image), OCR_ONLY)
+    assert result.visible_text is not None
+    assert character_error_rate(page.text, result.visible_text) <= 0.03
+    # Reading order: each line comes out as one line, top to bottom.
+    assert result.visible_text.splitlines()[0].startswith("Invoice number")
+    assert result.visible_text.splitlines()[-1].startswith("Questions?")
+
+
+def test_boxes_contain_their_words(engine: Engine) -> None:
+    page = text_page()
+    width, height = page.image.size
+    result = engine.analyze(encode(page.image), OCR_ONLY)
+    slack = 0.01
+    for word, (x0, y0, x1, y1) in page.word_boxes:
+        holders = [
+            r for r in result.text_regions
+            if word in r.text
+            and r.bbox.x - slack <= x0 / width
+            and r.bbox.y - slack <= y0 / height
+            and x1 / width <= r.bbox.x + r.bbox.width + slack
+            and y1 / height <= r.bbox.y + r.bbox.height + slack
+        ]
+        assert holders, f"no text region contains {word!r}"
+    for region in result.text_regions:
+        assert 0 <= region.bbox.x <= 1 and 0 <= region.bbox.x + region.bbox.width <= 1.00001
+        assert 0 < region.confidence <= 1
+
+
+def test_blank_image_has_no_text(engine: Engine) -> None:
+    result = engine.analyze(encode(Image.new("RGB", (800, 600), "white")), OCR_ONLY)
+    assert result.visible_text is None
+    assert result.text_regions == []
+
+
+def test_tiny_image_skips_ocr(engine: Engine) -> None:
+    result = engine.analyze(decode_image(encode(Image.new("RGB", (8, 8), "black"))), OCR_ONLY)
+    assert result.visible_text is None
+
+
+def test_exif_rotated_text_is_read_upright(engine: Engine) -> None:
+    page = text_page()
+    # Store the page rotated on its side, with EXIF saying how to turn it back.
+    stored = page.image.rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    result = engine.analyze(encode(stored, "JPEG", exif=exif, quality=95), OCR_ONLY)
+    assert result.metadata.width < result.metadata.height
+    assert result.visible_text is not None
+    assert character_error_rate(page.text, result.visible_text) <= 0.03
