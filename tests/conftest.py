@@ -8,8 +8,8 @@ import pytest
 # A test that reaches for the network is a broken test.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from imagelens.config import Settings  # noqa: E402
-from imagelens.engine import Engine  # noqa: E402
+from imagelens.config import Settings
+from imagelens.engine import Engine
 
 
 @pytest.fixture(scope="session")

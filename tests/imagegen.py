@@ -13,6 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from skimage import data
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+SAMPLE_DIR = Path(matplotlib.get_data_path()) / "sample_data"
 
 PAGE_LINES = (
     "Invoice number 48213",
@@ -27,8 +28,9 @@ PAGE_LINES = (
 
 
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")),
-                              size)
+    return ImageFont.truetype(
+        str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size
+    )
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **kwargs: object) -> bytes:
@@ -40,10 +42,7 @@ def encode(image: Image.Image, fmt: str = "PNG", **kwargs: object) -> bytes:
 def photo(name: str) -> Image.Image:
     """A real photo from skimage.data (chelsea, coffee, rocket, astronaut, ...) as RGB."""
     if name == "grace_hopper":
-        import matplotlib.cbook
-
-        with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as fh:
-            return Image.open(fh).convert("RGB")
+        return Image.open(SAMPLE_DIR / "grace_hopper.jpg").convert("RGB")
     return Image.fromarray(getattr(data, name)()).convert("RGB")
 
 
@@ -60,7 +59,10 @@ class RenderedPage:
 
 
 def text_page(
-    lines: tuple[str, ...] = PAGE_LINES, size: tuple[int, int] = (1240, 1754), font_size: int = 30
+    lines: tuple[str, ...] = PAGE_LINES,
+    size: tuple[int, int] = (1240, 1754),
+    font_size: int = 30,
+    spacing: float = 1.9,
 ) -> RenderedPage:
     """A white, A4-shaped page of black text with known content and word positions."""
     image = Image.new("RGB", size, "white")
@@ -75,14 +77,15 @@ def text_page(
             draw.text((x, y), word, fill="black", font=f)
             words.append((word, (int(box[0]), int(box[1]), int(box[2]), int(box[3]))))
             x = int(box[2]) + int(f.getlength(" "))
-        y += int(font_size * 1.9)
+        y += int(font_size * spacing)
+    assert y < size[1], "the lines do not fit on the page"
     return RenderedPage(image=image, lines=lines, word_boxes=tuple(words))
 
 
 def dense_page(n_lines: int = 40) -> RenderedPage:
-    """A page full of text, for the OCR benchmark."""
+    """An A4 page full of 12 pt-like text (40 lines), for the OCR benchmark."""
     base = PAGE_LINES * (n_lines // len(PAGE_LINES) + 1)
-    return text_page(tuple(base[:n_lines]), font_size=24)
+    return text_page(tuple(base[:n_lines]), font_size=24, spacing=1.55)
 
 
 def screenshot() -> Image.Image:
@@ -95,8 +98,13 @@ def screenshot() -> Image.Image:
     for i, item in enumerate(("Inbox", "Drafts", "Sent", "Archive", "Spam", "Settings")):
         d.text((28, 90 + i * 56), item, fill="white", font=font(22))
     for i, subject in enumerate(
-        ("Quarterly report is ready", "Lunch on Friday?", "Your order has shipped",
-         "Meeting notes from Tuesday", "Password reset request")
+        (
+            "Quarterly report is ready",
+            "Lunch on Friday?",
+            "Your order has shipped",
+            "Meeting notes from Tuesday",
+            "Password reset request",
+        )
     ):
         top = 90 + i * 110
         d.rectangle((290, top, 1250, top + 90), fill="white", outline=(210, 214, 220))

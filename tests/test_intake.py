@@ -80,8 +80,11 @@ def _png_bomb(width: int, height: int) -> bytes:
     """A 100-byte PNG whose header declares ``width`` x ``height`` pixels."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
         )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
@@ -92,7 +95,7 @@ def _png_bomb(width: int, height: int) -> bytes:
 def test_decompression_bomb_refused_before_decoding() -> None:
     bomb = _png_bomb(60_000, 60_000)
     assert len(bomb) < 200
-    with pytest.raises(DecompressionBomb, match="refused before decoding|Refused"):
+    with pytest.raises(DecompressionBomb, match=r"(?i)refused"):
         decode_image(bomb)
 
 

@@ -26,7 +26,8 @@ def test_boxes_contain_their_words(engine: Engine) -> None:
     slack = 0.01
     for word, (x0, y0, x1, y1) in page.word_boxes:
         holders = [
-            r for r in result.text_regions
+            r
+            for r in result.text_regions
             if word in r.text
             and r.bbox.x - slack <= x0 / width
             and r.bbox.y - slack <= y0 / height

@@ -66,8 +66,10 @@ def test_colors_of_a_solid_image(engine: Engine) -> None:
 
 def test_description_in_every_language(engine: Engine) -> None:
     data = encode(photo("chelsea"))
-    descriptions = {lang: engine.analyze(data, AnalysisOptions(lang=Language(lang))).description
-                    for lang in LANGS}
+    descriptions = {
+        lang: engine.analyze(data, AnalysisOptions(lang=Language(lang))).description
+        for lang in LANGS
+    }
     assert len(set(descriptions.values())) == len(LANGS)
     assert "猫" in descriptions["zh"] and "Katze" in descriptions["de"]
     assert "кошка" in descriptions["ru"] and "kissa" in descriptions["fi"]
@@ -98,7 +100,7 @@ class _Broken:
         return None
 
     def run(self, image: DecodedImage) -> object:
-        raise RuntimeError("model exploded")
+        raise RuntimeError(f"model exploded on {image.format.value}")
 
 
 def test_analyzer_failure_becomes_a_classified_error(settings: Settings) -> None:
@@ -107,6 +109,6 @@ def test_analyzer_failure_becomes_a_classified_error(settings: Settings) -> None
             broken.analyze(encode(photo("coffee")))
     assert info.value.to_dict() == {
         "type": "analysis_error",
-        "message": "The tags analyzer failed: RuntimeError: model exploded",
+        "message": "The tags analyzer failed: RuntimeError: model exploded on PNG",
         "retryable": True,
     }

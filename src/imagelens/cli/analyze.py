@@ -25,7 +25,9 @@ def analyze(
         ContentCategory, typer.Option(help="Content category; 'auto' classifies first.")
     ] = ContentCategory.GENERAL,
     lang: Annotated[Language, typer.Option(help="Language of the description.")] = Language.EN,
-    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Walk subdirectories.")] = False,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-r", help="Walk subdirectories.")
+    ] = False,
     include_hidden: Annotated[bool, typer.Option(help="Include hidden files and folders.")] = False,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format on stdout.")
@@ -38,8 +40,12 @@ def analyze(
     failed = 0
     for path in found.missing:
         failed += 1
-        writer.add(error_record(str(path), {"type": "not_found", "message": "No such file or "
-                                            "directory.", "retryable": False}))
+        writer.add(
+            error_record(
+                str(path),
+                {"type": "not_found", "message": "No such file or directory.", "retryable": False},
+            )
+        )
     options = AnalysisOptions(category=category, lang=lang)
     with Engine(load_settings()) as engine, _progress(err) as progress:
         task = progress.add_task("analysing", total=len(found.files))
@@ -66,12 +72,18 @@ def _analyze_one(engine: Engine, path: Path, options: AnalysisOptions) -> dict[s
     except ImageLensError as exc:
         return error_record(str(path), exc.to_dict())
     except OSError as exc:
-        return error_record(str(path), {"type": "io_error", "message": str(exc),
-                                        "retryable": False})
+        return error_record(
+            str(path), {"type": "io_error", "message": str(exc), "retryable": False}
+        )
     except Exception as exc:  # one file's bug must not stop the others nor print a traceback
-        return error_record(str(path), {"type": "internal_error",
-                                        "message": f"{type(exc).__name__}: {exc}",
-                                        "retryable": False})
+        return error_record(
+            str(path),
+            {
+                "type": "internal_error",
+                "message": f"{type(exc).__name__}: {exc}",
+                "retryable": False,
+            },
+        )
     return success_record(str(path), result, round((time.perf_counter() - start) * 1000, 2))
 
 

@@ -27,8 +27,17 @@ COMPLETED_FIELDS = (
     "backend",
 )
 CSV_COLUMNS = (
-    "file", "status", "category", "description", "tags", "visible_text", "width", "height",
-    "format", "error_type", "error_message",
+    "file",
+    "status",
+    "category",
+    "description",
+    "tags",
+    "visible_text",
+    "width",
+    "height",
+    "format",
+    "error_type",
+    "error_message",
 )
 
 

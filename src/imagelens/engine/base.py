@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
+from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
-from imagelens.types import ColorSummary, ContentCategory, Language, Moderation, TagScore, TextRegion
+from imagelens.types import (
+    ColorSummary,
+    ContentCategory,
+    Language,
+    Moderation,
+    TagScore,
+    TextRegion,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,30 @@ class Signals:
     moderation: Moderation | None = None
     colors: ColorSummary | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_outputs(cls, outputs: Mapping[str, object]) -> Signals:
+        """Gather analyzer outputs by name, checking each has the type its field expects."""
+        return cls(
+            ocr=_typed(outputs, "ocr", OcrOutput),
+            tags=_typed(outputs, "tags", TagOutput),
+            moderation=_typed(outputs, "moderation", Moderation),
+            colors=_typed(outputs, "colors", ColorSummary),
+            extra={k: v for k, v in outputs.items() if k not in _SIGNAL_FIELDS},
+        )
+
+
+_SIGNAL_FIELDS = frozenset({"ocr", "tags", "moderation", "colors"})
+_T = TypeVar("_T")
+
+
+def _typed(outputs: Mapping[str, object], name: str, kind: type[_T]) -> _T | None:
+    value = outputs.get(name)
+    if value is None or isinstance(value, kind):
+        return value
+    raise AnalysisError(
+        f"The {name} analyzer returned {type(value).__name__}, expected {kind.__name__}."
+    )
 
 
 @runtime_checkable

@@ -89,7 +89,7 @@ def classify(signals: Signals, image: DecodedImage) -> C:
         if light >= 0.8 or (light >= 0.5 and ratio <= 1.0 and not screen_shape):
             return C.DOCUMENT
         return C.SCREENSHOT
-    if labels & {"website", "crossword"} or concepts.get("screen", 0) >= 0.5 and chars > 0:
+    if labels & {"website", "crossword"} or (concepts.get("screen", 0) >= 0.5 and chars > 0):
         return C.SCREENSHOT
     if labels & {"menu", "envelope", "dust-jacket", "ring-binder"} and chars > 0:
         return C.DOCUMENT
@@ -98,8 +98,11 @@ def classify(signals: Signals, image: DecodedImage) -> C:
     if labels & {"construction-crane", "forklift", "half-track"}:
         return C.CONSTRUCTION
     living = concepts.get("animal", 0) + concepts.get("person", 0) + concepts.get("landscape", 0)
-    if living < 0.3 and top_color and top_color.fraction >= 0.5 and (
-        top_color.name in ("white", "silver") and signals.tags and signals.tags.labels
+    if (
+        living < 0.3
+        and top_color
+        and top_color.fraction >= 0.5
+        and (top_color.name in ("white", "silver") and signals.tags and signals.tags.labels)
     ):
         return C.PRODUCT_PHOTO
     return C.GENERAL
@@ -172,6 +175,7 @@ def _local_values(category: C, signals: Signals) -> dict[str, Any]:
         ]
         values["perception_challenges"] = challenges
     if category is C.CONSTRUCTION or category is C.MINING:
-        values["equipment"] = [n for n in labels if n in {"construction-crane", "forklift",
-                                                           "tractor", "drilling-rig"}] or None
+        values["equipment"] = [
+            n for n in labels if n in {"construction-crane", "forklift", "tractor", "drilling-rig"}
+        ] or None
     return values

@@ -32,8 +32,8 @@ class Engine:
     def __init__(self, settings: Settings, analyzers: Sequence[Analyzer] | None = None) -> None:
         self.settings = settings
         self.analyzers: dict[str, Analyzer] = {
-            a.name: a for a in (analyzers if analyzers is not None else
-                                local_analyzers(settings.engine))
+            a.name: a
+            for a in (analyzers if analyzers is not None else local_analyzers(settings.engine))
         }
         self._pool = ThreadPoolExecutor(
             max_workers=settings.engine.concurrency, thread_name_prefix="imagelens-analyzer"
@@ -72,7 +72,8 @@ class Engine:
             image = decode_image(image, self.settings.limits)
             timings["intake"] = _ms(started)
         selected = [
-            a for name, a in self.analyzers.items()
+            a
+            for name, a in self.analyzers.items()
             if options.analyzers is None or name in options.analyzers
         ]
         outcomes = self._run_all(selected, image)
@@ -81,7 +82,7 @@ class Engine:
             raise failures[0]
         timings.update({o.name: o.ms for o in outcomes})
         compose_start = time.perf_counter()
-        signals = Signals(**{o.name: o.output for o in outcomes if o.name in _SIGNAL_FIELDS})
+        signals = Signals.from_outputs({o.name: o.output for o in outcomes})
         category = options.category
         if category is ContentCategory.AUTO:
             category = classify(signals, image)
@@ -89,17 +90,22 @@ class Engine:
         extracted = extract(category, signals)
         timings["compose"] = _ms(compose_start)
         timings["total"] = _ms(started)
-        return _result(image, signals, category, description, extracted, options, timings,
-                       {a.name: a.version for a in selected})
+        return _result(
+            image,
+            signals,
+            category,
+            description,
+            extracted,
+            options,
+            timings,
+            {a.name: a.version for a in selected},
+        )
 
     def _run_all(self, analyzers: Sequence[Analyzer], image: DecodedImage) -> list[_Outcome]:
         futures: list[tuple[str, Future[_Outcome]]] = [
             (a.name, self._pool.submit(_run_one, a, image)) for a in analyzers
         ]
         return [future.result() for _name, future in futures]
-
-
-_SIGNAL_FIELDS = frozenset({"ocr", "tags", "moderation", "colors"})
 
 
 def _run_one(analyzer: Analyzer, image: DecodedImage) -> _Outcome:

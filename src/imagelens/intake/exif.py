@@ -24,7 +24,11 @@ def summarize_exif(image: Image.Image) -> ExifSummary | None:
     make = _text(exif.get(_MAKE))
     model = _text(exif.get(_MODEL))
     # Many makers repeat the make in the model ("Canon" + "Canon EOS 5D"): say it once.
-    camera = model if make and model and model.startswith(make) else " ".join(filter(None, (make, model)))
+    camera = (
+        model
+        if make and model and model.startswith(make)
+        else " ".join(filter(None, (make, model)))
+    )
     taken = _text(exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL)) or _text(exif.get(_DATETIME))
     lat, lon = _gps(exif.get_ifd(_GPS_IFD))
     orientation = exif.get(_ORIENTATION)

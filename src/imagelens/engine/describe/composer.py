@@ -17,7 +17,9 @@ _TEXT_KINDS = {ContentCategory.DOCUMENT: "document", ContentCategory.SCREENSHOT:
 def compose_description(signals: Signals, category: ContentCategory, lang: Language) -> str:
     """Describe the image in ``lang``; every clause rests on a detected signal."""
     t = TEMPLATES[lang.value]
-    lines = signals.ocr.visible_text.splitlines() if signals.ocr and signals.ocr.visible_text else []
+    lines = (
+        signals.ocr.visible_text.splitlines() if signals.ocr and signals.ocr.visible_text else []
+    )
     kind = _TEXT_KINDS.get(category)
     if kind and lines:
         title = t["title"].format(t=_snippet(lines[0])) if lines else ""
@@ -40,7 +42,11 @@ def _subject(signals: Signals, lang: Language, t: dict[str, str]) -> str:
     if concept is not None and concept.confidence >= _MENTION:
         noun = CONCEPT_NOUNS[concept.name][lang.value]
         score = concept.confidence
-        detail = t.get("detail", " ({label})").format(label=label_text) if label.confidence >= _MENTION and label_text != noun else ""
+        detail = (
+            t.get("detail", " ({label})").format(label=label_text)
+            if label.confidence >= _MENTION and label_text != noun
+            else ""
+        )
     else:
         noun, score, detail = label_text, label.confidence, ""
     if lang is Language.EN:

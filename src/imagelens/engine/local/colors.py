@@ -75,14 +75,16 @@ class ColorAnalyzer:
         """Median-cut the image to a few colors; merge the ones that share a name."""
         quantized = small.quantize(colors=8, method=Image.Quantize.MEDIANCUT)
         palette = quantized.getpalette() or []
-        counts = sorted(quantized.getcolors() or [], reverse=True)
-        total = sum(c for c, _ in counts) or 1
+        counts = np.bincount(np.asarray(quantized).ravel())
+        total = int(counts.sum()) or 1
         merged: dict[str, tuple[float, tuple[int, int, int]]] = {}
-        for count, idx in counts:
+        for idx in np.argsort(counts)[::-1]:
+            if counts[idx] == 0:
+                break
             rgb = (palette[3 * idx], palette[3 * idx + 1], palette[3 * idx + 2])
             name = color_name(rgb)
             share, first = merged.get(name, (0.0, rgb))
-            merged[name] = (share + count / total, first)
+            merged[name] = (share + int(counts[idx]) / total, first)
         ranked = sorted(merged.items(), key=lambda kv: -kv[1][0])[: self._max_colors]
         return [
             ColorInfo(hex="#{:02x}{:02x}{:02x}".format(*rgb), name=name, fraction=round(share, 4))

@@ -41,6 +41,7 @@ def _build_engine(settings: EngineSettings) -> Any:
             # shortest side *up* to 736, which quadruples detector work on pages.
             "Det.limit_type": "max",
             "Det.limit_side_len": settings.ocr_det_max_side,
+            "Rec.rec_batch_num": settings.ocr_rec_batch,
             "EngineConfig.onnxruntime.intra_op_num_threads": settings.threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }

@@ -102,8 +102,9 @@ class ImageNetTagger:
                 by_concept[concept] += p
         floor = self._settings.tag_min_confidence
         ranked = sorted(by_label.items(), key=lambda kv: -kv[1])
-        chosen = [TagScore(name=n, confidence=round(p, 4), kind="label") for n, p in ranked
-                  if p >= floor][: self._settings.max_tags]
+        chosen = [
+            TagScore(name=n, confidence=round(p, 4), kind="label") for n, p in ranked if p >= floor
+        ][: self._settings.max_tags]
         concepts = [
             TagScore(name=c, confidence=round(min(p, 1.0), 4), kind="concept")
             for c, p in sorted(by_concept.items(), key=lambda kv: -kv[1])

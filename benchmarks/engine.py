@@ -1,0 +1,180 @@
+"""Benchmark the local engine: per-stage latency, throughput, cold start, memory, OCR vs Tesseract.
+
+Run with ``make bench``. Prints a report and writes ``engine.json`` into ``--out``.
+Compare numbers from one run only: the machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageFilter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.imagegen import (
+    character_error_rate,
+    dense_page,
+    encode,
+    noise_photo,
+    photo,
+    text_page,
+)
+
+from imagelens.config import load_settings
+from imagelens.engine import AnalysisOptions, Engine
+
+OCR_ONLY = AnalysisOptions(analyzers=frozenset({"ocr"}))
+COLD_START = (
+    "import time; t=time.perf_counter();"
+    "from imagelens.config import load_settings; from imagelens.engine import Engine;"
+    "e=Engine(load_settings()); e.warmup(); print(time.perf_counter()-t)"
+)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def stage_stats(samples: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    stages = sorted({k for s in samples for k in s})
+    return {
+        k: {
+            "p50": pct([s[k] for s in samples if k in s], 0.5),
+            "p95": pct([s[k] for s in samples if k in s], 0.95),
+        }
+        for k in stages
+    }
+
+
+def degraded(image: Image.Image) -> Image.Image:
+    """A photographed-looking page: slight blur, grey paper, low JPEG quality."""
+    soft = image.filter(ImageFilter.GaussianBlur(1.2)).point(lambda v: 60 + v * 0.7)
+    return Image.open(__import__("io").BytesIO(encode(soft, "JPEG", quality=35))).convert("RGB")
+
+
+def tesseract(image: Image.Image) -> tuple[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "page.png"
+        image.save(path)
+        start = time.perf_counter()
+        out = subprocess.run(
+            ["tesseract", str(path), "stdout", "--psm", "3", "-l", "eng"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "OMP_THREAD_LIMIT": "2"},
+        )
+        return out.stdout, (time.perf_counter() - start) * 1000
+
+
+def bench_ocr(engine: Engine, repeats: int) -> dict[str, Any]:
+    pages = {
+        "page": text_page(),
+        "dense_page": dense_page(),
+    }
+    images = {name: p.image for name, p in pages.items()}
+    texts = {name: p.text for name, p in pages.items()}
+    images["degraded_page"] = degraded(pages["page"].image)
+    texts["degraded_page"] = pages["page"].text
+    have_tesseract = shutil.which("tesseract") is not None
+    report: dict[str, Any] = {}
+    for name, image in images.items():
+        data = encode(image)
+        ours: list[float] = []
+        theirs: list[float] = []
+        ours_text = their_text = ""
+        for _ in range(repeats):
+            start = time.perf_counter()
+            ours_text = engine.analyze(data, OCR_ONLY).visible_text or ""
+            ours.append((time.perf_counter() - start) * 1000)
+            if have_tesseract:
+                their_text, ms = tesseract(image)
+                theirs.append(ms)
+        row: dict[str, Any] = {
+            "imagelens_p50_ms": pct(ours, 0.5),
+            "imagelens_cer": round(character_error_rate(texts[name], ours_text), 4),
+        }
+        if have_tesseract:
+            row["tesseract_p50_ms"] = pct(theirs, 0.5)
+            row["tesseract_cer"] = round(character_error_rate(texts[name], their_text), 4)
+            row["speed_ratio_tesseract_over_ours"] = round(pct(theirs, 0.5) / pct(ours, 0.5), 2)
+        report[name] = row
+    if have_tesseract:
+        version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True)
+        report["tesseract_version"] = version.stdout.splitlines()[0]
+    else:
+        report["tesseract_version"] = None
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+
+    cold = float(
+        subprocess.run(
+            [sys.executable, "-c", COLD_START], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
+    corpus = {
+        "photo_1mp_no_text": encode(noise_photo(1152, 864), "JPEG", quality=90),
+        "chelsea": encode(photo("chelsea"), "JPEG"),
+        "coffee": encode(photo("coffee"), "JPEG"),
+        "rocket": encode(photo("rocket"), "JPEG"),
+        "grace_hopper": encode(photo("grace_hopper"), "JPEG"),
+        "text_page": encode(text_page().image),
+        "dense_text_page": encode(dense_page().image),
+        "photo_12mp": encode(noise_photo(4000, 3000, seed=1), "JPEG", quality=90),
+    }
+    settings = load_settings()
+    report: dict[str, Any] = {"cold_start_s": round(cold, 3), "cpus": os.cpu_count()}
+    with Engine(settings) as engine:
+        engine.warmup()
+        per_image: dict[str, Any] = {}
+        for name, data in corpus.items():
+            engine.analyze(data)  # warm caches for this size
+            samples = [engine.analyze(data).timings_ms for _ in range(args.repeats)]
+            per_image[name] = stage_stats(samples)
+        report["latency_ms"] = per_image
+
+        photos = [corpus[k] for k in ("chelsea", "coffee", "rocket", "grace_hopper")] * 4
+        start = time.perf_counter()
+        for data in photos:
+            engine.analyze(data)
+        report["photos_per_s_sequential"] = round(len(photos) / (time.perf_counter() - start), 2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            start = time.perf_counter()
+            list(pool.map(engine.analyze, photos))
+            report["photos_per_s_2_clients"] = round(len(photos) / (time.perf_counter() - start), 2)
+        report["ocr_vs_tesseract"] = bench_ocr(engine, args.repeats)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    lat = report["latency_ms"]
+    report["goals"] = {
+        "photo_1mp_p50_le_300ms": lat["photo_1mp_no_text"]["total"]["p50"] <= 300,
+        "dense_page_p50_le_1s": lat["dense_text_page"]["total"]["p50"] <= 1000,
+        "cold_start_le_5s": report["cold_start_s"] <= 5,
+        "peak_rss_le_1_5gb": report["peak_rss_mb"] <= 1536,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "engine.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    print(f"\nwritten to {args.out / 'engine.json'}")
+
+
+if __name__ == "__main__":
+    main()

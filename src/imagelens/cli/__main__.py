@@ -1,0 +1,5 @@
+"""``python -m imagelens.cli``."""
+
+from imagelens.cli.app import main
+
+main()
