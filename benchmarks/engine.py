@@ -7,6 +7,7 @@ Compare numbers from one run only: the machines are shared and noisy.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -62,7 +63,7 @@ def stage_stats(samples: list[dict[str, float]]) -> dict[str, dict[str, float]]:
 def degraded(image: Image.Image) -> Image.Image:
     """A photographed-looking page: slight blur, grey paper, low JPEG quality."""
     soft = image.filter(ImageFilter.GaussianBlur(1.2)).point(lambda v: 60 + v * 0.7)
-    return Image.open(__import__("io").BytesIO(encode(soft, "JPEG", quality=35))).convert("RGB")
+    return Image.open(io.BytesIO(encode(soft, "JPEG", quality=35))).convert("RGB")
 
 
 def tesseract(image: Image.Image) -> tuple[str, float]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from datetime import datetime
@@ -43,7 +44,7 @@ def test_each_format_is_sniffed_and_decoded(
 def test_heic_is_decoded(cat: Image.Image) -> None:
     from pillow_heif import from_pillow
 
-    out = __import__("io").BytesIO()
+    out = io.BytesIO()
     from_pillow(cat).save(out, format="HEIF", quality=80)
     decoded = decode_image(out.getvalue())
     assert decoded.format is ImageFormat.HEIF
@@ -152,4 +153,4 @@ def test_hashes(cat: Image.Image) -> None:
 def test_thumbnail_is_webp_with_longest_side_256(cat: Image.Image) -> None:
     thumb = make_thumbnail(decode_image(encode(cat, "PNG")).image)
     assert thumb[8:12] == b"WEBP"
-    assert max(Image.open(__import__("io").BytesIO(thumb)).size) == 256
+    assert max(Image.open(io.BytesIO(thumb)).size) == 256

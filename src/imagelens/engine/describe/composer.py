@@ -22,7 +22,7 @@ def compose_description(signals: Signals, category: ContentCategory, lang: Langu
     )
     kind = _TEXT_KINDS.get(category)
     if kind and lines:
-        title = t["title"].format(t=_snippet(lines[0])) if lines else ""
+        title = t["title"].format(t=_snippet(lines[0]))
         first = t[kind].format(n=len(lines), title=title)
         return " ".join([first, *_faces(signals, t)][:2])
     sentences = [_subject(signals, lang, t)]
@@ -55,18 +55,15 @@ def _subject(signals: Signals, lang: Language, t: dict[str, str]) -> str:
 
 
 def _specific_concept(concepts: list[TagScore]) -> TagScore | None:
-    """The narrowest concept that is nearly as likely as the broadest ('cat' over 'animal')."""
-    if not concepts:
+    """The most likely concept, or a child of it nearly as likely ('cat' over 'animal')."""
+    known = [c for c in concepts if c.name in CONCEPT_NOUNS]
+    if not known:
         return None
-    top = concepts[0]
-    for c in concepts:
-        if c.name in CONCEPT_NOUNS and c.confidence >= 0.8 * top.confidence and c is not top:
-            return c if _is_narrower(c.name, top.name) else top
-    return top if top.name in CONCEPT_NOUNS else None
-
-
-def _is_narrower(a: str, b: str) -> bool:
-    return PARENTS.get(a) == b
+    top = known[0]
+    narrower = [
+        c for c in known if PARENTS.get(c.name) == top.name and c.confidence >= 0.8 * top.confidence
+    ]
+    return narrower[0] if narrower else top
 
 
 def _faces(signals: Signals, t: dict[str, str]) -> list[str]:
