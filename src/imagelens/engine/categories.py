@@ -89,9 +89,9 @@ def classify(signals: Signals, image: DecodedImage) -> C:
         if light >= 0.8 or (light >= 0.5 and ratio <= 1.0 and not screen_shape):
             return C.DOCUMENT
         return C.SCREENSHOT
-    if labels & {"website", "crossword"} or (concepts.get("screen", 0) >= 0.5 and chars > 0):
+    if "website" in labels or (concepts.get("screen", 0) >= 0.5 and chars > 0):
         return C.SCREENSHOT
-    if labels & {"menu", "envelope", "dust-jacket", "ring-binder"} and chars > 0:
+    if labels & {"menu", "envelope", "dust-jacket", "ring-binder", "crossword"} and chars > 0:
         return C.DOCUMENT
     if concepts.get("interior", 0) + concepts.get("furniture", 0) >= 0.4:
         return C.REAL_ESTATE

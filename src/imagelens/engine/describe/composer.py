@@ -23,7 +23,8 @@ def compose_description(signals: Signals, category: ContentCategory, lang: Langu
     kind = _TEXT_KINDS.get(category)
     if kind and lines:
         title = t["title"].format(t=_snippet(lines[0]))
-        first = t[kind].format(n=len(lines), title=title)
+        key = f"{kind}1" if len(lines) == 1 and f"{kind}1" in t else kind
+        first = t[key].format(n=len(lines), title=title)
         return " ".join([first, *_faces(signals, t)][:2])
     sentences = [_subject(signals, lang, t)]
     if lines:

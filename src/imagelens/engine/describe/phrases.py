@@ -520,14 +520,17 @@ CONCEPT_NOUNS: dict[str, dict[str, str]] = {
 }
 
 # Placeholders: {noun}, {detail} (the "detail" pattern around the specific label, or ""),
-# {n}, {title}, {t}, {s}; "detail" defaults to " ({label})".
+# {n}, {title}, {t}, {s}; "detail" defaults to " ({label})". A key ending in "1" is the
+# singular form of the key before it, where the language needs one.
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
         "sure": "A photo of {noun}{detail}.",
         "likely": "A photo that probably shows {noun}{detail}.",
         "none": "A photo in which no familiar object was recognised with confidence.",
         "document": "A document with {n} lines of text{title}.",
+        "document1": "A document with one line of text{title}.",
         "screenshot": "A screenshot with {n} lines of text{title}.",
+        "screenshot1": "A screenshot with one line of text{title}.",
         "title": ", headed “{t}”",
         "text": "It contains the text “{s}”.",
         "face1": "One face is visible.",

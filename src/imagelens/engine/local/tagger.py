@@ -9,7 +9,7 @@ from importlib import metadata, resources
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from imagelens.config import EngineSettings
 from imagelens.engine.base import TagOutput
@@ -58,13 +58,21 @@ class _Classifier:
         self._torch = torch
 
     def probabilities(self, image: Image.Image) -> np.ndarray:
+        """Class probabilities averaged over two views: the whole frame squashed to a square,
+        and the centre square. The first keeps off-centre subjects, the second keeps the
+        subject's proportions (the rocket photo reads as a drilling rig when squashed)."""
+        views = [image, ImageOps.fit(image, (min(image.size),) * 2)]
+        batch = np.stack([self._tensor(v) for v in views])
+        with self._torch.inference_mode():
+            logits = self.model(self._torch.from_numpy(batch))
+        probs: np.ndarray = self._torch.softmax(logits, dim=-1).mean(dim=0).numpy()
+        return probs
+
+    @staticmethod
+    def _tensor(image: Image.Image) -> np.ndarray:
         small = image.resize((INPUT_SIDE, INPUT_SIDE), Image.Resampling.BILINEAR)
         x = (np.asarray(small, dtype=np.float32) - _MEAN) / _STD
-        tensor = self._torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)[None]))
-        with self._torch.inference_mode():
-            logits = self.model(tensor)
-        probs: np.ndarray = self._torch.softmax(logits, dim=-1)[0].numpy()
-        return probs
+        return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 
 class ImageNetTagger:
