@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
+import numpy as np
 from PIL import Image, ImageOps
 
 from imagelens.config import LimitSettings
@@ -17,7 +18,7 @@ from imagelens.intake.sniff import ImageFormat, sniff_format
 from imagelens.types import ExifSummary, ImageMetadata
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DecodedImage:
     """An upright RGB image with what intake learned about the original bytes."""
 
@@ -28,6 +29,11 @@ class DecodedImage:
     content_hash: str
     perceptual_hash: str
     frames: int
+
+    @cached_property
+    def bgr(self) -> np.ndarray:
+        """The pixels as a contiguous BGR array, made once and shared by the ONNX analyzers."""
+        return np.ascontiguousarray(np.asarray(self.image)[:, :, ::-1])
 
 
 @cache

@@ -5,8 +5,6 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Any
 
-import numpy as np
-
 from imagelens.config import EngineSettings
 from imagelens.engine.runtime import LazyModel
 from imagelens.errors import AnalysisError
@@ -51,7 +49,7 @@ class NudeNetModerator:
 
     def run(self, image: DecodedImage) -> Moderation:
         detector = self._detector.get()
-        bgr = np.ascontiguousarray(np.asarray(image.image)[:, :, ::-1])
+        bgr = image.bgr
         try:
             detections: list[dict[str, Any]] = detector.detect(bgr)
         except Exception as exc:  # onnxruntime and cv2 errors enter here

@@ -72,7 +72,7 @@ class RapidOcrAnalyzer:
         if min(width, height) < _MIN_SIDE:
             return OcrOutput(visible_text=None, regions=[])
         engine = self._engine.get()
-        bgr = np.ascontiguousarray(np.asarray(image.image)[:, :, ::-1])
+        bgr = image.bgr
         try:
             # RapidOCR skips recognition itself when the detector finds no box.
             out = engine(bgr)
