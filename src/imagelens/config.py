@@ -7,9 +7,11 @@ Every knob has the prefix ``IMAGELENS_``; nested groups use ``__`` (for example
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +48,31 @@ class EngineSettings(BaseModel):
     moderation_threshold: float = Field(default=0.5, ge=0, le=1)
 
 
+class JobSettings(BaseModel):
+    """The in-process job pool."""
+
+    # Images analysed at the same time; each analysis already uses every core for its models.
+    workers: int = Field(default_factory=_default_threads, ge=1)
+    # Attempts per job; a job interrupted by a crash counts one and is picked up at the next start.
+    max_attempts: int = Field(default=3, ge=1)
+
+
+class QuotaSettings(BaseModel):
+    """Monthly analyses per tenant (0 = unlimited) and requests per minute per key."""
+
+    monthly_analyses: int = Field(default=100_000, ge=0)
+    requests_per_minute: int = Field(default=600, ge=0)
+
+
+class UrlFetchSettings(BaseModel):
+    """How images are fetched from ``url`` inputs."""
+
+    timeout: float = Field(default=15.0, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    # Networks reachable despite the private-address rule (an internal image host, a lab).
+    allow_networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+
+
 class Settings(BaseSettings):
     """All of imagelens's settings."""
 
@@ -53,10 +80,27 @@ class Settings(BaseSettings):
         env_prefix="IMAGELENS_", env_nested_delimiter="__", extra="ignore"
     )
 
+    data_dir: Path = Path("data")
+    # SQLAlchemy URL; empty means SQLite in the data dir. PostgreSQL:
+    # postgresql+psycopg://user@host:5432/db
+    database_url: str = ""
+    bootstrap_api_key: SecretStr | None = None
+    # Lifts the private-address rule for URL inputs (tests, labs); never on a public server.
+    allow_private_urls: bool = False
+    max_batch: int = Field(default=200, ge=1)
+    log_level: str = "INFO"
     limits: LimitSettings = LimitSettings()
     engine: EngineSettings = EngineSettings()
+    jobs: JobSettings = JobSettings()
+    quota: QuotaSettings = QuotaSettings()
+    url_fetch: UrlFetchSettings = UrlFetchSettings()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite in the data dir."""
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'imagelens.db'}"
 
 
-def load_settings() -> Settings:
+def load_settings(**overrides: object) -> Settings:
     """Build the settings from the environment (call once, where the process starts)."""
-    return Settings()
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -2,11 +2,18 @@
 
     ImageLensError                    code, http_status, retryable, details
     ├── InvalidInput                  400 invalid_input
-    │   └── InvalidImage              400 invalid_image      corrupt, empty, undecodable
+    │   ├── InvalidImage              400 invalid_image      corrupt, empty, undecodable
+    │   ├── UrlNotAllowed             400 url_not_allowed    private address, bad scheme (SSRF)
+    │   ├── HarmfulContent            400 harmful_content    moderation flagged (describe-image)
+    │   └── UrlFetchFailed            400 url_fetch_failed   the URL did not give an image
+    ├── Unauthorized                  401 unauthorized       missing, unknown or expired key
+    ├── QuotaExceeded                 402 quota_exceeded     monthly analyses used up
+    ├── Forbidden                     403 forbidden          the key lacks a scope
     ├── UnsupportedMediaType          415 unsupported_media_type
     ├── ImageTooLarge                 413 image_too_large    bytes or pixels over the limit
     │   └── DecompressionBomb         413 decompression_bomb declared pixels far over the limit
-    ├── NotFound                      404 not_found
+    ├── NotFound                      404 not_found          also another tenant's ids
+    ├── RateLimited                   429 rate_limited       requests/minute (retryable)
     └── AnalysisError                 500 analysis_error     an analyzer failed
         ├── ModelUnavailable          503 model_unavailable  a model could not load (retryable)
         └── AnalysisTimeout           504 timeout            (retryable)
@@ -50,6 +57,43 @@ class InvalidInput(ImageLensError):
 
 class InvalidImage(InvalidInput):
     code = "invalid_image"
+
+
+class UrlNotAllowed(InvalidInput):
+    code = "url_not_allowed"
+
+
+class HarmfulContent(InvalidInput):
+    code = "harmful_content"
+
+
+class UrlFetchFailed(InvalidInput):
+    code = "url_fetch_failed"
+
+
+class Unauthorized(ImageLensError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class QuotaExceeded(ImageLensError):
+    code = "quota_exceeded"
+    http_status = 402
+
+
+class Forbidden(ImageLensError):
+    code = "forbidden"
+    http_status = 403
+
+
+class RateLimited(ImageLensError):
+    code = "rate_limited"
+    http_status = 429
+    default_retryable = True
+
+    def __init__(self, message: str, *, retry_after: int, limit: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after, "limit": limit})
+        self.retry_after = retry_after
 
 
 class UnsupportedMediaType(ImageLensError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from imagelens.cli.analyze import analyze
+from imagelens.cli.serve import db_app, serve
 
 app = typer.Typer(
     name="imagelens",
@@ -14,6 +15,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command()(analyze)
+app.command()(serve)
+app.add_typer(db_app, name="db")
 
 
 @app.callback()

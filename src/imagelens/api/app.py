@@ -1,0 +1,56 @@
+"""The app factory: ``create_app(settings)`` builds one server; nothing happens at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from imagelens import __version__
+from imagelens.api.container import Services
+from imagelens.api.errors import install_error_handlers
+from imagelens.api.middleware import RequestContext
+from imagelens.api.routes import admin, analyze, describe, files, health, jobs, media
+from imagelens.config import Settings
+from imagelens.engine import Engine
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """A FastAPI app serving the v2 and describe-image APIs on ``settings``.
+
+    ``engine`` lets a caller share an engine (or inject analyzers); by default the app builds
+    and owns one. Start-up migrates the database, ensures an admin key, loads the models and
+    resumes unfinished jobs.
+    """
+    services = Services.build(settings, engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(services.start)
+        try:
+            yield
+        finally:
+            await services.stop()
+
+    app = FastAPI(
+        title="imagelens",
+        version=__version__,
+        summary="Self-hosted image analysis: descriptions, tags, text, moderation, colors.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    for module in (analyze, jobs, files, media, admin):
+        app.include_router(module.router, prefix="/api/v2")
+    app.include_router(describe.router)
+    app.include_router(health.router)
+    max_body = settings.limits.max_bytes + 1024 * 1024  # room for the multipart framing
+    app.add_middleware(
+        RequestContext,
+        metrics=services.metrics,
+        max_body=max_body,
+        max_batch_body=min(2 * 1024**3, max_body * settings.max_batch),
+    )
+    return app

@@ -1,0 +1,127 @@
+"""The long-lived parts of one server, built by the app factory and kept on ``app.state``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from dataclasses import dataclass, field
+
+from imagelens.api.ratelimit import RateLimiter
+from imagelens.config import Settings
+from imagelens.db import Database, upgrade
+from imagelens.db.jobs import count_by_status
+from imagelens.db.keys import create_key, find_key, has_admin_key, new_key
+from imagelens.engine import Engine
+from imagelens.intake.fetch import UrlFetcher
+from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters
+from imagelens.metrics import Metrics
+from imagelens.service.ingest import Ingestor
+from imagelens.storage import LocalStore, ObjectStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TENANT = "default"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    store: ObjectStore
+    engine: Engine
+    metrics: Metrics
+    waiters: JobWaiters
+    queue: InProcessQueue
+    ingestor: Ingestor
+    fetcher: UrlFetcher
+    limiter: RateLimiter
+    owns_engine: bool = False
+    ready: bool = False
+    admin_key_created: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.resolved_database_url)
+        store = LocalStore(settings.data_dir / "objects")
+        owns_engine = engine is None
+        engine = engine or Engine(settings)
+        metrics = Metrics()
+        waiters = JobWaiters()
+        runner = JobRunner(
+            db=db, store=store, engine=engine, metrics=metrics, on_finished=waiters.notify
+        )
+        queue = InProcessQueue(
+            runner, db, workers=settings.jobs.workers, max_attempts=settings.jobs.max_attempts
+        )
+        fetcher = UrlFetcher(
+            settings.url_fetch,
+            max_bytes=settings.limits.max_bytes,
+            allow_private=settings.allow_private_urls,
+        )
+        services = cls(
+            settings=settings,
+            db=db,
+            store=store,
+            engine=engine,
+            metrics=metrics,
+            waiters=waiters,
+            queue=queue,
+            ingestor=Ingestor(settings=settings, db=db, store=store, queue=queue),
+            fetcher=fetcher,
+            limiter=RateLimiter(settings.quota.requests_per_minute),
+            owns_engine=owns_engine,
+        )
+        metrics.watch_jobs(services.job_counts)
+        return services
+
+    def job_counts(self) -> dict[str, int]:
+        with self.db.session() as session:
+            return count_by_status(session=session)
+
+    def start(self) -> None:
+        """Migrate, ensure an admin key, load the models, resume jobs (blocking)."""
+        upgrade(self.db.url)
+        self._ensure_admin_key()
+        self.engine.warmup()
+        self.queue.start()
+        self.ready = True
+
+    def _ensure_admin_key(self) -> None:
+        bootstrap = self.settings.bootstrap_api_key
+        with self.db.session() as session:
+            if bootstrap is not None:
+                value = bootstrap.get_secret_value()
+                if find_key(session=session, key=value) is None:
+                    create_key(
+                        session=session,
+                        tenant_id=DEFAULT_TENANT,
+                        name="bootstrap",
+                        scopes=["admin", "read", "write"],
+                        key=value,
+                    )
+                return
+            if has_admin_key(session=session):
+                return
+            _row, key = create_key(
+                session=session,
+                tenant_id=DEFAULT_TENANT,
+                name="admin",
+                scopes=["admin", "read", "write"],
+                key=new_key(),
+            )
+        path = self.settings.data_dir / "admin-key"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        self.admin_key_created = key
+        print(f"imagelens: created an admin API key (also in {path}): {key}", flush=True)
+
+    async def stop(self) -> None:
+        self.ready = False
+        self.queue.stop()
+        await self.fetcher.aclose()
+        self.db.dispose()
+        if self.owns_engine:
+            self.engine.close()

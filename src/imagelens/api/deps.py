@@ -1,0 +1,79 @@
+"""Typed dependencies: the services, and the caller's key checked for scope and rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from imagelens.api.container import Services
+from imagelens.db.keys import find_key
+from imagelens.db.tables import utcnow
+from imagelens.errors import Forbidden, RateLimited, Unauthorized
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    key_id: str
+    tenant_id: str
+    scopes: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.scopes
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def _lookup(services: Services, key: str) -> Principal | None:
+    with services.db.session() as session:
+        row = find_key(session=session, key=key)
+        if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
+            return None
+        return Principal(row.id, row.tenant_id, frozenset(row.scopes.split()))
+
+
+async def authenticate(request: Request, services: ServicesDep) -> Principal:
+    """The key in ``Authorization: Bearer``; rate-limited per key."""
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+    principal = await run_in_threadpool(_lookup, services, key.strip())
+    if principal is None:
+        raise Unauthorized("The API key is unknown, revoked or expired.")
+    decision = services.limiter.hit(principal.key_id)
+    if decision is not None:
+        request.state.rate_headers = decision.headers()
+        if not decision.allowed:
+            raise RateLimited(
+                f"Over {decision.limit} requests per minute for this key; retry in "
+                f"{decision.reset_seconds} s.",
+                retry_after=decision.reset_seconds,
+                limit=decision.limit,
+            )
+    return principal
+
+
+def require(scope: str) -> object:
+    """A dependency that lets the request through if the key has ``scope`` (admin has all)."""
+
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if scope not in principal.scopes and not principal.is_admin:
+            raise Forbidden(f"This API key lacks the {scope!r} scope.")
+        return principal
+
+    return Depends(check)
+
+
+Reader = Annotated[Principal, require("read")]
+Writer = Annotated[Principal, require("write")]
+Admin = Annotated[Principal, require("admin")]

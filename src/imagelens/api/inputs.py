@@ -1,0 +1,136 @@
+"""The three ways an image arrives (multipart file, JSON url, JSON base64) and the options."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+
+from imagelens.errors import InvalidInput
+from imagelens.intake.fetch import UrlFetcher
+from imagelens.types import ContentCategory, Language
+
+
+class AnalyzeParams(BaseModel):
+    """Options shared by analyze, analyze/async and the uploads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    content_category: ContentCategory = ContentCategory.GENERAL
+    skip_duplicates: bool = False
+    timeout: float = Field(default=30, ge=5, le=120)
+    lang: Language = Language.EN
+    prompt: str | None = Field(default=None, max_length=4000)
+    backend: Literal["local", "vlm", "hybrid"] | None = None
+
+    def job_options(self) -> dict[str, Any]:
+        return {
+            "category": self.content_category.value,
+            "lang": self.lang.value,
+            "prompt": self.prompt,
+            "backend": self.backend or "local",
+        }
+
+
+class JsonImage(AnalyzeParams):
+    url: str | None = None
+    base64: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    data: bytes
+    filename: str
+
+
+def parse_params(raw: dict[str, Any]) -> AnalyzeParams:
+    try:
+        params = AnalyzeParams.model_validate(raw)
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
+    if params.backend in ("vlm", "hybrid"):
+        raise InvalidInput(
+            f"backend={params.backend!r} needs a vision-LLM back-end, and none is configured "
+            "on this server; leave backend out or use 'local'."
+        )
+    return params
+
+
+def invalid_from(exc: ValidationError) -> InvalidInput:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+    )
+    return InvalidInput(f"Invalid request: {problems}.", details={"errors": exc.errors()})
+
+
+def decode_base64(text: str) -> bytes:
+    """Raw base64 or a ``data:image/...;base64,`` URI; whitespace and URL-safe letters allowed."""
+    text = text.strip()
+    if text.startswith("data:"):
+        header, sep, text = text.partition(",")
+        if not sep or ";base64" not in header:
+            raise InvalidInput("A data URI must look like data:image/png;base64,<data>.")
+    cleaned = "".join(text.split()).replace("-", "+").replace("_", "/")
+    try:
+        data = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("The base64 field is not valid base64.") from None
+    if not data:
+        raise InvalidInput("The base64 field is empty.")
+    return data
+
+
+def _url_filename(url: str) -> str:
+    tail = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return tail or "image"
+
+
+async def read_form_file(form: FormData, name: str) -> ImageInput | None:
+    part = form.get(name)
+    if isinstance(part, UploadFile):
+        return ImageInput(await part.read(), part.filename or name)
+    return None
+
+
+async def read_image_request(
+    request: Request, fetcher: UrlFetcher
+) -> tuple[ImageInput, AnalyzeParams]:
+    """The image and options of an analyze/upload request, multipart or JSON."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        params = parse_params(fields)
+        upload = await read_form_file(form, "file")
+        if upload is not None:
+            return upload, params
+        if fields.get("url") or fields.get("base64"):
+            return await _from_fields(fields, fetcher), params
+        raise InvalidInput("Send the image as a multipart `file` part, or JSON `url`/`base64`.")
+    if content_type.startswith("application/json"):
+        try:
+            body = JsonImage.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise invalid_from(exc) from None
+        params = parse_params(body.model_dump(exclude={"url", "base64"}))
+        return await _from_fields(body.model_dump(include={"url", "base64"}), fetcher), params
+    raise InvalidInput(
+        "Send multipart/form-data with a `file` part, or application/json with `url` or "
+        f"`base64`; got Content-Type {content_type or 'none'!r}."
+    )
+
+
+async def _from_fields(fields: dict[str, Any], fetcher: UrlFetcher) -> ImageInput:
+    url, b64 = fields.get("url"), fields.get("base64")
+    if url and b64:
+        raise InvalidInput("Send either `url` or `base64`, not both.")
+    if url:
+        return ImageInput(await fetcher.fetch(url), _url_filename(url))
+    if b64:
+        return ImageInput(decode_base64(b64), "upload")
+    raise InvalidInput("The JSON body needs `url` or `base64` with the image.")

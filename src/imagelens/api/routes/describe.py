@@ -1,0 +1,71 @@
+"""POST /api/openapi-v2/describe-image: prompt + lang in, markdown out, numeric error codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from imagelens.api.deps import ServicesDep, Writer
+from imagelens.api.inputs import decode_base64
+from imagelens.engine import AnalysisOptions
+from imagelens.errors import HarmfulContent, InvalidInput, UnsupportedMediaType
+from imagelens.intake import decode_image, sniff_format
+from imagelens.service.markdown import to_markdown
+from imagelens.types import ContentCategory, Language
+
+router = APIRouter(prefix="/api/openapi-v2", tags=["describe-image"])
+
+
+async def _text(value: UploadFile | str | None) -> str | None:
+    # Clients such as `requests.post(files={...})` send every field as a file part.
+    if isinstance(value, UploadFile):
+        return (await value.read()).decode("utf-8", errors="replace")
+    return value
+
+
+async def _image_bytes(value: UploadFile | str | None, services: ServicesDep) -> bytes:
+    if value is None:
+        raise InvalidInput("The `image` field is required: a file, an http(s) URL or base64.")
+    if isinstance(value, UploadFile):
+        data = await value.read()
+        try:
+            sniff_format(data)
+            return data  # a real file part
+        except (InvalidInput, UnsupportedMediaType):
+            value = data.decode("utf-8", errors="replace")  # a URL or base64 sent as a part
+    value = value.strip()
+    if value.startswith(("http://", "https://")):
+        return await services.fetcher.fetch(value)
+    return decode_base64(value)
+
+
+@router.post("/describe-image", operation_id="describe-image")
+async def describe_image(request: Request, principal: Writer, services: ServicesDep) -> Any:
+    """Describe one image in `lang`, answering `prompt` as far as the back-end can."""
+    form = await request.form()
+    prompt = (await _text(form.get("prompt")) or "").strip()
+    if not prompt:
+        raise InvalidInput("The `prompt` field is required.")
+    lang_text = (await _text(form.get("lang")) or "en").strip().lower()
+    try:
+        lang = Language(lang_text)
+    except ValueError:
+        raise InvalidInput(
+            f"lang={lang_text!r} is not one of {', '.join(x.value for x in Language)}."
+        ) from None
+    data = await _image_bytes(form.get("image"), services)
+    decoded = await run_in_threadpool(decode_image, data, services.settings.limits)
+    await run_in_threadpool(services.ingestor.charge, principal.tenant_id)
+    options = AnalysisOptions(category=ContentCategory.AUTO, lang=lang)
+    result = await services.engine.analyze_async(decoded, options)
+    if result.moderation is not None and result.moderation.flagged:
+        raise HarmfulContent("The image was flagged by moderation.")
+    return {
+        "code": 200,
+        "data": {"content": to_markdown(result)},
+        "succeed": True,
+        "msg": "Success",
+    }

@@ -1,0 +1,149 @@
+"""Files: upload (single and batch), list, get, delete."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from imagelens.api.container import Services
+from imagelens.api.deps import Reader, ServicesDep, Writer
+from imagelens.api.inputs import parse_params, read_image_request
+from imagelens.api.waiting import wait_for_job
+from imagelens.db.images import ImageFilter, get_image, hash_in_use, list_images
+from imagelens.db.tables import Image
+from imagelens.errors import InvalidInput, NotFound
+from imagelens.service.batch import ingest_batch
+from imagelens.service.ingest import IngestRequest
+from imagelens.service.views import upload_view
+from imagelens.storage import thumbnail_key
+from imagelens.types.api import BatchAccepted, FileList, UploadResult
+
+router = APIRouter(prefix="/files", tags=["files"])
+
+
+@router.post("/upload", status_code=201, response_model=UploadResult, operation_id="files-upload")
+async def upload(request: Request, principal: Writer, services: ServicesDep) -> UploadResult:
+    """Store one image and analyse it, waiting up to `timeout` seconds for the description."""
+    started = time.perf_counter()
+    image_input, params = await read_image_request(request, services.fetcher)
+    ingested = await run_in_threadpool(
+        services.ingestor.ingest,
+        IngestRequest(
+            tenant_id=principal.tenant_id,
+            data=image_input.data,
+            filename=image_input.filename,
+            options=params.job_options(),
+            skip_duplicates=params.skip_duplicates,
+        ),
+    )
+    if ingested.job_id is None:
+        return upload_view(ingested.image, skipped=True)
+    remaining = max(0.0, params.timeout - (time.perf_counter() - started))
+    _job, image = await wait_for_job(services, ingested.job_id, remaining)
+    return upload_view(
+        image or ingested.image, deduplicated=ingested.deduplicated, job_id=ingested.job_id
+    )
+
+
+@router.post(
+    "/upload/batch",
+    status_code=202,
+    response_model=BatchAccepted,
+    operation_id="files-upload_batch",
+)
+async def upload_batch(request: Request, principal: Writer, services: ServicesDep) -> JSONResponse:
+    """Queue many `files` parts as one session; poll the session or the job for progress."""
+    limit = services.settings.max_batch
+    form = await request.form(max_files=limit + 1, max_fields=100)
+    parts = [p for p in form.getlist("files") if isinstance(p, UploadFile)]
+    if not parts:
+        raise InvalidInput("Send the images as multipart parts named `files`.")
+    if len(parts) > limit:
+        raise InvalidInput(
+            f"{len(parts)} files in one batch; this server takes at most {limit} "
+            "(IMAGELENS_MAX_BATCH). Split the upload.",
+            details={"max_batch": limit},
+        )
+    params = parse_params({k: v for k, v in form.items() if isinstance(v, str)})
+    files = [(p.filename or f"file-{i}", await p.read()) for i, p in enumerate(parts)]
+    accepted = await run_in_threadpool(
+        lambda: ingest_batch(
+            services.ingestor,
+            tenant_id=principal.tenant_id,
+            files=files,
+            options=params.job_options(),
+            skip_duplicates=params.skip_duplicates,
+        )
+    )
+    return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
+
+
+def _list(
+    services: Services, tenant_id: str, filters: ImageFilter, limit: int, cursor: str | None
+) -> FileList:
+    with services.db.session() as session:
+        rows, next_cursor = list_images(
+            session=session, tenant_id=tenant_id, filters=filters, limit=limit, cursor=cursor
+        )
+        return FileList(
+            items=[upload_view(r) for r in rows],
+            next_cursor=next_cursor,
+            has_more=next_cursor is not None,
+        )
+
+
+@router.get("", response_model=FileList, operation_id="files-list")
+async def list_files(
+    principal: Reader,
+    services: ServicesDep,
+    q: str | None = Query(default=None, max_length=200),
+    tag: str | None = Query(default=None, max_length=100),
+    status: str | None = Query(
+        default=None, pattern="^(pending|queued|processing|completed|failed)$"
+    ),
+    category: str | None = Query(default=None, max_length=32),
+    limit: int = Query(default=50, ge=1, le=500),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> FileList:
+    """This tenant's images, newest first, filtered; follow `next_cursor` for more."""
+    filters = ImageFilter(q=q, tag=tag, status=status, category=category)
+    return await run_in_threadpool(_list, services, principal.tenant_id, filters, limit, cursor)
+
+
+def load_image(services: Services, tenant_id: str, image_id: str) -> Image:
+    with services.db.session() as session:
+        image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
+        if image is None:
+            raise NotFound(f"No image {image_id}.")
+        return image
+
+
+@router.get("/{image_id}", response_model=UploadResult, operation_id="files-get")
+async def get_file(image_id: str, principal: Reader, services: ServicesDep) -> UploadResult:
+    """One image's record and analysis."""
+    image = await run_in_threadpool(load_image, services, principal.tenant_id, image_id)
+    return upload_view(image)
+
+
+def _delete(services: Services, tenant_id: str, image_id: str) -> None:
+    with services.db.session() as session:
+        image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
+        if image is None:
+            raise NotFound(f"No image {image_id}.")
+        session.delete(image)
+        session.flush()
+        orphaned = not hash_in_use(session=session, content_hash=image.content_hash)
+    if orphaned:  # the bytes are shared by content hash; remove them with their last image
+        services.store.delete(image.storage_key)
+        services.store.delete(thumbnail_key(image.content_hash))
+
+
+@router.delete("/{image_id}", status_code=204, operation_id="files-delete")
+async def delete_file(image_id: str, principal: Writer, services: ServicesDep) -> Response:
+    """Delete an image, its analysis and (when no other image shares them) its bytes."""
+    await run_in_threadpool(_delete, services, principal.tenant_id, image_id)
+    return Response(status_code=204)

@@ -1,0 +1,152 @@
+"""Fetch an image from a URL without letting the URL reach inside the network (SSRF).
+
+Each hop's host is resolved once, every address it resolves to must be public (or in an
+allow-listed network), and the connection goes to that checked address: the name is not
+resolved again, so a DNS answer that changes between check and connect (rebinding) cannot
+redirect us. Redirects are followed by hand so each one is checked the same way.
+httpx has no hook for this, hence the hand-written hop loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable
+from typing import TypeAlias
+
+import httpx
+
+from imagelens.config import UrlFetchSettings
+from imagelens.errors import ImageTooLarge, UrlFetchFailed, UrlNotAllowed
+
+IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver: TypeAlias = Callable[[str, int], Awaitable[list[IPAddress]]]
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+async def resolve_host(host: str, port: int) -> list[IPAddress]:
+    """Every address ``host`` resolves to (the event loop's getaddrinfo)."""
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UrlFetchFailed(f"The host {host!r} could not be resolved: {exc}") from exc
+    return list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
+
+
+class UrlFetcher:
+    """Downloads one image per call within a size cap, a deadline and the address rule."""
+
+    def __init__(
+        self,
+        settings: UrlFetchSettings,
+        *,
+        max_bytes: int,
+        allow_private: bool = False,
+        resolver: Resolver = resolve_host,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.max_bytes = max_bytes
+        self.allow_private = allow_private
+        self._resolve = resolver
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(settings.timeout),
+            follow_redirects=False,
+            headers={"User-Agent": "imagelens-fetch/1", "Accept": "image/*"},
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def check_address(self, ip: IPAddress) -> bool:
+        """True when ``ip`` may be connected to."""
+        if self.allow_private:
+            return True
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if any(ip in net for net in self.settings.allow_networks):
+            return True
+        return ip.is_global and not ip.is_multicast
+
+    async def fetch(self, url: str) -> bytes:
+        """The body of ``url``; raises UrlNotAllowed, UrlFetchFailed or ImageTooLarge."""
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                return await self._follow(url)
+        except TimeoutError:
+            raise UrlFetchFailed(
+                f"Fetching {url} took longer than {self.settings.timeout:g} s.", retryable=True
+            ) from None
+
+    async def _follow(self, url: str) -> bytes:
+        current = _parse(url)
+        for _hop in range(self.settings.max_redirects + 1):
+            response = await self._open(current)
+            try:
+                if response.status_code in _REDIRECTS and "location" in response.headers:
+                    current = _parse(str(current.join(response.headers["location"])))
+                    continue
+                if response.status_code != 200:
+                    raise UrlFetchFailed(
+                        f"{current} answered HTTP {response.status_code}.",
+                        retryable=response.status_code >= 500,
+                    )
+                return await self._read_capped(response)
+            finally:
+                await response.aclose()
+        raise UrlFetchFailed(f"{url} redirected more than {self.settings.max_redirects} times.")
+
+    async def _open(self, url: httpx.URL) -> httpx.Response:
+        host = url.host
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses = await self._resolve(host, port)
+        refused = [ip for ip in addresses if not self.check_address(ip)]
+        if not addresses or refused:
+            raise UrlNotAllowed(
+                f"The URL host {host!r} resolves to a private or reserved address "
+                f"({refused[0] if refused else 'none'}); only public addresses may be fetched.",
+                details={"host": host},
+            )
+        pinned = addresses[0]
+        target = url.copy_with(host=str(pinned))
+        headers = {"Host": url.netloc.decode("ascii")}
+        extensions = {"sni_hostname": host} if url.scheme == "https" else {}
+        request = self._client.build_request("GET", target, headers=headers, extensions=extensions)
+        try:
+            return await self._client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise UrlFetchFailed(
+                f"Could not fetch {url}: {type(exc).__name__}: {exc}", retryable=True
+            ) from exc
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise ImageTooLarge(
+                f"The URL's image is {int(declared)} bytes, over the limit of {self.max_bytes}."
+            )
+        body = bytearray()
+        try:
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise ImageTooLarge(
+                        f"The URL's image is over the limit of {self.max_bytes} bytes."
+                    )
+        except httpx.HTTPError as exc:
+            raise UrlFetchFailed(f"The download broke off: {exc}", retryable=True) from exc
+        return bytes(body)
+
+
+def _parse(url: str) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise UrlNotAllowed(f"Not a valid URL: {url!r} ({exc}).") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UrlNotAllowed(f"Only http(s) URLs with a host can be fetched, not {url!r}.")
+    return parsed

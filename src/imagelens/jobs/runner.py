@@ -1,0 +1,103 @@
+"""Runs one analysis job: claim it, decode the stored original, analyse, persist the outcome."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from imagelens.db import Database
+from imagelens.db.images import set_result
+from imagelens.db.jobs import claim, finish
+from imagelens.db.tables import Image, Job
+from imagelens.engine import AnalysisOptions, Engine
+from imagelens.errors import AnalysisError, ImageLensError
+from imagelens.intake import decode_image, make_thumbnail
+from imagelens.metrics import Metrics
+from imagelens.storage import ObjectStore, thumbnail_key
+from imagelens.types import ContentCategory, Language
+
+log = logging.getLogger(__name__)
+
+
+def options_from(raw: dict[str, Any]) -> AnalysisOptions:
+    return AnalysisOptions(
+        category=ContentCategory(raw.get("category", "general")),
+        lang=Language(raw.get("lang", "en")),
+    )
+
+
+class JobRunner:
+    """Everything one job does, independent of which queue called it."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        store: ObjectStore,
+        engine: Engine,
+        metrics: Metrics,
+        on_finished: Callable[[str], None] = lambda _job_id: None,
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.engine = engine
+        self.metrics = metrics
+        self.on_finished = on_finished
+
+    def run(self, job_id: str) -> None:
+        """Run the job if it is still queued; never raises (the outcome goes to the database)."""
+        try:
+            self._run(job_id)
+        except Exception:  # the pool thread must survive anything, e.g. a database outage
+            log.exception("job crashed", extra={"job_id": job_id})
+        finally:
+            self.on_finished(job_id)
+
+    def _run(self, job_id: str) -> None:
+        with self.db.session() as session:
+            job = claim(session=session, job_id=job_id)
+            if job is None or job.image_id is None:
+                return
+            image = session.get(Image, job.image_id)
+            if image is None:  # deleted while queued
+                finish(job=job, error=_gone())
+                return
+            image.status = "processing"
+            storage_key, options = image.storage_key, options_from(job.options)
+        result: dict[str, Any] | None = None
+        error: dict[str, Any] | None = None
+        try:
+            decoded = decode_image(self.store.get(storage_key), self.engine.settings.limits)
+            self.store.put(thumbnail_key(decoded.content_hash), make_thumbnail(decoded.image))
+            analysis = self.engine.analyze(decoded, options)
+            result = analysis.model_dump(mode="json")
+            self.metrics.observe_stages(analysis.timings_ms)
+        except ImageLensError as exc:
+            error = exc.to_dict()
+        except Exception as exc:  # a bug must fail the job, classified, not kill the worker
+            error = AnalysisError(f"Unexpected {type(exc).__name__}: {exc}").to_dict()
+        self._save(job_id, result, error)
+
+    def _save(
+        self, job_id: str, result: dict[str, Any] | None, error: dict[str, Any] | None
+    ) -> None:
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return
+            image = session.get(Image, job.image_id) if job.image_id else None
+            if image is None:
+                finish(job=job, error=_gone())
+            elif result is not None:
+                set_result(image=image, result=result)
+                image.thumbnail_key = thumbnail_key(image.content_hash)
+                finish(job=job, error=None)
+            else:
+                image.status, image.error = "failed", error
+                finish(job=job, error=error)
+            self.metrics.jobs_finished.labels(status=job.status).inc()
+
+
+def _gone() -> dict[str, Any]:
+    return {"type": "not_found", "message": "The image was deleted.", "retryable": False}

@@ -1,0 +1,97 @@
+"""A batch upload: one session, one batch job, one image job per file; no file sinks another."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from imagelens.db.tables import Job, UploadSession, utcnow
+from imagelens.errors import ImageLensError
+from imagelens.service.ingest import Ingestor, IngestRequest
+from imagelens.service.views import error_type, poll_url, upload_view
+from imagelens.types.api import BatchAccepted, UploadResult
+
+
+def ingest_batch(
+    ingestor: Ingestor,
+    *,
+    tenant_id: str,
+    files: list[tuple[str, bytes]],
+    options: dict[str, Any],
+    skip_duplicates: bool,
+) -> BatchAccepted:
+    """Take every file in; refused files get a failed result, the rest are queued (blocking)."""
+    session_id, job_id = str(uuid.uuid4()), str(uuid.uuid4())
+    with ingestor.db.session() as session:
+        session.add(
+            Job(
+                id=job_id,
+                tenant_id=tenant_id,
+                job_type="batch",
+                status="processing",
+                session_id=session_id,
+                options=options,
+                attempts=0,
+                created_at=utcnow(),
+            )
+        )
+        session.add(
+            UploadSession(
+                id=session_id,
+                tenant_id=tenant_id,
+                job_id=job_id,
+                total=len(files),
+                created_at=utcnow(),
+            )
+        )
+    results: list[UploadResult] = []
+    rejected = skipped = 0
+    for filename, data in files:
+        request = IngestRequest(
+            tenant_id=tenant_id,
+            data=data,
+            filename=filename,
+            options=options,
+            skip_duplicates=skip_duplicates,
+            session_id=session_id,
+        )
+        try:
+            ingested = ingestor.ingest(request)
+        except ImageLensError as exc:
+            rejected += 1
+            results.append(_refused(filename, exc))
+            continue
+        skipped += ingested.skipped
+        results.append(
+            upload_view(
+                ingested.image,
+                skipped=ingested.skipped,
+                deduplicated=ingested.deduplicated,
+                job_id=ingested.job_id,
+            )
+        )
+    with ingestor.db.session() as session:
+        upload = session.get(UploadSession, session_id)
+        assert upload is not None
+        upload.rejected, upload.skipped = rejected, skipped
+    settled = rejected + skipped == len(files)
+    return BatchAccepted(
+        session_id=session_id,
+        job_id=job_id,
+        status="completed" if settled else "processing",
+        poll_url=poll_url(job_id),
+        session_url=f"/api/v2/sessions/{session_id}",
+        results=results,
+    )
+
+
+def _refused(filename: str, exc: ImageLensError) -> UploadResult:
+    return UploadResult(
+        image_id="",
+        filename=filename,
+        description_status="failed",
+        description_error=exc.message,
+        description_error_type=error_type(exc.code),
+        description_is_retryable=exc.retryable,
+        status="completed",
+    )

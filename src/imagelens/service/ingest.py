@@ -1,0 +1,178 @@
+"""Taking one image in: validate, dedupe, store, record, enqueue (blocking; call off the loop)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from imagelens.config import Settings
+from imagelens.db import Database
+from imagelens.db.images import find_by_hash, get_image
+from imagelens.db.tables import Image, Job, utcnow
+from imagelens.db.usage import consume, limit_for, used
+from imagelens.errors import NotFound, QuotaExceeded
+from imagelens.intake import decode_image
+from imagelens.jobs import JobQueue
+from imagelens.storage import ObjectStore, original_key
+from imagelens.types.api import QuotaInfo
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    tenant_id: str
+    data: bytes
+    filename: str
+    options: dict[str, Any] = field(default_factory=dict)  # category, lang, prompt, backend
+    skip_duplicates: bool = False
+    session_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Ingested:
+    image: Image
+    job_id: str | None  # None when skipped as a duplicate
+    skipped: bool = False
+    deduplicated: bool = False
+
+
+class Ingestor:
+    def __init__(
+        self, *, settings: Settings, db: Database, store: ObjectStore, queue: JobQueue
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.store = store
+        self.queue = queue
+
+    def ingest(self, request: IngestRequest) -> Ingested:
+        """Decode (refusing bad input with an ImageLensError), then store and enqueue."""
+        decoded = decode_image(request.data, self.settings.limits)
+        with self.db.session() as session:
+            existing = find_by_hash(
+                session=session, tenant_id=request.tenant_id, content_hash=decoded.content_hash
+            )
+            if existing is not None and request.skip_duplicates:
+                return Ingested(image=existing, job_id=None, skipped=True)
+            self._check_quota(session, request.tenant_id, 1)
+        self.store.put(original_key(decoded.content_hash), request.data)
+        meta = decoded.metadata
+        now = utcnow()
+        image = Image(
+            id=str(uuid.uuid4()),
+            tenant_id=request.tenant_id,
+            filename=request.filename[:500],
+            content_hash=decoded.content_hash,
+            perceptual_hash=decoded.perceptual_hash,
+            storage_key=original_key(decoded.content_hash),
+            format=meta.format,
+            content_type=meta.content_type,
+            width=meta.width,
+            height=meta.height,
+            size_bytes=meta.size_bytes,
+            session_id=request.session_id,
+            status="queued",
+            tags_index="",
+            created_at=now,
+            updated_at=now,
+        )
+        with self.db.session() as session:
+            self._consume(session, request.tenant_id, 1)
+            session.add(image)
+            job = self._new_job(session, image, request.options)
+        self.queue.submit(job)
+        return Ingested(image=image, job_id=job, deduplicated=existing is not None)
+
+    def reanalyze(self, *, tenant_id: str, image_id: str, options: dict[str, Any]) -> str:
+        """Queue a fresh analysis of a stored image; return the job id."""
+        with self.db.session() as session:
+            image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
+            if image is None:
+                raise NotFound(f"No image {image_id}.")
+            self._consume(session, tenant_id, 1)
+            image.status = "queued"
+            job = self._new_job(session, image, options)
+        self.queue.submit(job)
+        return job
+
+    def charge(self, tenant_id: str, n: int = 1) -> None:
+        """Count ``n`` analyses that do not go through a job (describe-image)."""
+        with self.db.session() as session:
+            self._consume(session, tenant_id, n)
+
+    def record_skip(self, image: Image) -> str:
+        """A finished job for a duplicate, so an async caller has something to poll."""
+        with self.db.session() as session:
+            job = Job(
+                id=str(uuid.uuid4()),
+                tenant_id=image.tenant_id,
+                job_type="image",
+                status="completed",
+                image_id=image.id,
+                options={"skipped": True},
+                attempts=0,
+                created_at=utcnow(),
+                completed_at=utcnow(),
+            )
+            session.add(job)
+            return job.id
+
+    def quota(self, tenant_id: str, requested: int = 1) -> QuotaInfo:
+        with self.db.session() as session:
+            limit = limit_for(
+                session=session,
+                tenant_id=tenant_id,
+                default=self.settings.quota.monthly_analyses,
+            )
+            current = used(session=session, tenant_id=tenant_id)
+        available = max(0, limit - current) if limit else 2**31 - 1
+        ok = requested <= available
+        return QuotaInfo(
+            can_proceed=ok,
+            requested=requested,
+            available=available,
+            monthly_limit=limit,
+            current_usage=current,
+            message=None if ok else "The monthly analysis quota is used up.",
+            max_batch_size=self.settings.max_batch,
+            max_concurrent_uploads=self.settings.jobs.workers,
+        )
+
+    def _limit(self, session: Session, tenant_id: str) -> int:
+        return limit_for(
+            session=session, tenant_id=tenant_id, default=self.settings.quota.monthly_analyses
+        )
+
+    def _check_quota(self, session: Session, tenant_id: str, n: int) -> None:
+        limit = self._limit(session, tenant_id)
+        if limit and used(session=session, tenant_id=tenant_id) + n > limit:
+            raise _quota_error(limit)
+
+    def _consume(self, session: Session, tenant_id: str, n: int) -> None:
+        limit = self._limit(session, tenant_id)
+        if not consume(session=session, tenant_id=tenant_id, n=n, limit=limit):
+            raise _quota_error(limit)
+
+    def _new_job(self, session: Session, image: Image, options: dict[str, Any]) -> str:
+        job = Job(
+            id=str(uuid.uuid4()),
+            tenant_id=image.tenant_id,
+            job_type="image",
+            status="queued",
+            image_id=image.id,
+            session_id=image.session_id,
+            options=options,
+            attempts=0,
+            created_at=utcnow(),
+        )
+        session.add(job)
+        return job.id
+
+
+def _quota_error(limit: int) -> QuotaExceeded:
+    return QuotaExceeded(
+        f"The monthly quota of {limit} analyses is used up; it resets on the 1st (UTC).",
+        details={"monthly_limit": limit},
+    )

@@ -1,0 +1,199 @@
+"""Stored rows -> wire models. One place decides what each status variant carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imagelens.db.tables import Image, Job, UploadSession
+from imagelens.types import AnalysisResult
+from imagelens.types.api import (
+    AnalyzeCompleted,
+    AnalyzeFailed,
+    AnalyzeProcessing,
+    ErrorInfo,
+    JobCompleted,
+    JobFailed,
+    JobProcessing,
+    JobProgress,
+    JobResult,
+    SessionStatus,
+    UploadResult,
+)
+
+API = "/api/v2"
+
+
+def poll_url(job_id: str) -> str:
+    return f"{API}/job/{job_id}"
+
+
+def _error(raw: dict[str, Any] | None) -> ErrorInfo | None:
+    return ErrorInfo.model_validate(raw) if raw else None
+
+
+def _result(image: Image) -> AnalysisResult | None:
+    return AnalysisResult.model_validate(image.result) if image.result else None
+
+
+def analyze_view(
+    image: Image, job: Job, elapsed_ms: float
+) -> AnalyzeCompleted | AnalyzeProcessing | AnalyzeFailed:
+    """The sync analyze answer for ``job`` as it stands now."""
+    elapsed_ms = round(elapsed_ms, 1)
+    if job.status == "completed" and (result := _result(image)) is not None:
+        return AnalyzeCompleted(
+            image_id=image.id,
+            processing_time_ms=elapsed_ms,
+            description=result.description,
+            visible_text=result.visible_text,
+            tags=result.tags,
+            metadata=result.metadata,
+            confidence_score=result.confidence_score,
+            text_regions=result.text_regions,
+            category=result.category,
+            extracted=result.extracted,
+            moderation=result.moderation,
+            colors=result.colors,
+            backend=result.backend,
+        )
+    if job.status == "failed":
+        return AnalyzeFailed(
+            image_id=image.id,
+            processing_time_ms=elapsed_ms,
+            job_id=job.id,
+            poll_url=poll_url(job.id),
+            error=_error(job.error),
+        )
+    return AnalyzeProcessing(
+        image_id=image.id, processing_time_ms=elapsed_ms, job_id=job.id, poll_url=poll_url(job.id)
+    )
+
+
+def upload_view(
+    image: Image, *, skipped: bool = False, deduplicated: bool = False, job_id: str | None = None
+) -> UploadResult:
+    result = _result(image)
+    error = image.error or {}
+    return UploadResult(
+        image_id=image.id,
+        filename=image.filename,
+        description=image.description,
+        tags=result.tags if result else None,
+        visible_text=image.visible_text,
+        text_regions=result.text_regions if result else None,
+        confidence_score=result.confidence_score if result else None,
+        description_status="skipped" if skipped else image.status,
+        thumbnail_url=f"{API}/files/{image.id}/thumbnail",
+        created_at=image.created_at,
+        description_error=error.get("message"),
+        description_error_type=error_type(error.get("type")) if error else None,
+        description_is_retryable=error.get("retryable") if error else None,
+        deduplicated=skipped or deduplicated,
+        media_type="image",
+        status="completed" if image.status in ("completed", "failed") else "processing",
+        job_id=job_id,
+    )
+
+
+# Our error codes folded into the SDK's DescriptionErrorType values.
+_ERROR_TYPES = {
+    "timeout": "timeout",
+    "rate_limited": "rate_limit",
+    "quota_exceeded": "resource_limit",
+    "image_too_large": "resource_limit",
+    "decompression_bomb": "resource_limit",
+    "invalid_image": "validation",
+    "invalid_input": "validation",
+    "unsupported_media_type": "validation",
+    "url_not_allowed": "validation",
+    "url_fetch_failed": "validation",
+    "analysis_error": "vlm_error",
+    "model_unavailable": "vlm_error",
+}
+
+
+def error_type(code: str | None) -> str:
+    return _ERROR_TYPES.get(code or "", "unknown")
+
+
+def job_result(image: Image) -> JobResult:
+    result = _result(image)
+    return JobResult(
+        image_id=image.id,
+        status=image.status,
+        filename=image.filename,
+        description=image.description,
+        visible_text=image.visible_text,
+        tags=result.tags if result else None,
+        text_regions=result.text_regions if result else None,
+        confidence_score=result.confidence_score if result else None,
+        error=_error(image.error),
+    )
+
+
+def image_job_view(job: Job, image: Image | None) -> JobProcessing | JobCompleted | JobFailed:
+    if job.status == "completed" and image is not None:
+        return JobCompleted(
+            job_id=job.id,
+            job_type="image",
+            created_at=job.created_at,
+            completed_at=job.completed_at,
+            results=[job_result(image)],
+        )
+    if job.status in ("completed", "failed"):
+        message = (job.error or {}).get("message", "The image was deleted.")
+        return JobFailed(
+            job_id=job.id,
+            job_type="image",
+            created_at=job.created_at,
+            completed_at=job.completed_at,
+            error_message=message,
+        )
+    return JobProcessing(job_id=job.id, job_type="image", created_at=job.created_at)
+
+
+def session_progress(upload: UploadSession, images: list[Image]) -> JobProgress:
+    done = sum(1 for i in images if i.status == "completed")
+    failed = sum(1 for i in images if i.status == "failed")
+    return JobProgress(
+        total=upload.total, completed=done + upload.skipped, failed=failed + upload.rejected
+    )
+
+
+def session_view(upload: UploadSession, images: list[Image]) -> SessionStatus:
+    progress = session_progress(upload, images)
+    finished = progress.completed + progress.failed >= progress.total
+    status = "processing"
+    if finished:
+        status = "failed" if progress.failed == progress.total and progress.total else "completed"
+    return SessionStatus(
+        session_id=upload.id,
+        job_id=upload.job_id,
+        status=status,
+        created_at=upload.created_at,
+        progress=progress,
+        results=[upload_view(i) for i in images],
+    )
+
+
+def batch_job_view(
+    job: Job, upload: UploadSession, images: list[Image]
+) -> JobProcessing | JobCompleted | JobFailed:
+    view = session_view(upload, images)
+    common = {"job_id": job.id, "job_type": "batch", "created_at": job.created_at}
+    if view.status == "processing":
+        return JobProcessing(**common, progress=view.progress)
+    completed_at = max((i.updated_at for i in images), default=job.created_at)
+    if view.status == "failed":
+        return JobFailed(
+            **common,
+            progress=view.progress,
+            completed_at=completed_at,
+            error_message="Every file in the batch failed.",
+        )
+    return JobCompleted(
+        **common,
+        progress=view.progress,
+        completed_at=completed_at,
+        results=[job_result(i) for i in images],
+    )

@@ -1,0 +1,29 @@
+"""The storage seam. Keys are content-addressed, so the same bytes are stored once."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class ObjectStore(Protocol):
+    """A flat key -> bytes store; ``put`` is atomic (readers see all of an object or nothing)."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes:
+        """The object's bytes; raises :class:`imagelens.errors.NotFound` if absent."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; absent objects are not an error."""
+        ...
+
+
+def original_key(content_hash: str) -> str:
+    return f"originals/{content_hash[:2]}/{content_hash[2:4]}/{content_hash}"
+
+
+def thumbnail_key(content_hash: str) -> str:
+    return f"thumbnails/{content_hash[:2]}/{content_hash[2:4]}/{content_hash}.webp"

@@ -1,0 +1,227 @@
+"""Wire models of the HTTP API, shared by the server and the SDK (no server imports)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from imagelens.types.analysis import ColorSummary, ImageMetadata, Moderation, TextRegion
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ErrorInfo(_Wire):
+    type: str
+    message: str
+    retryable: bool
+
+
+class AnalyzeCompleted(_Wire):
+    image_id: str
+    status: Literal["completed"] = "completed"
+    processing_time_ms: float
+    description: str | None
+    visible_text: str | None
+    tags: list[str]
+    metadata: ImageMetadata
+    confidence_score: float | None
+    text_regions: list[TextRegion] = []
+    category: str | None = None
+    extracted: dict[str, Any] | None = None
+    moderation: Moderation | None = None
+    colors: ColorSummary | None = None
+    backend: str = "local"
+
+
+class AnalyzeProcessing(_Wire):
+    image_id: str
+    status: Literal["processing"] = "processing"
+    processing_time_ms: float
+    job_id: str
+    poll_url: str
+
+
+class AnalyzeFailed(_Wire):
+    image_id: str
+    status: Literal["failed"] = "failed"
+    processing_time_ms: float
+    job_id: str
+    poll_url: str
+    error: ErrorInfo | None
+
+
+class AnalyzeSkipped(_Wire):
+    image_id: str
+    status: Literal["skipped"] = "skipped"
+    processing_time_ms: float
+
+
+AnalyzeResponse = Annotated[
+    AnalyzeCompleted | AnalyzeProcessing | AnalyzeFailed | AnalyzeSkipped,
+    Field(discriminator="status"),
+]
+
+
+class JobAccepted(_Wire):
+    job_id: str
+    status: Literal["processing"] = "processing"
+    poll_url: str
+    image_id: str | None = None
+
+
+class JobProgress(_Wire):
+    total: int
+    completed: int
+    failed: int
+
+
+class JobResult(_Wire):
+    image_id: str
+    status: str
+    filename: str | None = None
+    description: str | None = None
+    visible_text: str | None = None
+    tags: list[str] | None = None
+    text_regions: list[TextRegion] | None = None
+    confidence_score: float | None = None
+    error: ErrorInfo | None = None
+
+
+class _JobBase(_Wire):
+    job_id: str
+    job_type: Literal["image", "batch"]
+    created_at: datetime
+    progress: JobProgress | None = None
+
+
+class JobProcessing(_JobBase):
+    status: Literal["processing"] = "processing"
+
+
+class JobCompleted(_JobBase):
+    status: Literal["completed"] = "completed"
+    completed_at: datetime | None
+    results: list[JobResult]
+
+
+class JobFailed(_JobBase):
+    status: Literal["failed"] = "failed"
+    completed_at: datetime | None
+    error_message: str | None
+
+
+JobResponse = Annotated[JobProcessing | JobCompleted | JobFailed, Field(discriminator="status")]
+
+DescriptionStatusValue = Literal[
+    "pending", "queued", "processing", "completed", "failed", "skipped"
+]
+
+
+class UploadResult(_Wire):
+    image_id: str
+    filename: str
+    description: str | None = None
+    tags: list[str] | None = None
+    visible_text: str | None = None
+    text_regions: list[TextRegion] | None = None
+    confidence_score: float | None = None
+    description_status: DescriptionStatusValue = "pending"
+    thumbnail_url: str | None = None
+    created_at: datetime | None = None
+    description_error: str | None = None
+    description_error_type: str | None = None
+    description_is_retryable: bool | None = None
+    deduplicated: bool | None = None
+    media_type: str | None = "image"
+    status: Literal["processing", "completed"] | None = None
+    job_id: str | None = None
+
+
+class BatchAccepted(_Wire):
+    session_id: str
+    job_id: str
+    status: Literal["processing", "completed"]
+    poll_url: str
+    session_url: str
+    results: list[UploadResult]
+
+
+class SessionStatus(_Wire):
+    session_id: str
+    job_id: str
+    status: Literal["processing", "completed", "failed"]
+    created_at: datetime
+    progress: JobProgress
+    results: list[UploadResult]
+
+
+class FileList(_Wire):
+    items: list[UploadResult]
+    next_cursor: str | None
+    has_more: bool
+
+
+class FileText(_Wire):
+    image_id: str
+    visible_text: str | None
+    text_regions: list[TextRegion]
+
+
+class SimilarImage(_Wire):
+    image_id: str
+    filename: str
+    distance: int
+    thumbnail_url: str | None
+
+
+class SimilarImages(_Wire):
+    image_id: str
+    items: list[SimilarImage]
+
+
+class QuotaInfo(_Wire):
+    can_proceed: bool
+    requested: int
+    available: int
+    monthly_limit: int
+    current_usage: int
+    message: str | None = None
+    max_batch_size: int | None = None
+    prepaid_credits: int = 0
+    max_concurrent_uploads: int | None = None
+
+
+Scope = Literal["read", "write", "admin"]
+
+
+def _default_scopes() -> list[Scope]:
+    return ["read", "write"]
+
+
+class ApiKeyCreate(_Wire):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[Scope] = Field(default_factory=_default_scopes, min_length=1)
+    tenant: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[\w.-]+$")
+    expires_at: datetime | None = None
+
+
+class ApiKeyInfo(_Wire):
+    id: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    tenant: str
+    expires_at: datetime | None
+    created_at: datetime
+
+
+class ApiKeyCreated(ApiKeyInfo):
+    key: str  # shown once, never again
+
+
+class ApiKeyList(_Wire):
+    items: list[ApiKeyInfo]
