@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from imagelens.config import Settings
 from imagelens.engine import Engine
+from tests import imagegen
+from tests.live import LiveServer, image_host, make_settings, postgres_database, run_server
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +26,44 @@ def engine(settings: Settings) -> Iterator[Engine]:
     with Engine(settings) as eng:
         eng.warmup()
         yield eng
+
+
+# --- the API tests: a real server over HTTP, on SQLite and on PostgreSQL ---------------------
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'imagelens.db'}"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+@pytest.fixture(scope="module")
+def server(
+    engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A server with real models, open quota and rate limits, private URLs allowed."""
+    settings = make_settings(tmp_path_factory.mktemp("data"), database_url, max_batch=8)
+    with run_server(settings, engine) as live:
+        yield live
+
+
+@pytest.fixture(scope="session")
+def image_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real photos and a rendered page as files, the way a user has them."""
+    root = tmp_path_factory.mktemp("images")
+    imagegen.photo("chelsea").save(root / "chelsea.jpg", quality=90)
+    imagegen.photo("coffee").save(root / "coffee.png")
+    imagegen.photo("astronaut").save(root / "astronaut.jpg", quality=90)
+    imagegen.text_page(("INVOICE 2041", "Total due: 418.50 EUR")).image.save(root / "page.png")
+    (root / "notes.txt").write_text("not an image\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def image_url(image_dir: Path) -> Iterator[str]:
+    """Base URL of a local HTTP server holding ``image_dir``."""
+    with image_host(image_dir) as url:
+        yield url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -65,7 +66,8 @@ def invalid_from(exc: ValidationError) -> InvalidInput:
     problems = "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
     )
-    return InvalidInput(f"Invalid request: {problems}.", details={"errors": exc.errors()})
+    errors = json.loads(exc.json(include_input=False, include_url=False))
+    return InvalidInput(f"Invalid request: {problems}.", details={"errors": errors})
 
 
 def decode_base64(text: str) -> bytes:
@@ -103,10 +105,11 @@ async def read_image_request(
     """The image and options of an analyze/upload request, multipart or JSON."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        form = await request.form()
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        params = parse_params(fields)
-        upload = await read_form_file(form, "file")
+        # The context manager closes the parts' spooled temp files when we are done.
+        async with request.form() as form:
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            params = parse_params(fields)
+            upload = await read_form_file(form, "file")
         if upload is not None:
             return upload, params
         if fields.get("url") or fields.get("base64"):

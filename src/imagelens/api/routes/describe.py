@@ -45,18 +45,18 @@ async def _image_bytes(value: UploadFile | str | None, services: ServicesDep) ->
 @router.post("/describe-image", operation_id="describe-image")
 async def describe_image(request: Request, principal: Writer, services: ServicesDep) -> Any:
     """Describe one image in `lang`, answering `prompt` as far as the back-end can."""
-    form = await request.form()
-    prompt = (await _text(form.get("prompt")) or "").strip()
-    if not prompt:
-        raise InvalidInput("The `prompt` field is required.")
-    lang_text = (await _text(form.get("lang")) or "en").strip().lower()
-    try:
-        lang = Language(lang_text)
-    except ValueError:
-        raise InvalidInput(
-            f"lang={lang_text!r} is not one of {', '.join(x.value for x in Language)}."
-        ) from None
-    data = await _image_bytes(form.get("image"), services)
+    async with request.form() as form:
+        prompt = (await _text(form.get("prompt")) or "").strip()
+        if not prompt:
+            raise InvalidInput("The `prompt` field is required.")
+        lang_text = (await _text(form.get("lang")) or "en").strip().lower()
+        try:
+            lang = Language(lang_text)
+        except ValueError:
+            raise InvalidInput(
+                f"lang={lang_text!r} is not one of {', '.join(x.value for x in Language)}."
+            ) from None
+        data = await _image_bytes(form.get("image"), services)
     decoded = await run_in_threadpool(decode_image, data, services.settings.limits)
     await run_in_threadpool(services.ingestor.charge, principal.tenant_id)
     options = AnalysisOptions(category=ContentCategory.AUTO, lang=lang)

@@ -58,18 +58,18 @@ async def upload(request: Request, principal: Writer, services: ServicesDep) -> 
 async def upload_batch(request: Request, principal: Writer, services: ServicesDep) -> JSONResponse:
     """Queue many `files` parts as one session; poll the session or the job for progress."""
     limit = services.settings.max_batch
-    form = await request.form(max_files=limit + 1, max_fields=100)
-    parts = [p for p in form.getlist("files") if isinstance(p, UploadFile)]
-    if not parts:
-        raise InvalidInput("Send the images as multipart parts named `files`.")
-    if len(parts) > limit:
-        raise InvalidInput(
-            f"{len(parts)} files in one batch; this server takes at most {limit} "
-            "(IMAGELENS_MAX_BATCH). Split the upload.",
-            details={"max_batch": limit},
-        )
-    params = parse_params({k: v for k, v in form.items() if isinstance(v, str)})
-    files = [(p.filename or f"file-{i}", await p.read()) for i, p in enumerate(parts)]
+    async with request.form(max_files=limit + 1, max_fields=100) as form:
+        parts = [p for p in form.getlist("files") if isinstance(p, UploadFile)]
+        if not parts:
+            raise InvalidInput("Send the images as multipart parts named `files`.")
+        if len(parts) > limit:
+            raise InvalidInput(
+                f"{len(parts)} files in one batch; this server takes at most {limit} "
+                "(IMAGELENS_MAX_BATCH). Split the upload.",
+                details={"max_batch": limit},
+            )
+        params = parse_params({k: v for k, v in form.items() if isinstance(v, str)})
+        files = [(p.filename or f"file-{i}", await p.read()) for i, p in enumerate(parts)]
     accepted = await run_in_threadpool(
         lambda: ingest_batch(
             services.ingestor,

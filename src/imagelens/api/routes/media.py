@@ -120,7 +120,8 @@ async def describe(
             raise InvalidInput("The JSON body must be an object.")
         raw = body
     elif content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-        raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        async with request.form() as form:
+            raw = {k: v for k, v in form.items() if isinstance(v, str)}
     params = parse_params(raw)
     job_id = await run_in_threadpool(
         lambda: services.ingestor.reanalyze(

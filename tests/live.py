@@ -1,0 +1,145 @@
+"""Real servers for the API tests: imagelens on uvicorn in a thread, a tiny image host, and
+a fresh PostgreSQL database per test run."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import sqlalchemy
+import uvicorn
+
+from imagelens.api import create_app
+from imagelens.config import Settings
+from imagelens.engine import Engine
+
+ADMIN_KEY = "il_test_admin_key_0123456789abcdef"
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    settings: Settings
+    key: str = ADMIN_KEY
+
+    def client(self, key: str | None = None, timeout: float = 60) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {key or self.key}"},
+            timeout=timeout,
+        )
+
+
+@contextlib.contextmanager
+def run_server(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
+    """create_app(settings) on uvicorn in a background thread, on a free port."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings, engine=engine), host="127.0.0.1", port=port, log_config=None
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def make_settings(tmp: Path, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": tmp,
+        "database_url": database_url,
+        "bootstrap_api_key": ADMIN_KEY,
+        "allow_private_urls": True,
+        "quota": {"monthly_analyses": 0, "requests_per_minute": 0},
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database; dropped afterwards."""
+    name = f"imagelens_test_{uuid.uuid4().hex[:10]}"
+    admin = sqlalchemy.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class _ImageHost(http.server.BaseHTTPRequestHandler):
+    root: Path
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        if url.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", parse_qs(url.query)["to"][0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        path = self.root / url.path.lstrip("/")
+        if not path.is_file():
+            self.send_error(404)
+            return
+        body = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def image_host(root: Path, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serves files under ``root`` over HTTP, plus /redirect?to=URL; yields the base URL."""
+    handler = type("Handler", (_ImageHost,), {"root": root})
+    server = http.server.ThreadingHTTPServer((host, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wait_job(client: httpx.Client, job_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body: dict[str, Any] = client.get(f"/api/v2/job/{job_id}").json()
+        if body["status"] != "processing" or time.monotonic() > deadline:
+            return body
+        time.sleep(0.1)
