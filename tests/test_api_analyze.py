@@ -31,15 +31,24 @@ def curl(server: LiveServer, *args: str) -> dict[str, Any]:
 def test_multipart_file_upload_completes_with_real_analysis(
     server: LiveServer, image_dir: Path
 ) -> None:
-    body = curl(server, "-X", "POST", f"{server.base_url}{API}/images/analyze",
-                "-F", f"file=@{image_dir / 'chelsea.jpg'}")
+    body = curl(
+        server,
+        "-X",
+        "POST",
+        f"{server.base_url}{API}/images/analyze",
+        "-F",
+        f"file=@{image_dir / 'chelsea.jpg'}",
+    )
     assert body["status"] == "completed"
     assert "cat" in body["tags"]
     assert "cat" in body["description"].lower()
     assert body["metadata"] == {
-        "width": 451, "height": 300, "format": "JPEG",
+        "width": 451,
+        "height": 300,
+        "format": "JPEG",
         "size_bytes": (image_dir / "chelsea.jpg").stat().st_size,
-        "content_type": "image/jpeg", "media_type": "image",
+        "content_type": "image/jpeg",
+        "media_type": "image",
     }
     assert body["processing_time_ms"] > 0
     assert set(body) >= {"image_id", "visible_text", "confidence_score", "text_regions"}
@@ -47,25 +56,62 @@ def test_multipart_file_upload_completes_with_real_analysis(
 
 def test_options_and_duplicates(server: LiveServer, image_dir: Path) -> None:
     path = image_dir / "coffee.png"
-    first = curl(server, "-X", "POST", f"{server.base_url}{API}/images/analyze",
-                 "-F", f"file=@{path}", "-F", "content_category=real_estate",
-                 "-F", "skip_duplicates=true", "-F", "timeout=60")
-    again = curl(server, "-X", "POST", f"{server.base_url}{API}/images/analyze",
-                 "-F", f"file=@{path}", "-F", "content_category=real_estate",
-                 "-F", "skip_duplicates=true", "-F", "timeout=60")
+    first = curl(
+        server,
+        "-X",
+        "POST",
+        f"{server.base_url}{API}/images/analyze",
+        "-F",
+        f"file=@{path}",
+        "-F",
+        "content_category=real_estate",
+        "-F",
+        "skip_duplicates=true",
+        "-F",
+        "timeout=60",
+    )
+    again = curl(
+        server,
+        "-X",
+        "POST",
+        f"{server.base_url}{API}/images/analyze",
+        "-F",
+        f"file=@{path}",
+        "-F",
+        "content_category=real_estate",
+        "-F",
+        "skip_duplicates=true",
+        "-F",
+        "timeout=60",
+    )
     assert first["status"] in ("completed", "skipped")  # skipped if an earlier test sent it
-    assert again == {"image_id": again["image_id"], "status": "skipped",
-                     "processing_time_ms": again["processing_time_ms"]}
+    assert again == {
+        "image_id": again["image_id"],
+        "status": "skipped",
+        "processing_time_ms": again["processing_time_ms"],
+    }
     if first["status"] == "completed":
         assert first["category"] == "real_estate"
         assert again["image_id"] == first["image_id"]
 
 
 def test_json_url(server: LiveServer, image_url: str) -> None:
-    payload = {"url": f"{image_url}/chelsea.jpg", "content_category": "general",
-               "skip_duplicates": False, "timeout": 30}
-    body = curl(server, "-X", "POST", f"{server.base_url}{API}/images/analyze",
-                "-H", "Content-Type: application/json", "-d", json.dumps(payload))
+    payload = {
+        "url": f"{image_url}/chelsea.jpg",
+        "content_category": "general",
+        "skip_duplicates": False,
+        "timeout": 30,
+    }
+    body = curl(
+        server,
+        "-X",
+        "POST",
+        f"{server.base_url}{API}/images/analyze",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        json.dumps(payload),
+    )
     assert body["status"] == "completed"
     assert "cat" in body["tags"]
 
@@ -75,9 +121,16 @@ def test_json_base64(server: LiveServer, image_dir: Path, data_uri: bool) -> Non
     encoded = base64.b64encode((image_dir / "page.png").read_bytes()).decode()
     if data_uri:
         encoded = "data:image/png;base64," + encoded
-    body = curl(server, "-X", "POST", f"{server.base_url}{API}/images/analyze",
-                "-H", "Content-Type: application/json",
-                "-d", json.dumps({"base64": encoded, "content_category": "general"}))
+    body = curl(
+        server,
+        "-X",
+        "POST",
+        f"{server.base_url}{API}/images/analyze",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        json.dumps({"base64": encoded, "content_category": "general"}),
+    )
     assert body["status"] == "completed"
     assert "INVOICE 2041" in body["visible_text"]
     for region in body["text_regions"]:
@@ -85,11 +138,24 @@ def test_json_base64(server: LiveServer, image_dir: Path, data_uri: bool) -> Non
 
 
 def test_async_then_poll(server: LiveServer, image_dir: Path, image_url: str) -> None:
-    accepted = curl(server, "-X", "POST", f"{server.base_url}{API}/images/analyze/async",
-                    "-F", f"file=@{image_dir / 'astronaut.jpg'}")
-    by_url = curl(server, "-X", "POST", f"{server.base_url}{API}/images/analyze/async",
-                  "-H", "Content-Type: application/json",
-                  "-d", json.dumps({"url": f"{image_url}/coffee.png"}))
+    accepted = curl(
+        server,
+        "-X",
+        "POST",
+        f"{server.base_url}{API}/images/analyze/async",
+        "-F",
+        f"file=@{image_dir / 'astronaut.jpg'}",
+    )
+    by_url = curl(
+        server,
+        "-X",
+        "POST",
+        f"{server.base_url}{API}/images/analyze/async",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        json.dumps({"url": f"{image_url}/coffee.png"}),
+    )
     for job in (accepted, by_url):
         assert job["status"] == "processing"
         assert job["poll_url"] == f"{API}/job/{job['job_id']}"
@@ -121,12 +187,15 @@ def test_async_duplicate_is_a_finished_job(server: LiveServer, image_dir: Path) 
     ("files", "data", "status", "code"),
     [
         ({"file": ("empty.jpg", b"")}, {}, 400, "invalid_image"),
-        ({"file": ("notes.jpg", b"just some text, not an image")}, {}, 415,
-         "unsupported_media_type"),
+        (
+            {"file": ("notes.jpg", b"just some text, not an image")},
+            {},
+            415,
+            "unsupported_media_type",
+        ),
         ({"file": ("cut.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 30)}, {}, 400, "invalid_image"),
         ({"file": ("x.jpg", b"\xff\xd8\xff")}, {"timeout": "2"}, 400, "invalid_input"),
-        ({"file": ("x.jpg", b"\xff\xd8\xff")}, {"content_category": "cats"}, 400,
-         "invalid_input"),
+        ({"file": ("x.jpg", b"\xff\xd8\xff")}, {"content_category": "cats"}, 400, "invalid_input"),
         ({"file": ("x.jpg", b"\xff\xd8\xff")}, {"lang": "xx"}, 400, "invalid_input"),
         ({"file": ("x.jpg", b"\xff\xd8\xff")}, {"backend": "vlm"}, 400, "invalid_input"),
         ({"other": ("x.jpg", b"\xff\xd8\xff")}, {}, 400, "invalid_input"),

@@ -68,7 +68,7 @@ def _similar(
             select(Image.id, Image.filename, Image.perceptual_hash).where(
                 Image.tenant_id == tenant_id, Image.id != image_id
             )
-        ).tuples()
+        ).all()
         # A linear scan of 64-bit hashes: ~1 µs each, fine for one tenant's library.
         scored = [
             (hamming_distance(target.perceptual_hash, phash), i, name) for i, name, phash in rows
