@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install dev test lint typecheck bench clean
+.PHONY: install dev run test lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,14 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA_DIR ?= data
+
+# Install, then serve on the embedded defaults (SQLite + files in $(DATA_DIR), in-process jobs).
+run: install
+	$(BIN)/imagelens serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -33,6 +41,7 @@ tesseract:
 
 bench: dev tesseract
 	$(BIN)/python benchmarks/engine.py --out benchmarks/results
+	$(BIN)/python benchmarks/api.py --out benchmarks/results
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

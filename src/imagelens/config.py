@@ -46,6 +46,9 @@ class EngineSettings(BaseModel):
     tag_min_confidence: float = Field(default=0.05, ge=0, le=1)
     max_tags: int = Field(default=10, ge=1)
     moderation_threshold: float = Field(default=0.5, ge=0, le=1)
+    # Nice value of the analysis threads (Linux): models use the CPU the request path leaves,
+    # so the API answers and accepts jobs quickly while analyses run. 0 turns it off.
+    nice: int = Field(default=10, ge=0, le=19)
 
 
 class JobSettings(BaseModel):

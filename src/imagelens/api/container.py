@@ -7,6 +7,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 
+from imagelens.api.keycache import KeyCache
 from imagelens.api.ratelimit import RateLimiter
 from imagelens.config import Settings
 from imagelens.db import Database, upgrade
@@ -36,6 +37,7 @@ class Services:
     ingestor: Ingestor
     fetcher: UrlFetcher
     limiter: RateLimiter
+    keys: KeyCache
     owns_engine: bool = False
     ready: bool = False
     admin_key_created: str | None = field(default=None, repr=False)
@@ -53,7 +55,11 @@ class Services:
             db=db, store=store, engine=engine, metrics=metrics, on_finished=waiters.notify
         )
         queue = InProcessQueue(
-            runner, db, workers=settings.jobs.workers, max_attempts=settings.jobs.max_attempts
+            runner,
+            db,
+            workers=settings.jobs.workers,
+            max_attempts=settings.jobs.max_attempts,
+            niceness=settings.engine.nice,
         )
         fetcher = UrlFetcher(
             settings.url_fetch,
@@ -71,6 +77,7 @@ class Services:
             ingestor=Ingestor(settings=settings, db=db, store=store, queue=queue),
             fetcher=fetcher,
             limiter=RateLimiter(settings.quota.requests_per_minute),
+            keys=KeyCache(),
             owns_engine=owns_engine,
         )
         metrics.watch_jobs(services.job_counts)
@@ -84,6 +91,7 @@ class Services:
         """Migrate, ensure an admin key, load the models, resume jobs (blocking)."""
         upgrade(self.db.url)
         self._ensure_admin_key()
+        self._announce_admin_key()
         self.engine.warmup()
         self.queue.start()
         self.ready = True
@@ -116,7 +124,18 @@ class Services:
         with os.fdopen(fd, "w") as handle:
             handle.write(key + "\n")
         self.admin_key_created = key
-        print(f"imagelens: created an admin API key (also in {path}): {key}", flush=True)
+
+    def _announce_admin_key(self) -> None:
+        # The generated key lives in DATA_DIR/admin-key (0600); say it on the console at each
+        # start while it is valid, so `make run` users can copy it. It never goes to the logs.
+        path = self.settings.data_dir / "admin-key"
+        if self.settings.bootstrap_api_key is not None or not path.is_file():
+            return
+        key = path.read_text().strip()
+        with self.db.session() as session:
+            if find_key(session=session, key=key) is None:
+                return
+        print(f"imagelens: admin API key (from {path}): {key}", flush=True)
 
     async def stop(self) -> None:
         self.ready = False

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from imagelens.api.container import Services
-from imagelens.db.keys import find_key
-from imagelens.db.tables import utcnow
+from imagelens.api.keycache import Principal
+from imagelens.db.keys import find_key, hash_key
 from imagelens.errors import Forbidden, RateLimited, Unauthorized
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    key_id: str
-    tenant_id: str
-    scopes: frozenset[str]
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.scopes
 
 
 def get_services(request: Request) -> Services:
@@ -34,11 +21,18 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def _lookup(services: Services, key: str) -> Principal | None:
-    with services.db.session() as session:
-        row = find_key(session=session, key=key)
-        if row is None or (row.expires_at is not None and row.expires_at <= utcnow()):
-            return None
-        return Principal(row.id, row.tenant_id, frozenset(row.scopes.split()))
+    key_hash = hash_key(key)
+    principal = services.keys.get(key_hash)
+    if principal is None:
+        with services.db.session() as session:
+            row = find_key(session=session, key=key)
+            if row is None:
+                return None
+            principal = Principal(
+                row.id, row.tenant_id, frozenset(row.scopes.split()), row.expires_at
+            )
+        services.keys.put(key_hash, principal)
+    return None if principal.expired else principal
 
 
 async def authenticate(request: Request, services: ServicesDep) -> Principal:
@@ -47,7 +41,7 @@ async def authenticate(request: Request, services: ServicesDep) -> Principal:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
-    principal = await run_in_threadpool(_lookup, services, key.strip())
+    principal = _lookup(services, key.strip())  # a cache hit needs no thread
     if principal is None:
         raise Unauthorized("The API key is unknown, revoked or expired.")
     decision = services.limiter.hit(principal.key_id)

@@ -41,6 +41,10 @@ def set_result(*, image: Image, result: dict[str, Any]) -> None:
     image.status = "completed"
     image.error = None
     image.result = result
+    # The decoded, upright image is the truth (async intake only read the header).
+    image.perceptual_hash = result.get("perceptual_hash")
+    image.width = result["metadata"]["width"]
+    image.height = result["metadata"]["height"]
     image.category = result.get("category")
     image.description = result.get("description")
     image.visible_text = result.get("visible_text")

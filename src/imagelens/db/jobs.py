@@ -68,7 +68,7 @@ def count_by_status(*, session: Session) -> dict[str, int]:
     rows = session.execute(
         select(Job.status, func.count()).where(Job.job_type == "image").group_by(Job.status)
     )
-    return dict(rows)
+    return {row[0]: row[1] for row in rows}
 
 
 def get_session(*, session: Session, tenant_id: str, session_id: str) -> UploadSession | None:

@@ -75,9 +75,9 @@ class Image(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
     filename: Mapped[str] = mapped_column(String(500))
     content_hash: Mapped[str] = mapped_column(String(64))
-    perceptual_hash: Mapped[str] = mapped_column(String(32))
+    # Null until the image is decoded (async intake reads only the header).
+    perceptual_hash: Mapped[str | None] = mapped_column(String(32))
     storage_key: Mapped[str] = mapped_column(String(200))
-    thumbnail_key: Mapped[str | None] = mapped_column(String(200))
     format: Mapped[str] = mapped_column(String(16))
     content_type: Mapped[str] = mapped_column(String(64))
     width: Mapped[int]

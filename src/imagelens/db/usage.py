@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,17 +33,22 @@ def limit_for(*, session: Session, tenant_id: str, default: int) -> int:
 def consume(*, session: Session, tenant_id: str, n: int, limit: int) -> bool:
     """Count ``n`` analyses if they fit under ``limit`` (0 = unlimited); False if not.
 
-    The row is created if missing, then a conditional UPDATE adds ``n`` only while the
-    total stays within the limit, so concurrent requests can never overshoot it.
+    One upsert whose update only applies while the total stays within the limit, so
+    concurrent requests can never overshoot it (the row lock serialises them).
     """
-    month = month_of()
+    if limit and n > limit:
+        return False
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(Usage).values(tenant_id=tenant_id, month=month, count=0).on_conflict_do_nothing()
+    statement = insert(Usage).values(tenant_id=tenant_id, month=month_of(), count=n)
+    condition = (Usage.count + n <= limit) if limit else None
+    # RETURNING gives a row only when the insert or the update happened (rowcount after an
+    # upsert differs between drivers).
+    counted = session.scalar(
+        statement.on_conflict_do_update(
+            index_elements=[Usage.tenant_id, Usage.month],
+            set_={"count": Usage.count + n},
+            where=condition,
+        ).returning(Usage.count)
     )
-    query = update(Usage).where(Usage.tenant_id == tenant_id, Usage.month == month)
-    if limit > 0:
-        query = query.where(Usage.count + n <= limit)
-    result = session.execute(query.values(count=Usage.count + n))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return counted is not None

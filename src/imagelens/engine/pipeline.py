@@ -13,6 +13,7 @@ from imagelens.engine.base import AnalysisOptions, Analyzer, Signals
 from imagelens.engine.categories import classify, extract
 from imagelens.engine.describe import compose_description
 from imagelens.engine.registry import local_analyzers
+from imagelens.engine.runtime import lower_thread_priority
 from imagelens.errors import AnalysisError, ImageLensError
 from imagelens.intake import DecodedImage, decode_image
 from imagelens.types import AnalysisResult, ContentCategory
@@ -36,7 +37,10 @@ class Engine:
             for a in (analyzers if analyzers is not None else local_analyzers(settings.engine))
         }
         self._pool = ThreadPoolExecutor(
-            max_workers=settings.engine.concurrency, thread_name_prefix="imagelens-analyzer"
+            max_workers=settings.engine.concurrency,
+            thread_name_prefix="imagelens-analyzer",
+            initializer=lower_thread_priority,
+            initargs=(settings.engine.nice,),
         )
 
     def warmup(self) -> float:

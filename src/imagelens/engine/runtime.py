@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -45,3 +46,19 @@ class LazyModel(Generic[T]):
         """Drop the model; the next :meth:`get` loads it again."""
         with self._lock:
             self._model = None
+
+
+def lower_thread_priority(niceness: int) -> None:
+    """Make the calling thread (and the threads it starts later) yield the CPU to others.
+
+    On Linux a thread is a task with its own nice value, and the ONNX Runtime and torch worker
+    threads a model spawns inherit it from the thread that loads the model. Analysis then runs
+    on whatever CPU the request path leaves, so the API keeps accepting work under load.
+    Elsewhere, or without permission, this does nothing.
+    """
+    if niceness <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except OSError:
+        pass

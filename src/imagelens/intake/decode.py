@@ -44,9 +44,31 @@ def _register_heif() -> None:
     register_heif_opener()
 
 
-def decode_image(data: bytes, limits: LimitSettings | None = None) -> DecodedImage:
-    """Check, decode and normalise ``data``; raise an :class:`ImageLensError` on bad input."""
+@dataclass(frozen=True)
+class ProbedImage:
+    """What the header says, checked against the limits; no pixel decoded."""
+
+    format: ImageFormat
+    width: int  # as stored, before EXIF orientation
+    height: int
+    size_bytes: int
+    content_hash: str
+
+
+def probe_image(data: bytes, limits: LimitSettings | None = None) -> ProbedImage:
+    """Refuse what the type and header alone show is bad (a fraction of a millisecond).
+
+    A file that passes can still be corrupt further in; :func:`decode_image` finds that.
+    """
     limits = limits or LimitSettings()
+    fmt = _check_size_and_sniff(data, limits)
+    image = _open_header(data, fmt, limits)
+    width, height = image.size
+    image.close()
+    return ProbedImage(fmt, width, height, len(data), content_hash(data))
+
+
+def _check_size_and_sniff(data: bytes, limits: LimitSettings) -> ImageFormat:
     if len(data) > limits.max_bytes:
         raise ImageTooLarge(
             f"The file is {_mb(len(data))}, over the limit of {_mb(limits.max_bytes)}.",
@@ -55,7 +77,14 @@ def decode_image(data: bytes, limits: LimitSettings | None = None) -> DecodedIma
     fmt = sniff_format(data)
     if fmt is ImageFormat.HEIF:
         _register_heif()
-    image = _open_within_limits(data, fmt, limits)
+    return fmt
+
+
+def decode_image(data: bytes, limits: LimitSettings | None = None) -> DecodedImage:
+    """Check, decode and normalise ``data``; raise an :class:`ImageLensError` on bad input."""
+    limits = limits or LimitSettings()
+    fmt = _check_size_and_sniff(data, limits)
+    image = _load(_open_header(data, fmt, limits), fmt)
     try:
         frames = getattr(image, "n_frames", 1)
         image.seek(0)  # first frame of an animation
@@ -82,7 +111,7 @@ def decode_image(data: bytes, limits: LimitSettings | None = None) -> DecodedIma
     )
 
 
-def _open_within_limits(data: bytes, fmt: ImageFormat, limits: LimitSettings) -> Image.Image:
+def _open_header(data: bytes, fmt: ImageFormat, limits: LimitSettings) -> Image.Image:
     # Image.open reads only the header, so the declared size is known before any pixel is
     # decoded; our own limit replaces Pillow's global MAX_IMAGE_PIXELS warning.
     try:
@@ -102,6 +131,10 @@ def _open_within_limits(data: bytes, fmt: ImageFormat, limits: LimitSettings) ->
             f"the limit of {limits.max_pixels / 1e6:.0f} megapixels; refused before decoding.",
             details={"width": width, "height": height, "max_pixels": limits.max_pixels},
         )
+    return image
+
+
+def _load(image: Image.Image, fmt: ImageFormat) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from imagelens.intake import DecodedImage
+
 
 class JobQueue(Protocol):
     def start(self) -> int:
         """Resume the jobs a previous process left unfinished; return how many."""
         ...
 
-    def submit(self, job_id: str) -> None:
-        """Run the (already persisted, ``queued``) job soon."""
+    def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
+        """Run the (already persisted, ``queued``) job soon.
+
+        ``image`` is the upload already decoded by intake: a hint that spares the worker a
+        second decode. A queue may drop it (a remote worker decodes the stored original).
+        """
         ...
 
     def stop(self) -> None:

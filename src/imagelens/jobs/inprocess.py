@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from imagelens.db import Database
 from imagelens.db.jobs import requeue_interrupted
+from imagelens.engine.runtime import lower_thread_priority
+from imagelens.intake import DecodedImage
 from imagelens.jobs.runner import JobRunner
 
 log = logging.getLogger(__name__)
@@ -16,11 +19,27 @@ class InProcessQueue:
     """Runs job ids on ``workers`` threads. The database, not this object, is the queue of
     record: a job submitted here and lost with the process is found again by :meth:`start`."""
 
-    def __init__(self, runner: JobRunner, db: Database, *, workers: int, max_attempts: int):
+    def __init__(
+        self,
+        runner: JobRunner,
+        db: Database,
+        *,
+        workers: int,
+        max_attempts: int,
+        niceness: int = 0,
+    ) -> None:
         self._runner = runner
         self._db = db
         self._max_attempts = max_attempts
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imagelens-job")
+        self._pool = ThreadPoolExecutor(
+            max_workers=workers,
+            thread_name_prefix="imagelens-job",
+            initializer=lower_thread_priority,
+            initargs=(niceness,),
+        )
+        self._lock = threading.Lock()
+        self._held = 0
+        self._max_held = 4 * workers
 
     def start(self) -> int:
         with self._db.session() as session:
@@ -31,8 +50,20 @@ class InProcessQueue:
             log.info("resumed unfinished jobs", extra={"count": len(pending)})
         return len(pending)
 
-    def submit(self, job_id: str) -> None:
-        self._pool.submit(self._runner.run, job_id)
+    def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
+        # Decoded images waiting in the pool hold memory (36 MB for 12 MP); past a few per
+        # worker, later jobs decode their stored original when they start instead.
+        with self._lock:
+            if image is not None and self._held >= self._max_held:
+                image = None
+            self._held += image is not None
+        self._pool.submit(self._run, job_id, image)
+
+    def _run(self, job_id: str, image: DecodedImage | None) -> None:
+        if image is not None:
+            with self._lock:
+                self._held -= 1
+        self._runner.run(job_id, image)
 
     def stop(self) -> None:
         # Jobs not started yet stay `queued` in the database; the next start runs them.

@@ -12,9 +12,9 @@ from imagelens.db.jobs import claim, finish
 from imagelens.db.tables import Image, Job
 from imagelens.engine import AnalysisOptions, Engine
 from imagelens.errors import AnalysisError, ImageLensError
-from imagelens.intake import decode_image, make_thumbnail
+from imagelens.intake import DecodedImage, decode_image
 from imagelens.metrics import Metrics
-from imagelens.storage import ObjectStore, thumbnail_key
+from imagelens.storage import ObjectStore
 from imagelens.types import ContentCategory, Language
 
 log = logging.getLogger(__name__)
@@ -45,16 +45,20 @@ class JobRunner:
         self.metrics = metrics
         self.on_finished = on_finished
 
-    def run(self, job_id: str) -> None:
-        """Run the job if it is still queued; never raises (the outcome goes to the database)."""
+    def run(self, job_id: str, image: DecodedImage | None = None) -> None:
+        """Run the job if it is still queued; never raises (the outcome goes to the database).
+
+        ``image`` is the original already decoded by intake; without it the stored bytes are
+        decoded here.
+        """
         try:
-            self._run(job_id)
+            self._run(job_id, image)
         except Exception:  # the pool thread must survive anything, e.g. a database outage
             log.exception("job crashed", extra={"job_id": job_id})
         finally:
             self.on_finished(job_id)
 
-    def _run(self, job_id: str) -> None:
+    def _run(self, job_id: str, decoded: DecodedImage | None) -> None:
         with self.db.session() as session:
             job = claim(session=session, job_id=job_id)
             if job is None or job.image_id is None:
@@ -68,8 +72,8 @@ class JobRunner:
         result: dict[str, Any] | None = None
         error: dict[str, Any] | None = None
         try:
-            decoded = decode_image(self.store.get(storage_key), self.engine.settings.limits)
-            self.store.put(thumbnail_key(decoded.content_hash), make_thumbnail(decoded.image))
+            if decoded is None:
+                decoded = decode_image(self.store.get(storage_key), self.engine.settings.limits)
             analysis = self.engine.analyze(decoded, options)
             result = analysis.model_dump(mode="json")
             self.metrics.observe_stages(analysis.timings_ms)
@@ -91,7 +95,6 @@ class JobRunner:
                 finish(job=job, error=_gone())
             elif result is not None:
                 set_result(image=image, result=result)
-                image.thumbnail_key = thumbnail_key(image.content_hash)
                 finish(job=job, error=None)
             else:
                 image.status, image.error = "failed", error

@@ -54,6 +54,7 @@ def ingest_batch(
             options=options,
             skip_duplicates=skip_duplicates,
             session_id=session_id,
+            decode=False,
         )
         try:
             ingested = ingestor.ingest(request)

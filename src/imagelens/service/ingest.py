@@ -14,7 +14,7 @@ from imagelens.db.images import find_by_hash, get_image
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.db.usage import consume, limit_for, used
 from imagelens.errors import NotFound, QuotaExceeded
-from imagelens.intake import decode_image
+from imagelens.intake import DecodedImage, decode_image, probe_image
 from imagelens.jobs import JobQueue
 from imagelens.storage import ObjectStore, original_key
 from imagelens.types.api import QuotaInfo
@@ -28,6 +28,9 @@ class IngestRequest:
     options: dict[str, Any] = field(default_factory=dict)  # category, lang, prompt, backend
     skip_duplicates: bool = False
     session_id: str | None = None
+    # True: decode now (a corrupt file is refused with 400, and the worker reuses the pixels).
+    # False: read only the header now and decode in the worker (fast acceptance for async).
+    decode: bool = True
 
 
 @dataclass(frozen=True)
@@ -49,29 +52,35 @@ class Ingestor:
 
     def ingest(self, request: IngestRequest) -> Ingested:
         """Decode (refusing bad input with an ImageLensError), then store and enqueue."""
-        decoded = decode_image(request.data, self.settings.limits)
-        with self.db.session() as session:
-            existing = find_by_hash(
-                session=session, tenant_id=request.tenant_id, content_hash=decoded.content_hash
+        decoded: DecodedImage | None = None
+        if request.decode:
+            decoded = decode_image(request.data, self.settings.limits)
+            fmt, digest = decoded.format, decoded.content_hash
+            width, height = decoded.metadata.width, decoded.metadata.height
+        else:
+            probed = probe_image(request.data, self.settings.limits)
+            fmt, digest, width, height = (
+                probed.format,
+                probed.content_hash,
+                probed.width,
+                probed.height,
             )
-            if existing is not None and request.skip_duplicates:
-                return Ingested(image=existing, job_id=None, skipped=True)
-            self._check_quota(session, request.tenant_id, 1)
-        self.store.put(original_key(decoded.content_hash), request.data)
-        meta = decoded.metadata
+        # The bytes are stored before the rows that point at them commit. If the quota then
+        # refuses, the stored bytes stay (content-addressed: a later upload reuses them).
+        self.store.put(original_key(digest), request.data)
         now = utcnow()
         image = Image(
             id=str(uuid.uuid4()),
             tenant_id=request.tenant_id,
             filename=request.filename[:500],
-            content_hash=decoded.content_hash,
-            perceptual_hash=decoded.perceptual_hash,
-            storage_key=original_key(decoded.content_hash),
-            format=meta.format,
-            content_type=meta.content_type,
-            width=meta.width,
-            height=meta.height,
-            size_bytes=meta.size_bytes,
+            content_hash=digest,
+            perceptual_hash=decoded.perceptual_hash if decoded else None,
+            storage_key=original_key(digest),
+            format=fmt.value,
+            content_type=fmt.content_type,
+            width=width,
+            height=height,
+            size_bytes=len(request.data),
             session_id=request.session_id,
             status="queued",
             tags_index="",
@@ -79,10 +88,15 @@ class Ingestor:
             updated_at=now,
         )
         with self.db.session() as session:
+            existing = find_by_hash(
+                session=session, tenant_id=request.tenant_id, content_hash=digest
+            )
+            if existing is not None and request.skip_duplicates:
+                return Ingested(image=existing, job_id=None, skipped=True)
             self._consume(session, request.tenant_id, 1)
             session.add(image)
             job = self._new_job(session, image, request.options)
-        self.queue.submit(job)
+        self.queue.submit(job, decoded)
         return Ingested(image=image, job_id=job, deduplicated=existing is not None)
 
     def reanalyze(self, *, tenant_id: str, image_id: str, options: dict[str, Any]) -> str:
@@ -144,11 +158,6 @@ class Ingestor:
         return limit_for(
             session=session, tenant_id=tenant_id, default=self.settings.quota.monthly_analyses
         )
-
-    def _check_quota(self, session: Session, tenant_id: str, n: int) -> None:
-        limit = self._limit(session, tenant_id)
-        if limit and used(session=session, tenant_id=tenant_id) + n > limit:
-            raise _quota_error(limit)
 
     def _consume(self, session: Session, tenant_id: str, n: int) -> None:
         limit = self._limit(session, tenant_id)

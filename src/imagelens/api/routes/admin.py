@@ -68,6 +68,7 @@ def _delete(services: Services, tenant_id: str, key_id: str) -> None:
     with services.db.session() as session:
         if not delete_key(session=session, key_id=key_id, tenant_id=tenant_id):
             raise NotFound(f"No API key {key_id}.")
+    services.keys.forget(key_id)
 
 
 @router.delete("/api-keys/{key_id}", status_code=204, operation_id="keys-delete")

@@ -59,6 +59,7 @@ async def analyze_async(request: Request, principal: Writer, services: ServicesD
             filename=image_input.filename,
             options=params.job_options(),
             skip_duplicates=params.skip_duplicates,
+            decode=False,  # header checks now, pixels in the worker: fast acceptance
         ),
     )
     job_id = ingested.job_id

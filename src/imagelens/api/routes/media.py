@@ -71,7 +71,9 @@ def _similar(
         ).all()
         # A linear scan of 64-bit hashes: ~1 µs each, fine for one tenant's library.
         scored = [
-            (hamming_distance(target.perceptual_hash, phash), i, name) for i, name, phash in rows
+            (hamming_distance(target.perceptual_hash, phash), i, name)
+            for i, name, phash in rows
+            if phash and target.perceptual_hash
         ]
     matches = sorted(s for s in scored if s[0] <= max_distance)[:limit]
     return SimilarImages(
