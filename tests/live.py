@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import sqlalchemy
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from imagelens.api import create_app
 from imagelens.config import Settings
@@ -48,12 +49,16 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def run_server(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
-    """create_app(settings) on uvicorn in a background thread, on a free port."""
+def run_server(
+    settings: Settings, engine: Engine, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+) -> Iterator[LiveServer]:
+    """create_app(settings) on uvicorn in a background thread, on a free port; ``wrap`` puts
+    a test double in front of the real app (to make it answer 429/503 on purpose)."""
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, engine=engine), host="127.0.0.1", port=port, log_config=None
-    )
+    app: ASGIApp = create_app(settings, engine=engine)
+    if wrap is not None:
+        app = wrap(app)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -143,3 +148,34 @@ def wait_job(client: httpx.Client, job_id: str, timeout: float = 60) -> dict[str
         if body["status"] != "processing" or time.monotonic() > deadline:
             return body
         time.sleep(0.1)
+
+
+class Flaky:
+    """A test double in front of the real app: the first requests to ``path`` get the given
+    statuses (with ``Retry-After: 0``), later ones reach the server."""
+
+    def __init__(self, app: ASGIApp, path: str, statuses: list[int]) -> None:
+        self.app = app
+        self.path = path
+        self.statuses = list(statuses)
+        self.seen = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path:
+            self.seen += 1
+            if self.statuses:
+                status = self.statuses.pop(0)
+                body = b'{"error": {"code": "flaky", "message": "try again", "retryable": true}}'
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"retry-after", b"0"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

@@ -11,9 +11,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from imagelens.cli.files import discover
 from imagelens.cli.output import OutputFormat, Writer, error_record, success_record
+from imagelens.cli.remote import analyze_remote, connect
 from imagelens.config import load_settings
+from imagelens.discovery import discover
 from imagelens.engine import AnalysisOptions, Engine
 from imagelens.errors import ImageLensError
 from imagelens.types import ContentCategory, Language
@@ -32,8 +33,19 @@ def analyze(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format on stdout.")
     ] = OutputFormat.JSONL,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            help="Analyse on this imagelens server instead of locally (SDK; key from "
+            "--api-key or IMAGELENS_API_KEY).",
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option("--api-key", envvar="IMAGELENS_API_KEY", help="API key.")
+    ] = None,
 ) -> None:
-    """Analyse images with the local models; one record per file on stdout."""
+    """Analyse images with the local models, or on a server; one record per file on stdout."""
     err = Console(stderr=True)
     found = discover(paths, recursive=recursive, include_hidden=include_hidden)
     writer = Writer(output_format, sys.stdout)
@@ -46,14 +58,23 @@ def analyze(
                 {"type": "not_found", "message": "No such file or directory.", "retryable": False},
             )
         )
-    options = AnalysisOptions(category=category, lang=lang)
-    with Engine(load_settings()) as engine, _progress(err) as progress:
-        task = progress.add_task("analysing", total=len(found.files))
-        for path in found.files:
-            record = _analyze_one(engine, path, options)
-            failed += record["status"] == "failed"
-            writer.add(record)
-            progress.advance(task)
+    if server is not None:
+        with connect(server, api_key) as client, _progress(err) as progress:
+            task = progress.add_task(f"analysing on {client.base_url}", total=len(found.files))
+            for path in found.files:
+                record = analyze_remote(client, path, category, lang)
+                failed += record["status"] == "failed"
+                writer.add(record)
+                progress.advance(task)
+    else:
+        options = AnalysisOptions(category=category, lang=lang)
+        with Engine(load_settings()) as engine, _progress(err) as progress:
+            task = progress.add_task("analysing", total=len(found.files))
+            for path in found.files:
+                record = _analyze_one(engine, path, options)
+                failed += record["status"] == "failed"
+                writer.add(record)
+                progress.advance(task)
     writer.close()
     skipped = []
     if found.skipped_unsupported:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imagelens.errors import ImageLensError
-from imagelens.intake import sniff_format
+from imagelens.intake.sniff import sniff_format
 
 
 @dataclass

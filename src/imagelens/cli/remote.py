@@ -1,0 +1,130 @@
+"""The CLI against a running server, through the SDK: ``analyze --server``, jobs, files, keys."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from imagelens.cli.output import COMPLETED_FIELDS, error_record
+from imagelens.sdk import ImageLens, ImageLensAPIError
+from imagelens.types import ContentCategory, Language
+
+Server = Annotated[
+    str | None,
+    typer.Option("--server", envvar="IMAGELENS_BASE_URL", help="Base URL of an imagelens server."),
+]
+ApiKey = Annotated[
+    str | None, typer.Option("--api-key", envvar="IMAGELENS_API_KEY", help="API key.")
+]
+
+
+def connect(server: str | None, api_key: str | None) -> ImageLens:
+    try:
+        return ImageLens(api_key, base_url=server)
+    except ImageLensAPIError as exc:
+        raise typer.BadParameter(exc.message) from None
+
+
+def analyze_remote(
+    client: ImageLens, path: Path, category: ContentCategory, lang: Language
+) -> dict[str, Any]:
+    """One CLI record for ``path``, analysed by the server (waiting for slow jobs)."""
+    start = time.perf_counter()
+    try:
+        answer = client.images.analyze(path, content_category=category, lang=lang.value)
+        if answer.status == "processing":
+            client.jobs.wait(answer.job_id, timeout=600)
+            answer = client.images.analyze(
+                path, content_category=category, lang=lang.value, skip_duplicates=False
+            )
+    except ImageLensAPIError as exc:
+        retryable = (
+            exc.status_code is None or exc.status_code in (408, 429) or (exc.status_code >= 500)
+        )
+        return error_record(
+            str(path), {"type": exc.code, "message": exc.message, "retryable": retryable}
+        )
+    except OSError as exc:
+        return error_record(
+            str(path), {"type": "io_error", "message": str(exc), "retryable": False}
+        )
+    ms = round((time.perf_counter() - start) * 1000, 2)
+    if answer.status == "completed":
+        data = answer.model_dump(mode="json", include=set(COMPLETED_FIELDS))
+        return {"file": str(path), "status": "completed", "processing_time_ms": ms, **data}
+    if answer.status == "failed":
+        error = (
+            answer.error.model_dump()
+            if answer.error
+            else {"type": "analysis_error", "message": "failed", "retryable": True}
+        )
+        return error_record(str(path), error)
+    return {"file": str(path), "status": answer.status, "image_id": answer.image_id}
+
+
+jobs_app = typer.Typer(help="Jobs on a server.", no_args_is_help=True)
+files_app = typer.Typer(help="Stored images on a server.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys on a server (admin).", no_args_is_help=True)
+
+
+def _print(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _fail(exc: ImageLensAPIError) -> typer.Exit:
+    typer.echo(f"error: {exc.code}: {exc.message}", err=True)
+    return typer.Exit(1)
+
+
+@jobs_app.command("get")
+def jobs_get(job_id: str, server: Server = None, api_key: ApiKey = None) -> None:
+    """Show a job's state and results."""
+    with connect(server, api_key) as client:
+        try:
+            _print(client.jobs.get(job_id).model_dump(mode="json"))
+        except ImageLensAPIError as exc:
+            raise _fail(exc) from None
+
+
+@files_app.command("list")
+def files_list(
+    server: Server = None,
+    api_key: ApiKey = None,
+    q: Annotated[str | None, typer.Option(help="Text in description, text or name.")] = None,
+    tag: Annotated[str | None, typer.Option(help="Exact tag.")] = None,
+    status: Annotated[str | None, typer.Option(help="completed, failed, ...")] = None,
+    limit: Annotated[int, typer.Option(help="Images per page.")] = 50,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of a previous page.")] = None,
+) -> None:
+    """List stored images, newest first (JSON)."""
+    with connect(server, api_key) as client:
+        try:
+            page = client.files.list(q=q, tag=tag, status=status, limit=limit, cursor=cursor)
+        except ImageLensAPIError as exc:
+            raise _fail(exc) from None
+        _print({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str,
+    server: Server = None,
+    api_key: ApiKey = None,
+    scope: Annotated[
+        list[str] | None, typer.Option("--scope", help="read, write, admin (repeatable).")
+    ] = None,
+    tenant: Annotated[str | None, typer.Option(help="Tenant of the key (new or existing).")] = None,
+    expires_at: Annotated[str | None, typer.Option(help="ISO 8601 expiry.")] = None,
+) -> None:
+    """Create an API key; the key is printed once."""
+    scopes: Any = scope or None
+    with connect(server, api_key) as client:
+        try:
+            created = client.keys.create(name, scopes=scopes, tenant=tenant, expires_at=expires_at)
+        except ImageLensAPIError as exc:
+            raise _fail(exc) from None
+        _print(created.model_dump(mode="json"))

@@ -1,0 +1,54 @@
+"""The imagelens Python SDK: ``AsyncImageLens`` and ``ImageLens`` (sync) over httpx.
+
+async with AsyncImageLens(api_key="il_...", base_url="http://127.0.0.1:8000") as client:
+    result = await client.files.upload("photo.jpg")
+"""
+
+from imagelens.sdk.client import AsyncImageLens, ImageLens
+from imagelens.sdk.errors import (
+    APIStatusError,
+    AuthenticationError,
+    ConnectionError,
+    ImageLensAPIError,
+    NotFoundError,
+    PermissionError,
+    QuotaExceededError,
+    RateLimitError,
+    ServerError,
+    TimeoutError,
+    ValidationError,
+)
+from imagelens.sdk.resources import FilePage
+from imagelens.sdk.types import (
+    BatchUploadResults,
+    ContentCategory,
+    DescriptionErrorType,
+    DescriptionFailure,
+    DescriptionStatus,
+    QuotaInfo,
+    UploadResult,
+)
+
+__all__ = [
+    "APIStatusError",
+    "AsyncImageLens",
+    "AuthenticationError",
+    "BatchUploadResults",
+    "ConnectionError",
+    "ContentCategory",
+    "DescriptionErrorType",
+    "DescriptionFailure",
+    "DescriptionStatus",
+    "FilePage",
+    "ImageLens",
+    "ImageLensAPIError",
+    "NotFoundError",
+    "PermissionError",
+    "QuotaExceededError",
+    "QuotaInfo",
+    "RateLimitError",
+    "ServerError",
+    "TimeoutError",
+    "UploadResult",
+    "ValidationError",
+]

@@ -1,0 +1,132 @@
+"""The request loop every resource goes through: auth, retries with backoff, typed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import random
+import time
+from collections.abc import Mapping, Sequence
+
+import httpx
+
+from imagelens.sdk.errors import (
+    ConnectionError,
+    ImageLensAPIError,
+    RateLimitError,
+    TimeoutError,
+    error_for_status,
+)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# Statuses worth another try: the request may succeed unchanged a moment later.
+RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+INITIAL_DELAY = 0.5
+MAX_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
+
+FileParts = Sequence[tuple[str, tuple[str, bytes]]]
+
+
+def retry_delay(attempt: int, retry_after: float | None) -> float:
+    """Seconds before try ``attempt + 1``: the server's Retry-After when it gives a sane one,
+    else 0.5 s doubling up to 8 s, with up to 25% jitter so clients do not retry in step."""
+    if retry_after is not None and 0 <= retry_after <= MAX_RETRY_AFTER:
+        return retry_after
+    base = min(MAX_DELAY, INITIAL_DELAY * 2.0**attempt)
+    return base * (1 - 0.25 * random.random())
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds or as an HTTP date."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
+
+
+class Core:
+    """One httpx.AsyncClient with the key, the base URL and the retry policy."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        key = api_key or os.environ.get("IMAGELENS_API_KEY")
+        if not key:
+            raise ImageLensAPIError(
+                "No API key: pass api_key= or set IMAGELENS_API_KEY.", code="missing_api_key"
+            )
+        self.base_url = base_url or os.environ.get("IMAGELENS_BASE_URL") or DEFAULT_BASE_URL
+        self.max_retries = max_retries
+        self.http = httpx.AsyncClient(
+            base_url=self.base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {key}", "User-Agent": "imagelens-sdk/1"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int | float | bool] | None = None,
+        json: object | None = None,
+        data: Mapping[str, str] | None = None,
+        files: FileParts | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send, retrying connection errors, timeouts and 408/409/429/5xx; raise typed errors."""
+        wait: float | httpx.Timeout = self.http.timeout if timeout is None else timeout
+        attempt = 0
+        while True:
+            retry_after: float | None = None
+            try:
+                response = await self.http.request(
+                    method, path, params=params, json=json, data=data, files=files, timeout=wait
+                )
+            except httpx.TimeoutException as exc:
+                error: ImageLensAPIError = TimeoutError(
+                    f"No answer from {self.base_url} in time: {exc}", code="timeout"
+                )
+            except httpx.TransportError as exc:
+                error = ConnectionError(
+                    f"Could not reach {self.base_url}: {exc}", code="connection_error"
+                )
+            else:
+                if response.status_code < 400:
+                    return response
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                error = error_for_status(response.status_code, _json(response), retry_after)
+                if response.status_code not in RETRY_STATUSES:
+                    raise error
+            if attempt >= self.max_retries:
+                raise error
+            if isinstance(error, RateLimitError) and error.retry_after is not None:
+                retry_after = error.retry_after
+            await asyncio.sleep(retry_delay(attempt, retry_after))
+            attempt += 1
+
+
+def _json(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
