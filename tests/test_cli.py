@@ -4,13 +4,28 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from imagelens.engine import Engine
 from tests.imagegen import encode, photo, text_page
+from tests.live import LiveServer, make_settings, run_server
+
+IMAGELENS = [sys.executable, "-m", "imagelens.cli"]
+
+
+@pytest.fixture(scope="module")
+def live_cli_server(
+    engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    data = tmp_path_factory.mktemp("cli-server")
+    with run_server(make_settings(data, f"sqlite:///{data / 'db.sqlite'}"), engine) as live:
+        yield live
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -104,3 +119,60 @@ def test_csv_and_json_formats(tree: Path) -> None:
     assert rows[0]["status"] == "completed" and "cat" in rows[0]["tags"]
     proc = run_cli("analyze", str(tree / "cat.jpg"), "--format", "json")
     assert json.loads(proc.stdout)[0]["metadata"]["format"] == "JPEG"
+
+
+def test_remote_cli_goes_through_the_server(
+    live_cli_server: LiveServer, image_dir: Path, tmp_path: Path
+) -> None:
+    tree = tmp_path / "photos"
+    (tree / "nested").mkdir(parents=True)
+    shutil.copy(image_dir / "chelsea.jpg", tree / "nested" / "cat.jpg")
+    shutil.copy(image_dir / "page.png", tree / "page.png")
+    (tree / "notes.txt").write_text("not an image")
+    env = os.environ | {"IMAGELENS_API_KEY": live_cli_server.key}
+    server = ["--server", live_cli_server.base_url]
+    out = subprocess.run(
+        [*IMAGELENS, "analyze", str(tree), "-r", "--format", "json", *server],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    records = {Path(r["file"]).name: r for r in json.loads(out.stdout)}
+    assert set(records) == {"cat.jpg", "page.png"}
+    assert "cat" in records["cat.jpg"]["tags"]
+    assert "INVOICE 2041" in records["page.png"]["visible_text"]
+    assert "skipped 1 unsupported" in out.stderr
+
+    listed = subprocess.run(
+        [*IMAGELENS, "files", "list", "--limit", "1", *server],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    page = json.loads(listed.stdout)
+    assert len(page["items"]) == 1 and page["next_cursor"]
+
+    created = subprocess.run(
+        [*IMAGELENS, "keys", "create", "robot", "--scope", "read", "--tenant", "lab", *server],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    key = json.loads(created.stdout)
+    assert key["key"].startswith("il_") and key["tenant"] == "lab"
+
+    missing = subprocess.run(
+        [*IMAGELENS, "jobs", "get", "nope", *server],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert missing.returncode == 1 and "not_found" in missing.stderr
+    assert "Traceback" not in missing.stderr
