@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -76,6 +77,32 @@ class UrlFetchSettings(BaseModel):
     allow_networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
 
 
+class VlmSettings(BaseModel):
+    """An OpenAI-compatible vision LLM (Ollama, vLLM, llama.cpp, LM Studio, OpenAI, Gemini)."""
+
+    # Empty: no VLM, the local engine answers everything.
+    base_url: str = ""  # e.g. http://127.0.0.1:11434/v1
+    model: str = ""  # omitted from requests when empty
+    api_key: SecretStr | None = None
+    timeout: float = Field(default=60.0, gt=0)
+    max_tokens: int = Field(default=800, ge=16)
+    # Longest side of the image sent (re-encoded JPEG); larger costs tokens and time.
+    max_image_side: int = Field(default=1024, ge=64)
+    detail: Literal["auto", "low", "high"] = "auto"
+    concurrency: int = Field(default=2, ge=1)
+    # How JSON is asked for: json_schema (response_format, OpenAI/vLLM/Ollama/LM Studio),
+    # json_object, or prompt (instructions only, for servers that reject response_format).
+    structured_output: Literal["json_schema", "json_object", "prompt"] = "json_schema"
+    max_retries: int = Field(default=2, ge=0)
+    # On a VLM failure answer with the local result (marked in `vlm_fallback`) instead.
+    fallback_to_local: bool = False
+    temperature: float = Field(default=0.0, ge=0, le=2)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url)
+
+
 class Settings(BaseSettings):
     """All of imagelens's settings."""
 
@@ -97,6 +124,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     quota: QuotaSettings = QuotaSettings()
     url_fetch: UrlFetchSettings = UrlFetchSettings()
+    vlm: VlmSettings = VlmSettings()
 
     @property
     def resolved_database_url(self) -> str:

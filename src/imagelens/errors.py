@@ -16,6 +16,11 @@
     ├── RateLimited                   429 rate_limited       requests/minute (retryable)
     └── AnalysisError                 500 analysis_error     an analyzer failed
         ├── ModelUnavailable          503 model_unavailable  a model could not load (retryable)
+        ├── VlmError                  502 vlm_error          the VLM failed or wrote bad output
+        │   ├── VlmTimeout            504 timeout            (retryable)
+        │   ├── VlmRateLimited        429 rate_limit         (retryable, retry_after)
+        │   ├── VlmRequestRejected    502 validation         4xx for our request (permanent)
+        │   └── VlmResourceLimit      502 resource_limit     quota/credits/too large (permanent)
         └── AnalysisTimeout           504 timeout            (retryable)
 
 Third-party errors (PIL, onnxruntime, torch) are translated into these where they enter.
@@ -124,6 +129,35 @@ class AnalysisError(ImageLensError):
 class ModelUnavailable(AnalysisError):
     code = "model_unavailable"
     http_status = 503
+
+
+class VlmError(AnalysisError):
+    code = "vlm_error"
+    http_status = 502
+
+
+class VlmTimeout(VlmError):
+    code = "timeout"
+    http_status = 504
+
+
+class VlmRateLimited(VlmError):
+    code = "rate_limit"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class VlmRequestRejected(VlmError):
+    code = "validation"
+    default_retryable = False
+
+
+class VlmResourceLimit(VlmError):
+    code = "resource_limit"
+    default_retryable = False
 
 
 class AnalysisTimeout(AnalysisError):

@@ -14,6 +14,8 @@ from imagelens.db import Database, upgrade
 from imagelens.db.jobs import count_by_status
 from imagelens.db.keys import create_key, find_key, has_admin_key, new_key
 from imagelens.engine import Engine
+from imagelens.engine.analyst import Analyst
+from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.intake.fetch import UrlFetcher
 from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters
 from imagelens.metrics import Metrics
@@ -31,6 +33,7 @@ class Services:
     db: Database
     store: ObjectStore
     engine: Engine
+    analyst: Analyst
     metrics: Metrics
     waiters: JobWaiters
     queue: InProcessQueue
@@ -49,10 +52,12 @@ class Services:
         store = LocalStore(settings.data_dir / "objects")
         owns_engine = engine is None
         engine = engine or Engine(settings)
+        vlm = VlmBackend(settings.vlm) if settings.vlm.enabled else None
+        analyst = Analyst(engine, vlm)
         metrics = Metrics()
         waiters = JobWaiters()
         runner = JobRunner(
-            db=db, store=store, engine=engine, metrics=metrics, on_finished=waiters.notify
+            db=db, store=store, analyst=analyst, metrics=metrics, on_finished=waiters.notify
         )
         queue = InProcessQueue(
             runner,
@@ -74,7 +79,8 @@ class Services:
             metrics=metrics,
             waiters=waiters,
             queue=queue,
-            ingestor=Ingestor(settings=settings, db=db, store=store, queue=queue),
+            ingestor=Ingestor(settings=settings, db=db, store=store, queue=queue, analyst=analyst),
+            analyst=analyst,
             fetcher=fetcher,
             limiter=RateLimiter(settings.quota.requests_per_minute),
             keys=KeyCache(),
@@ -142,5 +148,7 @@ class Services:
         self.queue.stop()
         await self.fetcher.aclose()
         self.db.dispose()
+        if self.analyst.vlm is not None:
+            self.analyst.vlm.close()
         if self.owns_engine:
             self.engine.close()

@@ -28,13 +28,16 @@ class AnalyzeParams(BaseModel):
     lang: Language = Language.EN
     prompt: str | None = Field(default=None, max_length=4000)
     backend: Literal["local", "vlm", "hybrid"] | None = None
+    custom_schema_id: str | None = Field(default=None, max_length=64)
 
     def job_options(self) -> dict[str, Any]:
+        """Options as the client gave them; the ingestor resolves backend and schema."""
         return {
             "category": self.content_category.value,
             "lang": self.lang.value,
             "prompt": self.prompt,
-            "backend": self.backend or "local",
+            "backend": self.backend,
+            "custom_schema_id": self.custom_schema_id,
         }
 
 
@@ -54,11 +57,6 @@ def parse_params(raw: dict[str, Any]) -> AnalyzeParams:
         params = AnalyzeParams.model_validate(raw)
     except ValidationError as exc:
         raise invalid_from(exc) from None
-    if params.backend in ("vlm", "hybrid"):
-        raise InvalidInput(
-            f"backend={params.backend!r} needs a vision-LLM back-end, and none is configured "
-            "on this server; leave backend out or use 'local'."
-        )
     return params
 
 

@@ -16,7 +16,10 @@ from imagelens.cli.remote import analyze_remote, connect
 from imagelens.config import load_settings
 from imagelens.discovery import discover
 from imagelens.engine import AnalysisOptions, Engine
+from imagelens.engine.analyst import Analyst
+from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.errors import ImageLensError
+from imagelens.intake import decode_image
 from imagelens.types import ContentCategory, Language
 
 
@@ -33,6 +36,13 @@ def analyze(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format on stdout.")
     ] = OutputFormat.JSONL,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="local, vlm or hybrid (default: hybrid when IMAGELENS_VLM__BASE_URL is set, "
+            "else local)."
+        ),
+    ] = None,
     server: Annotated[
         str | None,
         typer.Option(
@@ -62,16 +72,22 @@ def analyze(
         with connect(server, api_key) as client, _progress(err) as progress:
             task = progress.add_task(f"analysing on {client.base_url}", total=len(found.files))
             for path in found.files:
-                record = analyze_remote(client, path, category, lang)
+                record = analyze_remote(client, path, category, lang, backend)
                 failed += record["status"] == "failed"
                 writer.add(record)
                 progress.advance(task)
     else:
-        options = AnalysisOptions(category=category, lang=lang)
-        with Engine(load_settings()) as engine, _progress(err) as progress:
+        settings = load_settings()
+        with Engine(settings) as engine, _progress(err) as progress:
+            analyst = Analyst(engine, VlmBackend(settings.vlm) if settings.vlm.enabled else None)
+            try:
+                chosen = analyst.check_backend(backend)
+            except ImageLensError as exc:
+                raise typer.BadParameter(exc.message, param_hint="--backend") from None
+            options = AnalysisOptions(category=category, lang=lang, backend=chosen)
             task = progress.add_task("analysing", total=len(found.files))
             for path in found.files:
-                record = _analyze_one(engine, path, options)
+                record = _analyze_one(analyst, path, options)
                 failed += record["status"] == "failed"
                 writer.add(record)
                 progress.advance(task)
@@ -86,10 +102,11 @@ def analyze(
     raise typer.Exit(1 if failed else 0)
 
 
-def _analyze_one(engine: Engine, path: Path, options: AnalysisOptions) -> dict[str, object]:
+def _analyze_one(analyst: Analyst, path: Path, options: AnalysisOptions) -> dict[str, object]:
     start = time.perf_counter()
     try:
-        result = engine.analyze(path.read_bytes(), options)
+        image = decode_image(path.read_bytes(), analyst.engine.settings.limits)
+        result = analyst.analyze(image, options)
     except ImageLensError as exc:
         return error_record(str(path), exc.to_dict())
     except OSError as exc:

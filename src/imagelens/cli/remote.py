@@ -30,17 +30,25 @@ def connect(server: str | None, api_key: str | None) -> ImageLens:
 
 
 def analyze_remote(
-    client: ImageLens, path: Path, category: ContentCategory, lang: Language
+    client: ImageLens,
+    path: Path,
+    category: ContentCategory,
+    lang: Language,
+    backend: str | None = None,
 ) -> dict[str, Any]:
     """One CLI record for ``path``, analysed by the server (waiting for slow jobs)."""
     start = time.perf_counter()
     try:
-        answer = client.images.analyze(path, content_category=category, lang=lang.value)
-        if answer.status == "processing":
+        answer = client.images.analyze(
+            path, content_category=category, lang=lang.value, backend=backend
+        )
+        if answer.status == "processing":  # slow back-end: wait for the job, then read it
             client.jobs.wait(answer.job_id, timeout=600)
-            answer = client.images.analyze(
-                path, content_category=category, lang=lang.value, skip_duplicates=False
-            )
+            stored = client.files.get(answer.image_id).to_dict(exclude_none=False)
+            ms = round((time.perf_counter() - start) * 1000, 2)
+            fields = {k: v for k, v in stored.items() if k in COMPLETED_FIELDS}
+            status = "failed" if stored["description_status"] == "failed" else "completed"
+            return {"file": str(path), "status": status, "processing_time_ms": ms, **fields}
     except ImageLensAPIError as exc:
         retryable = (
             exc.status_code is None or exc.status_code in (408, 429) or (exc.status_code >= 500)

@@ -137,3 +137,17 @@ class Usage(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-11
     count: Mapped[int] = mapped_column(default=0)
+
+
+class CustomSchema(Base):
+    """A tenant's JSON Schema for `extracted` (checked against the limits before it is stored)."""
+
+    __tablename__ = "custom_schemas"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    json_schema: Mapped[dict[str, Any]]
+    prompt_hint: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

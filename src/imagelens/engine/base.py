@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
@@ -26,6 +26,12 @@ class AnalysisOptions:
     lang: Language = Language.EN
     # Names of the analyzers to run; None runs every registered one.
     analyzers: frozenset[str] | None = None
+    # For a VLM back-end: "local", "vlm" or "hybrid"; the user's prompt; a custom schema
+    # for `extracted` and its hint.
+    backend: str = "local"
+    prompt: str | None = None
+    custom_schema: Mapping[str, Any] | None = None
+    custom_hint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

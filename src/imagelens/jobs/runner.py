@@ -10,7 +10,8 @@ from imagelens.db import Database
 from imagelens.db.images import set_result
 from imagelens.db.jobs import claim, finish
 from imagelens.db.tables import Image, Job
-from imagelens.engine import AnalysisOptions, Engine
+from imagelens.engine import AnalysisOptions
+from imagelens.engine.analyst import Analyst
 from imagelens.errors import AnalysisError, ImageLensError
 from imagelens.intake import DecodedImage, decode_image
 from imagelens.metrics import Metrics
@@ -24,6 +25,10 @@ def options_from(raw: dict[str, Any]) -> AnalysisOptions:
     return AnalysisOptions(
         category=ContentCategory(raw.get("category", "general")),
         lang=Language(raw.get("lang", "en")),
+        backend=raw.get("backend") or "local",
+        prompt=raw.get("prompt"),
+        custom_schema=raw.get("custom_schema"),
+        custom_hint=raw.get("custom_hint"),
     )
 
 
@@ -35,13 +40,13 @@ class JobRunner:
         *,
         db: Database,
         store: ObjectStore,
-        engine: Engine,
+        analyst: Analyst,
         metrics: Metrics,
         on_finished: Callable[[str], None] = lambda _job_id: None,
     ) -> None:
         self.db = db
         self.store = store
-        self.engine = engine
+        self.analyst = analyst
         self.metrics = metrics
         self.on_finished = on_finished
 
@@ -73,8 +78,9 @@ class JobRunner:
         error: dict[str, Any] | None = None
         try:
             if decoded is None:
-                decoded = decode_image(self.store.get(storage_key), self.engine.settings.limits)
-            analysis = self.engine.analyze(decoded, options)
+                limits = self.analyst.engine.settings.limits
+                decoded = decode_image(self.store.get(storage_key), limits)
+            analysis = self.analyst.analyze(decoded, options)
             result = analysis.model_dump(mode="json")
             self.metrics.observe_stages(analysis.timings_ms)
         except ImageLensError as exc:

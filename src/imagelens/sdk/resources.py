@@ -52,9 +52,15 @@ def options(
     timeout: float | None = None,
     lang: str | None = None,
     prompt: str | None = None,
+    backend: str | None = None,
+    custom_schema_id: str | None = None,
 ) -> dict[str, str]:
     """Form fields for the analysis options that were given."""
     fields: dict[str, str] = {}
+    if backend is not None:
+        fields["backend"] = backend
+    if custom_schema_id is not None:
+        fields["custom_schema_id"] = custom_schema_id
     if content_category is not None:
         fields["content_category"] = ContentCategory(content_category).value
     if skip_duplicates is not None:
@@ -121,6 +127,8 @@ class Images:
         timeout: float | None = None,
         lang: str | None = None,
         prompt: str | None = None,
+        backend: str | None = None,
+        custom_schema_id: str | None = None,
         filename: str | None = None,
     ) -> AnalyzeResponse:
         """Analyse one image, waiting up to ``timeout`` s; check ``.status`` of the answer."""
@@ -130,6 +138,8 @@ class Images:
             timeout=timeout,
             lang=lang,
             prompt=prompt,
+            backend=backend,
+            custom_schema_id=custom_schema_id,
         )
         raw = await self._send(f"{API}/images/analyze", file, url, base64, fields, filename)
         return _ANALYZE.validate_json(raw)
@@ -205,6 +215,8 @@ class Files:
         timeout: float | None = None,
         lang: str | None = None,
         prompt: str | None = None,
+        backend: str | None = None,
+        custom_schema_id: str | None = None,
         filename: str | None = None,
     ) -> UploadResult:
         """Upload and analyse one image, waiting up to ``timeout`` s for the description."""
@@ -215,6 +227,8 @@ class Files:
             timeout=timeout,
             lang=lang,
             prompt=prompt,
+            backend=backend,
+            custom_schema_id=custom_schema_id,
         )
         response = await self._core.request(
             "POST",

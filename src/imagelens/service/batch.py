@@ -21,6 +21,7 @@ def ingest_batch(
     skip_duplicates: bool,
 ) -> BatchAccepted:
     """Take every file in; refused files get a failed result, the rest are queued (blocking)."""
+    options = ingestor.resolve_options(tenant_id, options)  # once, before any file
     session_id, job_id = str(uuid.uuid4()), str(uuid.uuid4())
     with ingestor.db.session() as session:
         session.add(

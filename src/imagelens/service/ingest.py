@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from imagelens.config import Settings
 from imagelens.db import Database
 from imagelens.db.images import find_by_hash, get_image
+from imagelens.db.schemas import get_schema
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.db.usage import consume, limit_for, used
-from imagelens.errors import NotFound, QuotaExceeded
+from imagelens.engine.analyst import Analyst
+from imagelens.errors import InvalidInput, NotFound, QuotaExceeded
 from imagelens.intake import DecodedImage, decode_image, probe_image
 from imagelens.jobs import JobQueue
 from imagelens.storage import ObjectStore, original_key
@@ -43,15 +45,43 @@ class Ingested:
 
 class Ingestor:
     def __init__(
-        self, *, settings: Settings, db: Database, store: ObjectStore, queue: JobQueue
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        store: ObjectStore,
+        queue: JobQueue,
+        analyst: Analyst,
     ) -> None:
         self.settings = settings
         self.db = db
         self.store = store
         self.queue = queue
+        self.analyst = analyst
+
+    def resolve_options(self, tenant_id: str, raw: dict[str, Any]) -> dict[str, Any]:
+        """Check the back-end and copy the custom schema into the options, so a job carries
+        all it needs (a schema deleted later does not change a queued job)."""
+        if raw.get("resolved"):
+            return raw
+        options = {k: v for k, v in raw.items() if k != "custom_schema_id"}
+        options["backend"] = self.analyst.check_backend(raw.get("backend"))
+        schema_id = raw.get("custom_schema_id")
+        if schema_id:
+            if options["backend"] == "local":
+                raise InvalidInput("custom_schema_id needs backend 'vlm' or 'hybrid'.")
+            with self.db.session() as session:
+                row = get_schema(session=session, tenant_id=tenant_id, schema_id=schema_id)
+                if row is None:
+                    raise NotFound(f"No custom extraction schema {schema_id}.")
+                options["custom_schema"] = row.json_schema
+                options["custom_hint"] = row.prompt_hint
+        options["resolved"] = True
+        return options
 
     def ingest(self, request: IngestRequest) -> Ingested:
         """Decode (refusing bad input with an ImageLensError), then store and enqueue."""
+        options = self.resolve_options(request.tenant_id, request.options)
         decoded: DecodedImage | None = None
         if request.decode:
             decoded = decode_image(request.data, self.settings.limits)
@@ -95,12 +125,13 @@ class Ingestor:
                 return Ingested(image=existing, job_id=None, skipped=True)
             self._consume(session, request.tenant_id, 1)
             session.add(image)
-            job = self._new_job(session, image, request.options)
+            job = self._new_job(session, image, options)
         self.queue.submit(job, decoded)
         return Ingested(image=image, job_id=job, deduplicated=existing is not None)
 
     def reanalyze(self, *, tenant_id: str, image_id: str, options: dict[str, Any]) -> str:
         """Queue a fresh analysis of a stored image; return the job id."""
+        options = self.resolve_options(tenant_id, options)
         with self.db.session() as session:
             image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
             if image is None:

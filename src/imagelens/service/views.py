@@ -55,6 +55,7 @@ def analyze_view(
             moderation=result.moderation,
             colors=result.colors,
             backend=result.backend,
+            vlm_fallback=result.vlm_fallback,
         )
     if job.status == "failed":
         return AnalyzeFailed(
@@ -108,6 +109,10 @@ _ERROR_TYPES = {
     "url_not_allowed": "validation",
     "url_fetch_failed": "validation",
     "analysis_error": "vlm_error",
+    "vlm_error": "vlm_error",
+    "rate_limit": "rate_limit",
+    "validation": "validation",
+    "resource_limit": "resource_limit",
     "model_unavailable": "vlm_error",
 }
 

@@ -97,3 +97,5 @@ class AnalysisResult(_Model):
     perceptual_hash: str
     timings_ms: dict[str, float] = {}
     model_versions: dict[str, str] = {}
+    # Set when a VLM back-end failed and the local result was returned instead: why.
+    vlm_fallback: str | None = None

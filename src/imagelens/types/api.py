@@ -35,6 +35,7 @@ class AnalyzeCompleted(_Wire):
     moderation: Moderation | None = None
     colors: ColorSummary | None = None
     backend: str = "local"
+    vlm_fallback: str | None = None
 
 
 class AnalyzeProcessing(_Wire):
@@ -225,3 +226,26 @@ class ApiKeyCreated(ApiKeyInfo):
 
 class ApiKeyList(_Wire):
     items: list[ApiKeyInfo]
+
+
+class CustomSchemaCreate(_Wire):
+    name: str = Field(min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    # "schema" on the wire; pydantic's BaseModel has a deprecated `schema` attribute.
+    json_schema: dict[str, Any] = Field(alias="schema")
+    prompt_hint: str | None = Field(default=None, max_length=2000)
+
+
+class CustomSchemaInfo(_Wire):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    id: str
+    name: str
+    description: str | None
+    json_schema: dict[str, Any] = Field(alias="schema")
+    prompt_hint: str | None
+    created_at: datetime
+
+
+class CustomSchemaList(_Wire):
+    items: list[CustomSchemaInfo]

@@ -59,13 +59,15 @@ async def describe_image(request: Request, principal: Writer, services: Services
         data = await _image_bytes(form.get("image"), services)
     decoded = await run_in_threadpool(decode_image, data, services.settings.limits)
     await run_in_threadpool(services.ingestor.charge, principal.tenant_id)
-    options = AnalysisOptions(category=ContentCategory.AUTO, lang=lang)
-    result = await services.engine.analyze_async(decoded, options)
-    if result.moderation is not None and result.moderation.flagged:
-        raise HarmfulContent("The image was flagged by moderation.")
-    return {
-        "code": 200,
-        "data": {"content": to_markdown(result)},
-        "succeed": True,
-        "msg": "Success",
-    }
+    analyst = services.analyst
+    if analyst.vlm is not None:  # the model answers the prompt; local moderation guards
+        if await run_in_threadpool(analyst.is_flagged, decoded):
+            raise HarmfulContent("The image was flagged by moderation.")
+        content = await run_in_threadpool(analyst.describe_markdown, decoded, prompt, lang)
+    else:
+        options = AnalysisOptions(category=ContentCategory.AUTO, lang=lang)
+        result = await services.engine.analyze_async(decoded, options)
+        if result.moderation is not None and result.moderation.flagged:
+            raise HarmfulContent("The image was flagged by moderation.")
+        content = to_markdown(result)
+    return {"code": 200, "data": {"content": content}, "succeed": True, "msg": "Success"}

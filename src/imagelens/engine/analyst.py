@@ -1,0 +1,84 @@
+"""Chooses who answers: the local engine, the VLM, or both merged (``backend``)."""
+
+from __future__ import annotations
+
+from imagelens.engine.base import AnalysisOptions
+from imagelens.engine.pipeline import Engine
+from imagelens.engine.vlm.backend import VlmBackend
+from imagelens.engine.vlm.merge import merge
+from imagelens.errors import InvalidInput, VlmError
+from imagelens.intake import DecodedImage
+from imagelens.types import AnalysisResult, ContentCategory, Language
+
+BACKENDS = ("local", "vlm", "hybrid")
+
+
+class Analyst:
+    """One per process; ``vlm`` is None when no VLM is configured."""
+
+    def __init__(self, engine: Engine, vlm: VlmBackend | None = None) -> None:
+        self.engine = engine
+        self.vlm = vlm
+
+    @property
+    def default_backend(self) -> str:
+        return "hybrid" if self.vlm is not None else "local"
+
+    def check_backend(self, backend: str | None) -> str:
+        """The back-end a request gets; InvalidInput if it asks for a VLM that is not there."""
+        chosen = backend or self.default_backend
+        if chosen not in BACKENDS:
+            raise InvalidInput(f"backend must be one of {', '.join(BACKENDS)}.")
+        if chosen != "local" and self.vlm is None:
+            raise InvalidInput(
+                f"backend={chosen!r} needs a vision-LLM back-end, and none is configured on "
+                "this server (IMAGELENS_VLM__BASE_URL); leave backend out or use 'local'."
+            )
+        return chosen
+
+    def analyze(self, image: DecodedImage, options: AnalysisOptions) -> AnalysisResult:
+        """Analyse with ``options.backend``; raises ImageLensError subclasses only."""
+        if options.backend == "local" or self.vlm is None:
+            return self.engine.analyze(image, options)
+        local: AnalysisResult | None = None
+        category = options.category
+        if options.backend == "hybrid":
+            local = self.engine.analyze(image, options)
+            category = ContentCategory(local.category)
+        elif category is ContentCategory.AUTO:
+            category = ContentCategory.GENERAL  # the VLM schema needs a category; no local cue
+        try:
+            answer = self.vlm.analyze(
+                image,
+                category=category,
+                lang=options.lang,
+                prompt=options.prompt,
+                custom_schema=options.custom_schema,
+                hint=options.custom_hint,
+            )
+        except VlmError as exc:
+            if not self.vlm.settings.fallback_to_local:
+                raise
+            fallback = local or self.engine.analyze(image, options)
+            return fallback.model_copy(
+                update={"vlm_fallback": f"{exc.code}: {exc.message}", "backend": "local"}
+            )
+        return merge(
+            answer,
+            image=image,
+            local=local,
+            category=category,
+            lang=options.lang,
+            model_version=self.vlm.version,
+        )
+
+    def describe_markdown(self, image: DecodedImage, prompt: str, lang: Language) -> str:
+        """The describe-image answer: the VLM's markdown (needs a VLM)."""
+        assert self.vlm is not None
+        return self.vlm.describe_markdown(image, prompt, lang)
+
+    def is_flagged(self, image: DecodedImage) -> bool:
+        """Local moderation only (for describe-image on the VLM path)."""
+        only = AnalysisOptions(analyzers=frozenset({"moderation"}))
+        result = self.engine.analyze(image, only)
+        return bool(result.moderation and result.moderation.flagged)

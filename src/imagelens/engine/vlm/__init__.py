@@ -1,0 +1,1 @@
+"""Vision-LLM back-ends over the OpenAI chat-completions protocol."""

@@ -1,0 +1,98 @@
+"""The messages sent to the VLM: instructions, the schema, the image, the user's prompt."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from typing import Any
+
+from PIL import Image
+
+from imagelens.config import VlmSettings
+from imagelens.types import ContentCategory, Language
+
+LANGUAGE_NAMES = {
+    Language.EN: "English",
+    Language.ZH: "Chinese (Simplified)",
+    Language.DE: "German",
+    Language.ES: "Spanish",
+    Language.FR: "French",
+    Language.JA: "Japanese",
+    Language.KO: "Korean",
+    Language.FI: "Finnish",
+    Language.NL: "Dutch",
+    Language.PT: "Portuguese",
+    Language.TR: "Turkish",
+    Language.RU: "Russian",
+}
+
+
+def image_part(image: Image.Image, settings: VlmSettings) -> dict[str, Any]:
+    """The decoded, upright image as a JPEG data URI, at most ``max_image_side`` px."""
+    copy = image.copy()
+    copy.thumbnail((settings.max_image_side, settings.max_image_side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    copy.save(buffer, "JPEG", quality=90)
+    url = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return {"type": "image_url", "image_url": {"url": url, "detail": settings.detail}}
+
+
+def analysis_messages(
+    image: dict[str, Any],
+    *,
+    category: ContentCategory,
+    lang: Language,
+    schema: dict[str, Any],
+    prompt: str | None,
+    hint: str | None,
+) -> list[dict[str, Any]]:
+    """Ask for one JSON object with the description, tags, text summary and `extracted`."""
+    language = LANGUAGE_NAMES[lang]
+    system = (
+        "You are an image analysis service. Answer with one JSON object and nothing else, "
+        f"valid against this JSON Schema:\n{json.dumps(schema, separators=(',', ':'))}\n"
+        f"Write `description` (1-3 sentences) and `tags` in {language}. Put only what is "
+        "visible in the image; use null for fields you cannot tell."
+    )
+    task = f"Content category: {category.value}."
+    if hint:
+        task += f" Extraction hint: {hint}"
+    if prompt:
+        task += f"\nThe user asks: {prompt}"
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": [{"type": "text", "text": task}, image]},
+    ]
+
+
+def repair_messages(
+    messages: list[dict[str, Any]], bad_answer: str, problem: str
+) -> list[dict[str, Any]]:
+    """The same conversation plus the invalid answer and what was wrong with it."""
+    return [
+        *messages,
+        {"role": "assistant", "content": bad_answer[:4000]},
+        {
+            "role": "user",
+            "content": f"That answer is not valid: {problem}. Reply with only the corrected "
+            "JSON object.",
+        },
+    ]
+
+
+def markdown_messages(image: dict[str, Any], prompt: str, lang: Language) -> list[dict[str, Any]]:
+    """The describe-image endpoint: the user's prompt, a markdown answer in ``lang``."""
+    system = f"You describe images. Answer in {LANGUAGE_NAMES[lang]}, formatted as Markdown."
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": [{"type": "text", "text": prompt}, image]},
+    ]
+
+
+def response_format(settings: VlmSettings, schema: dict[str, Any]) -> dict[str, Any] | None:
+    if settings.structured_output == "json_schema":
+        return {"type": "json_schema", "json_schema": {"name": "image_analysis", "schema": schema}}
+    if settings.structured_output == "json_object":
+        return {"type": "json_object"}
+    return None
