@@ -69,3 +69,27 @@ def image_url(image_dir: Path) -> Iterator[str]:
     """Base URL of a local HTTP server holding ``image_dir``."""
     with image_host(image_dir) as url:
         yield url
+
+
+# --- a real OpenAI-compatible VLM server (transformers serve, tiny random LLaVA) -------------
+
+
+@pytest.fixture(scope="session")
+def tiny_vlm_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    try:
+        import transformers  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - the dev install brings it
+        pytest.skip(f"VLM INTEGRATION TESTS SKIPPED: transformers[serving] missing ({exc})")
+    from tests.tinyvlm import build_tiny_llava
+
+    return build_tiny_llava(tmp_path_factory.mktemp("tiny-llava"))
+
+
+@pytest.fixture(scope="session")
+def tiny_vlm(tiny_vlm_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (…/v1) of `transformers serve` running the tiny model."""
+    from tests.live import free_port
+    from tests.tinyvlm import serve
+
+    with serve(tiny_vlm_model, free_port(), tmp_path_factory.mktemp("hf-cache")) as url:
+        yield url

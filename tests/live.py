@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from imagelens.api import create_app
 from imagelens.config import Settings
 from imagelens.engine import Engine
+from imagelens.engine.vlm.backend import VlmBackend
 
 ADMIN_KEY = "il_test_admin_key_0123456789abcdef"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -50,12 +51,15 @@ class LiveServer:
 
 @contextlib.contextmanager
 def run_server(
-    settings: Settings, engine: Engine, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+    settings: Settings,
+    engine: Engine,
+    wrap: Callable[[ASGIApp], ASGIApp] | None = None,
+    vlm: VlmBackend | None = None,
 ) -> Iterator[LiveServer]:
     """create_app(settings) on uvicorn in a background thread, on a free port; ``wrap`` puts
     a test double in front of the real app (to make it answer 429/503 on purpose)."""
     port = free_port()
-    app: ASGIApp = create_app(settings, engine=engine)
+    app: ASGIApp = create_app(settings, engine=engine, vlm=vlm)
     if wrap is not None:
         app = wrap(app)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)

@@ -15,16 +15,20 @@ from imagelens.api.middleware import RequestContext
 from imagelens.api.routes import admin, analyze, describe, files, health, jobs, media, schemas
 from imagelens.config import Settings
 from imagelens.engine import Engine
+from imagelens.engine.vlm.backend import VlmBackend
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, vlm: VlmBackend | None = None
+) -> FastAPI:
     """A FastAPI app serving the v2 and describe-image APIs on ``settings``.
 
     ``engine`` lets a caller share an engine (or inject analyzers); by default the app builds
-    and owns one. Start-up migrates the database, ensures an admin key, loads the models and
+    and owns one. ``vlm`` injects a VLM back-end (one on a test transport, say); by default
+    one is built when ``settings.vlm.base_url`` is set. Start-up migrates the database, ensures an admin key, loads the models and
     resumes unfinished jobs.
     """
-    services = Services.build(settings, engine)
+    services = Services.build(settings, engine, vlm)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -46,13 +46,16 @@ class Services:
     admin_key_created: str | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
+    def build(
+        cls, settings: Settings, engine: Engine | None = None, vlm: VlmBackend | None = None
+    ) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         store = LocalStore(settings.data_dir / "objects")
         owns_engine = engine is None
         engine = engine or Engine(settings)
-        vlm = VlmBackend(settings.vlm) if settings.vlm.enabled else None
+        if vlm is None and settings.vlm.enabled:
+            vlm = VlmBackend(settings.vlm)
         analyst = Analyst(engine, vlm)
         metrics = Metrics()
         waiters = JobWaiters()
