@@ -25,8 +25,8 @@ def create_app(
 
     ``engine`` lets a caller share an engine (or inject analyzers); by default the app builds
     and owns one. ``vlm`` injects a VLM back-end (one on a test transport, say); by default
-    one is built when ``settings.vlm.base_url`` is set. Start-up migrates the database, ensures an admin key, loads the models and
-    resumes unfinished jobs.
+    one is built when ``settings.vlm.base_url`` is set. Start-up migrates the database,
+    ensures an admin key, loads the models and resumes unfinished jobs.
     """
     services = Services.build(settings, engine, vlm)
 

@@ -95,7 +95,7 @@ class VlmBackend:
             messages = repair_messages(messages, completion.content, problem)
         raise VlmError(
             f"The VLM's answer was not valid JSON for the schema, even after a repair: {problem}",
-            details={"calls": calls},
+            details={"calls": calls, "server_ms": round(server_ms, 2)},
         )
 
     def describe_markdown(self, image: DecodedImage, prompt: str, lang: Language) -> str:

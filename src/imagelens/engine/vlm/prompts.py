@@ -30,10 +30,19 @@ LANGUAGE_NAMES = {
 
 def image_part(image: Image.Image, settings: VlmSettings) -> dict[str, Any]:
     """The decoded, upright image as a JPEG data URI, at most ``max_image_side`` px."""
-    copy = image.copy()
-    copy.thumbnail((settings.max_image_side, settings.max_image_side), Image.Resampling.LANCZOS)
+    # An integer box reduction first, then bilinear for the rest: Lanczos cost 130 ms on a
+    # 12 MP photo and 20 ms at 1 MP (benchmarks/vlm.py), this 25 and 11 ms; the model sees
+    # no difference at this size.
+    side = settings.max_image_side
+    factor = max(image.size) // side
+    if factor >= 2:
+        image = image.reduce(factor)
+    scale = side / max(image.size)
+    if scale < 1:
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.BILINEAR)
     buffer = io.BytesIO()
-    copy.save(buffer, "JPEG", quality=90)
+    image.save(buffer, "JPEG", quality=85)
     url = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
     return {"type": "image_url", "image_url": {"url": url, "detail": settings.detail}}
 
