@@ -150,19 +150,7 @@ class Ingestor:
     def record_skip(self, image: Image) -> str:
         """A finished job for a duplicate, so an async caller has something to poll."""
         with self.db.session() as session:
-            job = Job(
-                id=str(uuid.uuid4()),
-                tenant_id=image.tenant_id,
-                job_type="image",
-                status="completed",
-                image_id=image.id,
-                options={"skipped": True},
-                attempts=0,
-                created_at=utcnow(),
-                completed_at=utcnow(),
-            )
-            session.add(job)
-            return job.id
+            return self._new_job(session, image, {"skipped": True}, status="completed")
 
     def quota(self, tenant_id: str, requested: int = 1) -> QuotaInfo:
         with self.db.session() as session:
@@ -195,17 +183,21 @@ class Ingestor:
         if not consume(session=session, tenant_id=tenant_id, n=n, limit=limit):
             raise _quota_error(limit)
 
-    def _new_job(self, session: Session, image: Image, options: dict[str, Any]) -> str:
+    def _new_job(
+        self, session: Session, image: Image, options: dict[str, Any], status: str = "queued"
+    ) -> str:
+        now = utcnow()
         job = Job(
             id=str(uuid.uuid4()),
             tenant_id=image.tenant_id,
             job_type="image",
-            status="queued",
+            status=status,
             image_id=image.id,
             session_id=image.session_id,
             options=options,
             attempts=0,
-            created_at=utcnow(),
+            created_at=now,
+            completed_at=now if status == "completed" else None,
         )
         session.add(job)
         return job.id

@@ -9,9 +9,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from imagelens.api.deps import ServicesDep, Writer
-from imagelens.api.inputs import read_image_request
+from imagelens.api.submit import submit_image
 from imagelens.api.waiting import wait_for_job
-from imagelens.service.ingest import IngestRequest
 from imagelens.service.views import analyze_view, poll_url
 from imagelens.types.api import AnalyzeResponse, AnalyzeSkipped, JobAccepted
 
@@ -22,23 +21,14 @@ router = APIRouter(prefix="/images", tags=["images"])
 async def analyze(request: Request, principal: Writer, services: ServicesDep) -> AnalyzeResponse:
     """Analyse one image and wait up to `timeout` seconds for the result."""
     started = time.perf_counter()
-    image_input, params = await read_image_request(request, services.fetcher)
-    ingested = await run_in_threadpool(
-        services.ingestor.ingest,
-        IngestRequest(
-            tenant_id=principal.tenant_id,
-            data=image_input.data,
-            filename=image_input.filename,
-            options=params.job_options(),
-            skip_duplicates=params.skip_duplicates,
-        ),
-    )
+    ingested, params = await submit_image(request, principal, services)
     if ingested.job_id is None:
         return AnalyzeSkipped(
             image_id=ingested.image.id,
             processing_time_ms=round((time.perf_counter() - started) * 1000, 1),
         )
-    job, image = await wait_for_job(services, ingested.job_id, params.timeout)
+    remaining = max(0.0, params.timeout - (time.perf_counter() - started))
+    job, image = await wait_for_job(services, ingested.job_id, remaining)
     return analyze_view(image or ingested.image, job, (time.perf_counter() - started) * 1000)
 
 
@@ -50,18 +40,8 @@ async def analyze(request: Request, principal: Writer, services: ServicesDep) ->
 )
 async def analyze_async(request: Request, principal: Writer, services: ServicesDep) -> JSONResponse:
     """Queue one image; answer 202 with the job to poll."""
-    image_input, params = await read_image_request(request, services.fetcher)
-    ingested = await run_in_threadpool(
-        services.ingestor.ingest,
-        IngestRequest(
-            tenant_id=principal.tenant_id,
-            data=image_input.data,
-            filename=image_input.filename,
-            options=params.job_options(),
-            skip_duplicates=params.skip_duplicates,
-            decode=False,  # header checks now, pixels in the worker: fast acceptance
-        ),
-    )
+    # Header checks now, pixels in the worker: fast acceptance.
+    ingested, _params = await submit_image(request, principal, services, decode=False)
     job_id = ingested.job_id
     if job_id is None:  # a duplicate: a job that is finished already, pointing at the original
         job_id = await run_in_threadpool(services.ingestor.record_skip, ingested.image)

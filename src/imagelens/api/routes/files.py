@@ -11,13 +11,13 @@ from starlette.datastructures import UploadFile
 
 from imagelens.api.container import Services
 from imagelens.api.deps import Reader, ServicesDep, Writer
-from imagelens.api.inputs import parse_params, read_image_request
+from imagelens.api.inputs import parse_params
+from imagelens.api.submit import submit_image
 from imagelens.api.waiting import wait_for_job
 from imagelens.db.images import ImageFilter, get_image, hash_in_use, list_images
 from imagelens.db.tables import Image
 from imagelens.errors import InvalidInput, NotFound
 from imagelens.service.batch import ingest_batch
-from imagelens.service.ingest import IngestRequest
 from imagelens.service.views import upload_view
 from imagelens.storage import thumbnail_key
 from imagelens.types.api import BatchAccepted, FileList, UploadResult
@@ -29,17 +29,7 @@ router = APIRouter(prefix="/files", tags=["files"])
 async def upload(request: Request, principal: Writer, services: ServicesDep) -> UploadResult:
     """Store one image and analyse it, waiting up to `timeout` seconds for the description."""
     started = time.perf_counter()
-    image_input, params = await read_image_request(request, services.fetcher)
-    ingested = await run_in_threadpool(
-        services.ingestor.ingest,
-        IngestRequest(
-            tenant_id=principal.tenant_id,
-            data=image_input.data,
-            filename=image_input.filename,
-            options=params.job_options(),
-            skip_duplicates=params.skip_duplicates,
-        ),
-    )
+    ingested, params = await submit_image(request, principal, services)
     if ingested.job_id is None:
         return upload_view(ingested.image, skipped=True)
     remaining = max(0.0, params.timeout - (time.perf_counter() - started))

@@ -1,0 +1,30 @@
+"""The step every single-image endpoint shares: read the image and options, ingest them."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from imagelens.api.container import Services
+from imagelens.api.inputs import AnalyzeParams, read_image_request
+from imagelens.api.keycache import Principal
+from imagelens.service.ingest import Ingested, IngestRequest
+
+
+async def submit_image(
+    request: Request, principal: Principal, services: Services, *, decode: bool = True
+) -> tuple[Ingested, AnalyzeParams]:
+    """Take the request's image in (``decode=False``: header checks only, pixels later)."""
+    image_input, params = await read_image_request(request, services.fetcher)
+    ingested = await run_in_threadpool(
+        services.ingestor.ingest,
+        IngestRequest(
+            tenant_id=principal.tenant_id,
+            data=image_input.data,
+            filename=image_input.filename,
+            options=params.job_options(),
+            skip_duplicates=params.skip_duplicates,
+            decode=decode,
+        ),
+    )
+    return ingested, params
