@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from imagelens.config import Settings
 from imagelens.db import Database
-from imagelens.db.images import find_by_hash, get_image
+from imagelens.db.images import get_image, hash_match, insert_rows
 from imagelens.db.schemas import get_schema
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.db.usage import consume, limit_for, used
@@ -99,35 +99,40 @@ class Ingestor:
         # refuses, the stored bytes stay (content-addressed: a later upload reuses them).
         self.store.put(original_key(digest), request.data)
         now = utcnow()
-        image = Image(
-            id=str(uuid.uuid4()),
-            tenant_id=request.tenant_id,
-            filename=request.filename[:500],
-            content_hash=digest,
-            perceptual_hash=decoded.perceptual_hash if decoded else None,
-            storage_key=original_key(digest),
-            format=fmt.value,
-            content_type=fmt.content_type,
-            width=width,
-            height=height,
-            size_bytes=len(request.data),
-            session_id=request.session_id,
-            status="queued",
-            tags_index="",
-            created_at=now,
-            updated_at=now,
-        )
+        values: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "tenant_id": request.tenant_id,
+            "filename": request.filename[:500],
+            "content_hash": digest,
+            "perceptual_hash": decoded.perceptual_hash if decoded else None,
+            "storage_key": original_key(digest),
+            "format": fmt.value,
+            "content_type": fmt.content_type,
+            "width": width,
+            "height": height,
+            "size_bytes": len(request.data),
+            "session_id": request.session_id,
+            "status": "queued",
+            "tags_index": "",
+            "created_at": now,
+            "updated_at": now,
+            "result": None,
+            "error": None,
+            "category": None,
+            "description": None,
+            "visible_text": None,
+        }
+        job = job_values(values["id"], request.tenant_id, request.session_id, options)
         with self.db.session() as session:
-            existing = find_by_hash(
-                session=session, tenant_id=request.tenant_id, content_hash=digest
-            )
+            existing = hash_match(session=session, tenant_id=request.tenant_id, content_hash=digest)
             if existing is not None and request.skip_duplicates:
-                return Ingested(image=existing, job_id=None, skipped=True)
+                original = session.get(Image, existing)
+                assert original is not None
+                return Ingested(image=original, job_id=None, skipped=True)
             self._consume(session, request.tenant_id, 1)
-            session.add(image)
-            job = self._new_job(session, image, options)
-        self.queue.submit(job, decoded)
-        return Ingested(image=image, job_id=job, deduplicated=existing is not None)
+            insert_rows(session=session, image=values, job=job)
+        self.queue.submit(job["id"], decoded)
+        return Ingested(image=Image(**values), job_id=job["id"], deduplicated=existing is not None)
 
     def reanalyze(self, *, tenant_id: str, image_id: str, options: dict[str, Any]) -> str:
         """Queue a fresh analysis of a stored image; return the job id."""
@@ -186,21 +191,34 @@ class Ingestor:
     def _new_job(
         self, session: Session, image: Image, options: dict[str, Any], status: str = "queued"
     ) -> str:
-        now = utcnow()
-        job = Job(
-            id=str(uuid.uuid4()),
-            tenant_id=image.tenant_id,
-            job_type="image",
-            status=status,
-            image_id=image.id,
-            session_id=image.session_id,
-            options=options,
-            attempts=0,
-            created_at=now,
-            completed_at=now if status == "completed" else None,
-        )
+        job = Job(**job_values(image.id, image.tenant_id, image.session_id, options, status))
         session.add(job)
         return job.id
+
+
+def job_values(
+    image_id: str,
+    tenant_id: str,
+    session_id: str | None,
+    options: dict[str, Any],
+    status: str = "queued",
+) -> dict[str, Any]:
+    """The columns of a new image job."""
+    now = utcnow()
+    return {
+        "id": str(uuid.uuid4()),
+        "tenant_id": tenant_id,
+        "job_type": "image",
+        "status": status,
+        "image_id": image_id,
+        "session_id": session_id,
+        "options": options,
+        "attempts": 0,
+        "error": None,
+        "created_at": now,
+        "started_at": None,
+        "completed_at": now if status == "completed" else None,
+    }
 
 
 def _quota_error(limit: int) -> QuotaExceeded:
