@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.imagegen import encode, noise_photo, photo
+from tests.live import free_port, spawn_server
 
 from imagelens.config import load_settings
 from imagelens.engine import Engine
@@ -38,36 +37,14 @@ KEY = "il_benchmark_key_000000000000000000"
 API = "/api/v2"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {
+    env = {
         "IMAGELENS_BOOTSTRAP_API_KEY": KEY,
         "IMAGELENS_QUOTA__REQUESTS_PER_MINUTE": "0",
         "IMAGELENS_QUOTA__MONTHLY_ANALYSES": "0",
         "IMAGELENS_LOG_LEVEL": "WARNING",
-        "HF_HUB_OFFLINE": "1",
     }
-    command = [sys.executable, "-m", "imagelens.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--data-dir", str(data_dir)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not become ready")
+    return spawn_server(data_dir, port, env)
 
 
 def p50(values: list[float]) -> float:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -183,3 +186,34 @@ class Flaky:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+def spawn_server(data_dir: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``imagelens serve`` in its own process with ``env`` added; returns once /readyz is 200."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "imagelens.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=os.environ | {"HF_HUB_OFFLINE": "1"} | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError("the server exited during start-up")
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not become ready")

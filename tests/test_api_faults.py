@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,15 @@ from imagelens.engine import Engine
 from imagelens.intake import DecodedImage
 from imagelens.types import Moderation, ModerationLabel
 from tests.imagegen import encode
-from tests.live import ADMIN_KEY, LiveServer, free_port, make_settings, run_server, wait_job
+from tests.live import (
+    ADMIN_KEY,
+    LiveServer,
+    free_port,
+    make_settings,
+    run_server,
+    spawn_server,
+    wait_job,
+)
 
 API = "/api/v2"
 
@@ -116,38 +122,12 @@ def test_harmful_content_on_describe_image(scripted_server: LiveServer) -> None:
 
 
 def _start(data_dir: Path, database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {
+    env = {
         "IMAGELENS_DATABASE_URL": database_url,
         "IMAGELENS_BOOTSTRAP_API_KEY": ADMIN_KEY,
         "IMAGELENS_QUOTA__REQUESTS_PER_MINUTE": "0",
-        "HF_HUB_OFFLINE": "1",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "imagelens.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, "the server exited during start-up"
-        time.sleep(0.2)
-    process.kill()
-    raise AssertionError("the server did not become ready")
+    return spawn_server(data_dir, port, env)
 
 
 def test_jobs_survive_a_killed_server(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from imagelens.api.keycache import KeyCache
 from imagelens.api.ratelimit import RateLimiter
@@ -43,7 +43,6 @@ class Services:
     keys: KeyCache
     owns_engine: bool = False
     ready: bool = False
-    admin_key_created: str | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -132,7 +131,6 @@ class Services:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
         with os.fdopen(fd, "w") as handle:
             handle.write(key + "\n")
-        self.admin_key_created = key
 
     def _announce_admin_key(self) -> None:
         # The generated key lives in DATA_DIR/admin-key (0600); say it on the console at each
