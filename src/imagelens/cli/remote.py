@@ -129,7 +129,12 @@ def keys_create(
     expires_at: Annotated[str | None, typer.Option(help="ISO 8601 expiry.")] = None,
 ) -> None:
     """Create an API key; the key is printed once."""
-    scopes: Any = scope or None
+    unknown = set(scope or []) - {"read", "write", "admin"}
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown scope {', '.join(sorted(unknown))}", param_hint="--scope"
+        )
+    scopes = [s for s in ("read", "write", "admin") if s in (scope or [])] or None
     with connect(server, api_key) as client:
         try:
             created = client.keys.create(name, scopes=scopes, tenant=tenant, expires_at=expires_at)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import os
-import random
 import time
 from collections.abc import Mapping, Sequence
 
 import httpx
 
+from imagelens.retry import retry_delay
 from imagelens.sdk.errors import (
     ConnectionError,
     ImageLensAPIError,
@@ -22,20 +22,8 @@ from imagelens.sdk.errors import (
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 # Statuses worth another try: the request may succeed unchanged a moment later.
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-INITIAL_DELAY = 0.5
-MAX_DELAY = 8.0
-MAX_RETRY_AFTER = 60.0
 
 FileParts = Sequence[tuple[str, tuple[str, bytes]]]
-
-
-def retry_delay(attempt: int, retry_after: float | None) -> float:
-    """Seconds before try ``attempt + 1``: the server's Retry-After when it gives a sane one,
-    else 0.5 s doubling up to 8 s, with up to 25% jitter so clients do not retry in step."""
-    if retry_after is not None and 0 <= retry_after <= MAX_RETRY_AFTER:
-        return retry_after
-    base = min(MAX_DELAY, INITIAL_DELAY * 2.0**attempt)
-    return base * (1 - 0.25 * random.random())
 
 
 def parse_retry_after(value: str | None) -> float | None:

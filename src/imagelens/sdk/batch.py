@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from imagelens.discovery import discover
@@ -130,6 +130,4 @@ async def _send_chunk(
 
 
 def _named(result: UploadResult, name: str) -> UploadResult:
-    from dataclasses import replace
-
     return replace(result, filename=name)

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from enum import Enum
 
+from imagelens.sdk.errors import ImageLensAPIError
 from imagelens.types import ContentCategory, TextRegion
 from imagelens.types.api import QuotaInfo as _WireQuota
 from imagelens.types.api import UploadResult as _WireUpload
@@ -188,8 +189,6 @@ class BatchUploadResults(list[UploadResult]):
 
     def raise_on_failures(self) -> BatchUploadResults:
         """Return self, or raise if any file failed (the message lists the first few)."""
-        from imagelens.sdk.errors import ImageLensAPIError
-
         if self.has_failures:
             names = ", ".join(r.filename for r in self.failed()[:5])
             raise ImageLensAPIError(f"{self.summary()}: {names}", code="batch_failures")

@@ -159,11 +159,7 @@ class Ingestor:
 
     def quota(self, tenant_id: str, requested: int = 1) -> QuotaInfo:
         with self.db.session() as session:
-            limit = limit_for(
-                session=session,
-                tenant_id=tenant_id,
-                default=self.settings.quota.monthly_analyses,
-            )
+            limit = self._limit(session, tenant_id)
             current = used(session=session, tenant_id=tenant_id)
         available = max(0, limit - current) if limit else 2**31 - 1
         ok = requested <= available

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from imagelens.errors import (
     VlmResourceLimit,
     VlmTimeout,
 )
+from imagelens.retry import retry_delay
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +106,7 @@ class ChatClient:
             except VlmError as exc:
                 if not exc.retryable or attempt >= self.settings.max_retries:
                     raise
-                wait = getattr(exc, "retry_after", None)
-                self._sleep(wait if wait is not None and wait <= 60 else _backoff(attempt))
+                self._sleep(retry_delay(attempt, getattr(exc, "retry_after", None)))
                 attempt += 1
 
     def _once(self, body: dict[str, Any], attempt: int) -> Completion:
@@ -139,7 +138,3 @@ class ChatClient:
             server_ms=server_ms,
             attempts=attempt,
         )
-
-
-def _backoff(attempt: int) -> float:
-    return min(8.0, 0.5 * 2.0**attempt) * (1 - 0.25 * random.random())
