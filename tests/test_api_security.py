@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,9 +33,12 @@ def test_missing_wrong_and_expired_keys_get_401(server: LiveServer) -> None:
         assert response.json()["error"]["code"] == "unauthorized"
         assert client.get("/healthz").status_code == 200
         assert client.get("/metrics").status_code == 401
-    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    expired = _key(server, name="old", expires_at=past)
-    with server.client(key=expired) as client:
+    # A key cannot be created already expired (400), so make one that expires in a second.
+    expiry = datetime.now(UTC) + timedelta(seconds=1)
+    expiring = _key(server, name="old", expires_at=expiry.isoformat())
+    with server.client(key=expiring) as client:
+        assert client.get(f"{API}/files").status_code == 200
+        time.sleep(max(0.0, (expiry - datetime.now(UTC)).total_seconds()) + 0.05)
         assert client.get(f"{API}/files").status_code == 401
 
 

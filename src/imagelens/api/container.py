@@ -12,13 +12,14 @@ from imagelens.api.ratelimit import RateLimiter
 from imagelens.config import Settings
 from imagelens.db import Database, upgrade
 from imagelens.db.jobs import count_by_status
-from imagelens.db.keys import create_key, find_key, has_admin_key, new_key
+from imagelens.db.keys import create_key, find_key, grant_scopes, has_scope_key, new_key
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.intake.fetch import UrlFetcher
 from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters
 from imagelens.metrics import Metrics
+from imagelens.service.auth import OWNER_SCOPES
 from imagelens.service.ingest import Ingestor
 from imagelens.storage import LocalStore, ObjectStore
 
@@ -96,7 +97,7 @@ class Services:
             return count_by_status(session=session)
 
     def start(self) -> None:
-        """Migrate, ensure an admin key, load the models, resume jobs (blocking)."""
+        """Migrate, ensure an operator key, load the models, resume jobs (blocking)."""
         upgrade(self.db.url)
         self._ensure_admin_key()
         self._announce_admin_key()
@@ -109,22 +110,25 @@ class Services:
         with self.db.session() as session:
             if bootstrap is not None:
                 value = bootstrap.get_secret_value()
-                if find_key(session=session, key=value) is None:
+                row = find_key(session=session, key=value)
+                if row is None:
                     create_key(
                         session=session,
                         tenant_id=DEFAULT_TENANT,
                         name="bootstrap",
-                        scopes=["admin", "read", "write"],
+                        scopes=OWNER_SCOPES,
                         key=value,
                     )
+                else:  # a database from before the operator scope
+                    grant_scopes(row=row, scopes=OWNER_SCOPES)
                 return
-            if has_admin_key(session=session):
+            if has_scope_key(session=session, scope="operator"):
                 return
             _row, key = create_key(
                 session=session,
                 tenant_id=DEFAULT_TENANT,
                 name="admin",
-                scopes=["admin", "read", "write"],
+                scopes=OWNER_SCOPES,
                 key=new_key(),
             )
         path = self.settings.data_dir / "admin-key"

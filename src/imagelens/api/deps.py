@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from imagelens.api.container import Services
-from imagelens.api.keycache import Principal
 from imagelens.db.keys import find_key, hash_key
 from imagelens.errors import Forbidden, RateLimited, Unauthorized
+from imagelens.service.auth import Principal
 
 
 def get_services(request: Request) -> Services:
@@ -58,10 +58,11 @@ async def authenticate(request: Request, services: ServicesDep) -> Principal:
 
 
 def require(scope: str) -> object:
-    """A dependency that lets the request through if the key has ``scope`` (admin has all)."""
+    """A dependency that lets the request through if the key holds ``scope`` (itself or
+    through a broader one: admin holds read and write, operator holds admin)."""
 
     async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if scope not in principal.scopes and not principal.is_admin:
+        if not principal.allows(scope):
             raise Forbidden(f"This API key lacks the {scope!r} scope.")
         return principal
 
@@ -71,3 +72,4 @@ def require(scope: str) -> object:
 Reader = Annotated[Principal, require("read")]
 Writer = Annotated[Principal, require("write")]
 Admin = Annotated[Principal, require("admin")]
+Operator = Annotated[Principal, require("operator")]

@@ -4,26 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from datetime import datetime
 
-from imagelens.db.tables import utcnow
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    key_id: str
-    tenant_id: str
-    scopes: frozenset[str]
-    expires_at: datetime | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.scopes
-
-    @property
-    def expired(self) -> bool:
-        return self.expires_at is not None and self.expires_at <= utcnow()
+from imagelens.service.auth import Principal
 
 
 class KeyCache:

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from imagelens.api.container import Services
 from imagelens.api.inputs import AnalyzeParams, read_image_request
-from imagelens.api.keycache import Principal
+from imagelens.service.auth import Principal
 from imagelens.service.ingest import Ingested, IngestRequest
 
 

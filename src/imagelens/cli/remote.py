@@ -12,6 +12,7 @@ import typer
 from imagelens.cli.output import COMPLETED_FIELDS, error_record
 from imagelens.sdk import ImageLens, ImageLensAPIError
 from imagelens.types import ContentCategory, Language
+from imagelens.types.api import SCOPES
 
 Server = Annotated[
     str | None,
@@ -123,18 +124,18 @@ def keys_create(
     server: Server = None,
     api_key: ApiKey = None,
     scope: Annotated[
-        list[str] | None, typer.Option("--scope", help="read, write, admin (repeatable).")
+        list[str] | None, typer.Option("--scope", help="read, write, admin, operator (repeatable).")
     ] = None,
     tenant: Annotated[str | None, typer.Option(help="Tenant of the key (new or existing).")] = None,
     expires_at: Annotated[str | None, typer.Option(help="ISO 8601 expiry.")] = None,
 ) -> None:
     """Create an API key; the key is printed once."""
-    unknown = set(scope or []) - {"read", "write", "admin"}
+    unknown = set(scope or []) - set(SCOPES)
     if unknown:
         raise typer.BadParameter(
             f"unknown scope {', '.join(sorted(unknown))}", param_hint="--scope"
         )
-    scopes = [s for s in ("read", "write", "admin") if s in (scope or [])] or None
+    scopes = [s for s in SCOPES if s in (scope or [])] or None
     with connect(server, api_key) as client:
         try:
             created = client.keys.create(name, scopes=scopes, tenant=tenant, expires_at=expires_at)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from imagelens.db.tables import ApiKey, Tenant, utcnow
 
 KEY_PREFIX = "il_"
-SCOPES = frozenset({"read", "write", "admin"})
 
 
 def hash_key(key: str) -> str:
@@ -79,5 +78,10 @@ def delete_key(*, session: Session, key_id: str, tenant_id: str | None) -> bool:
     return True
 
 
-def has_admin_key(*, session: Session) -> bool:
-    return any("admin" in k.scopes.split() for k in session.scalars(select(ApiKey)))
+def has_scope_key(*, session: Session, scope: str) -> bool:
+    """Whether any key holds ``scope`` (by name: scopes are stored space-separated)."""
+    return any(scope in k.scopes.split() for k in session.scalars(select(ApiKey)))
+
+
+def grant_scopes(*, row: ApiKey, scopes: list[str]) -> None:
+    row.scopes = " ".join(sorted(set(row.scopes.split()) | set(scopes)))

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from pydantic import TypeAdapter
 
@@ -23,6 +22,7 @@ from imagelens.types.api import (
     JobAccepted,
     JobProgress,
     JobResponse,
+    Scope,
     SessionStatus,
     SimilarImages,
 )
@@ -330,9 +330,6 @@ class Quota:
         return QuotaInfo.from_wire(WireQuota.model_validate_json(response.content))
 
 
-Scope = Literal["read", "write", "admin"]
-
-
 class Keys:
     def __init__(self, core: Core) -> None:
         self._core = core
@@ -345,7 +342,8 @@ class Keys:
         tenant: str | None = None,
         expires_at: str | None = None,
     ) -> ApiKeyCreated:
-        """Create an API key (admin); the returned ``key`` is shown only this once."""
+        """Create an API key (admin: in its own tenant; operator: in ``tenant``, any tenant);
+        the returned ``key`` is shown only this once."""
         body: dict[str, object] = {"name": name}
         if scopes is not None:
             body["scopes"] = scopes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -196,7 +196,10 @@ class QuotaInfo(_Wire):
     max_concurrent_uploads: int | None = None
 
 
-Scope = Literal["read", "write", "admin"]
+# operator holds admin (its own tenant's keys and data), admin holds read and write; operator
+# alone creates keys for other tenants and grants operator.
+Scope = Literal["read", "write", "admin", "operator"]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
 
 
 def _default_scopes() -> list[Scope]:

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from imagelens.api.deps import Admin, ServicesDep
+from imagelens.api.deps import Operator, ServicesDep
 
 router = APIRouter(tags=["operations"])
 
@@ -35,7 +35,7 @@ async def readyz(services: ServicesDep) -> JSONResponse:
 
 
 @router.get("/metrics", operation_id="ops-metrics")
-async def metrics(_principal: Admin, services: ServicesDep) -> Response:
-    """Prometheus text format (needs an admin key as a bearer token)."""
+async def metrics(_principal: Operator, services: ServicesDep) -> Response:
+    """Prometheus text format, server-wide (needs an operator key as a bearer token)."""
     body = await run_in_threadpool(generate_latest, services.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
