@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,11 +32,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
 }
 
 
-def _create(server: LiveServer, key: str | None = None, **body: object) -> dict[str, str]:
+def _create(server: LiveServer, key: str | None = None, **body: object) -> dict[str, Any]:
     with server.client(key=key) as client:
         response = client.post(f"{API}/api-keys", json=body)
         assert response.status_code == 201, response.text
-        created: dict[str, str] = response.json()
+        created: dict[str, Any] = response.json()
         return created
 
 
