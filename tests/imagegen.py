@@ -127,3 +127,23 @@ def character_error_rate(expected: str, got: str) -> float:
     """Edit distance over the expected length, whitespace normalised."""
     a, b = " ".join(expected.split()), " ".join((got or "").split())
     return Levenshtein.distance(a, b) / max(1, len(a))
+
+
+def huge_png(width: int = 10_000, height: int = 9_999) -> bytes:
+    """A small file that declares a huge RGB image (a grey gradient band), written row by row
+    so making it never holds the pixels: the memory-amplification attack."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    packer = zlib.compressobj(9)
+    rows = [b"\x00" + bytes([shade]) * (3 * width) for shade in range(0, 256, 32)]
+    idat = b"".join(packer.compress(rows[(y * 8) // height]) for y in range(height))
+    idat += packer.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
+import time
 import zlib
 from datetime import datetime
 
@@ -9,10 +11,16 @@ import pytest
 from PIL import Image
 
 from imagelens.config import LimitSettings
-from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage, UnsupportedMediaType
-from imagelens.intake import ImageFormat, decode_image, make_thumbnail, sniff_format
+from imagelens.errors import (
+    DecompressionBomb,
+    ImageTooLarge,
+    InvalidImage,
+    ServerBusy,
+    UnsupportedMediaType,
+)
+from imagelens.intake import DecodeBudget, ImageFormat, decode_image, make_thumbnail, sniff_format
 from imagelens.intake.hashes import hamming_distance
-from tests.imagegen import encode, photo
+from tests.imagegen import encode, huge_png, photo
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +162,65 @@ def test_thumbnail_is_webp_with_longest_side_256(cat: Image.Image) -> None:
     thumb = make_thumbnail(decode_image(encode(cat, "PNG")).image)
     assert thumb[8:12] == b"WEBP"
     assert max(Image.open(io.BytesIO(thumb)).size) == 256
+
+
+def test_bomb_refusal_quotes_the_configured_limit() -> None:
+    # 3.6 GP trips Pillow's own guard in Image.open; the message must name our limit.
+    with pytest.raises(DecompressionBomb) as caught:
+        decode_image(_png_bomb(60_000, 60_000), LimitSettings(max_pixels=50_000_000))
+    assert "50 megapixels" in caught.value.message
+    assert "3600.0 megapixels" in caught.value.message
+    assert "178956970" not in caught.value.message
+
+
+def test_errors_carry_no_object_reprs() -> None:
+    for data in (b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 20, b"\xff\xd8\xff" + b"\x00" * 50):
+        with pytest.raises(InvalidImage) as caught:
+            decode_image(data)
+        assert " at 0x" not in caught.value.message, caught.value.message
+
+
+def test_huge_images_are_kept_at_the_analysis_size() -> None:
+    """A 300 KB PNG declaring 100 MP: decoded, then reduced at once; metadata keeps the size."""
+    decoded = decode_image(huge_png(), LimitSettings(max_analysis_pixels=16_000_000))
+    assert decoded.image.width * decoded.image.height <= 16_000_000
+    assert decoded.image.width > 3_900
+    assert (decoded.metadata.width, decoded.metadata.height) == (10_000, 9_999)
+
+
+def test_large_jpegs_decode_at_a_reduced_scale(cat: Image.Image) -> None:
+    big = cat.resize((4000, 2600))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, viewed portrait
+    limits = LimitSettings(max_analysis_pixels=1_000_000)
+    decoded = decode_image(encode(big, "JPEG", quality=80, exif=exif), limits)
+    assert decoded.image.width * decoded.image.height <= 1_000_000
+    assert decoded.image.height > decoded.image.width  # upright
+    assert (decoded.metadata.width, decoded.metadata.height) == (2600, 4000)
+
+
+def test_budget_makes_decodes_wait_then_refuses(cat: Image.Image) -> None:
+    budget = DecodeBudget(capacity=10 << 20, wait=0.2)
+    data = encode(cat, "PNG")
+    with budget.reserve(10 << 20):
+        with pytest.raises(ServerBusy) as caught:
+            decode_image(data, budget=budget)
+        assert caught.value.retry_after >= 1
+    assert budget.in_use == 0
+    decode_image(data, budget=budget)  # room again
+
+    patient = DecodeBudget(capacity=10 << 20, wait=30)
+    release = threading.Event()
+
+    def hold() -> None:
+        with patient.reserve(10 << 20):
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    while patient.in_use == 0:
+        time.sleep(0.01)
+    threading.Timer(0.2, release.set).start()
+    with patient.reserve(1 << 20):  # waits for the holder to finish, then gets in
+        assert patient.in_use == 1 << 20
+    holder.join()

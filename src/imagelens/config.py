@@ -21,6 +21,13 @@ class LimitSettings(BaseModel):
 
     max_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
     max_pixels: int = Field(default=100_000_000, gt=0)
+    # Pixels kept for analysis: larger images are decoded at (JPEG) or reduced to this size
+    # right away. 16 MP keeps 12 MP photos and 400 dpi A4 scans whole.
+    max_analysis_pixels: int = Field(default=16_000_000, gt=0)
+    # Decoded pixel bytes in flight across the server, and how long a decode waits for room
+    # before answering 503. 1 GiB fits two 100 MP images being decoded at once.
+    decode_memory_bytes: int = Field(default=1024**3, gt=0)
+    decode_wait_seconds: float = Field(default=30.0, ge=0)
 
 
 def _default_threads() -> int:

@@ -14,6 +14,8 @@
     │   └── DecompressionBomb         413 decompression_bomb declared pixels far over the limit
     ├── NotFound                      404 not_found          also another tenant's ids
     ├── RateLimited                   429 rate_limited       requests/minute (retryable)
+    ├── ServerBusy                    503 server_busy        decode memory budget full (retryable)
+    ├── InsufficientStorage           507 insufficient_storage  disk or database full (retryable)
     └── AnalysisError                 500 analysis_error     an analyzer failed
         ├── ModelUnavailable          503 model_unavailable  a model could not load (retryable)
         ├── VlmError                  502 vlm_error          the VLM failed or wrote bad output
@@ -23,7 +25,9 @@
         │   └── VlmResourceLimit      502 resource_limit     quota/credits/too large (permanent)
         └── AnalysisTimeout           504 timeout            (retryable)
 
-Third-party errors (PIL, onnxruntime, torch) are translated into these where they enter.
+Third-party errors (PIL, onnxruntime, torch, the database drivers, the file system) are
+translated into these where they enter. An error with a ``retry_after`` attribute (seconds)
+is answered with a ``Retry-After`` header.
 """
 
 from __future__ import annotations
@@ -99,6 +103,22 @@ class RateLimited(ImageLensError):
     def __init__(self, message: str, *, retry_after: int, limit: int) -> None:
         super().__init__(message, details={"retry_after": retry_after, "limit": limit})
         self.retry_after = retry_after
+
+
+class ServerBusy(ImageLensError):
+    code = "server_busy"
+    http_status = 503
+    default_retryable = True
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class InsufficientStorage(ImageLensError):
+    code = "insufficient_storage"
+    http_status = 507
+    default_retryable = True
 
 
 class UnsupportedMediaType(ImageLensError):

@@ -16,6 +16,8 @@ from imagelens.db.keys import create_key, find_key, grant_scopes, has_scope_key,
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.vlm.backend import VlmBackend
+from imagelens.intake import DecodeBudget, Decoder
+from imagelens.intake.budget import tune_allocator
 from imagelens.intake.fetch import UrlFetcher
 from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters
 from imagelens.metrics import Metrics
@@ -33,6 +35,7 @@ class Services:
     settings: Settings
     db: Database
     store: ObjectStore
+    decoder: Decoder
     engine: Engine
     analyst: Analyst
     metrics: Metrics
@@ -52,6 +55,10 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         store = LocalStore(settings.data_dir / "objects")
+        limits = settings.limits
+        decoder = Decoder(
+            limits, DecodeBudget(limits.decode_memory_bytes, wait=limits.decode_wait_seconds)
+        )
         owns_engine = engine is None
         engine = engine or Engine(settings)
         if vlm is None and settings.vlm.enabled:
@@ -60,7 +67,12 @@ class Services:
         metrics = Metrics()
         waiters = JobWaiters()
         runner = JobRunner(
-            db=db, store=store, analyst=analyst, metrics=metrics, on_finished=waiters.notify
+            db=db,
+            store=store,
+            decoder=decoder,
+            analyst=analyst,
+            metrics=metrics,
+            on_finished=waiters.notify,
         )
         queue = InProcessQueue(
             runner,
@@ -78,11 +90,19 @@ class Services:
             settings=settings,
             db=db,
             store=store,
+            decoder=decoder,
             engine=engine,
             metrics=metrics,
             waiters=waiters,
             queue=queue,
-            ingestor=Ingestor(settings=settings, db=db, store=store, queue=queue, analyst=analyst),
+            ingestor=Ingestor(
+                settings=settings,
+                decoder=decoder,
+                db=db,
+                store=store,
+                queue=queue,
+                analyst=analyst,
+            ),
             analyst=analyst,
             fetcher=fetcher,
             limiter=RateLimiter(settings.quota.requests_per_minute),
@@ -98,6 +118,7 @@ class Services:
 
     def start(self) -> None:
         """Migrate, ensure an operator key, load the models, resume jobs (blocking)."""
+        tune_allocator()  # freed pixel memory goes back to the system (see intake/budget.py)
         upgrade(self.db.url)
         self._ensure_admin_key()
         self._announce_admin_key()

@@ -47,8 +47,9 @@ def _describe_body(exc: ImageLensError) -> dict[str, object]:
 
 def error_response(request: Request, exc: ImageLensError) -> JSONResponse:
     headers = dict(getattr(request.state, "rate_headers", None) or {})
-    if isinstance(exc, RateLimited):
-        headers["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, round(retry_after)))
     if request.url.path.startswith(DESCRIBE_PREFIX):
         body = _describe_body(exc)
         body["detail"] = exc.message

@@ -1,11 +1,20 @@
 """Intake: from untrusted bytes to an upright, bounded, decoded image."""
 
-from imagelens.intake.decode import DecodedImage, ProbedImage, decode_image, probe_image
+from imagelens.intake.budget import DecodeBudget
+from imagelens.intake.decode import (
+    DecodedImage,
+    Decoder,
+    ProbedImage,
+    decode_image,
+    probe_image,
+)
 from imagelens.intake.sniff import ImageFormat, sniff_format
 from imagelens.intake.thumbnail import make_thumbnail
 
 __all__ = [
+    "DecodeBudget",
     "DecodedImage",
+    "Decoder",
     "ImageFormat",
     "ProbedImage",
     "decode_image",

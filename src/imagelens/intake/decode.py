@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import math
+import re
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache, cached_property
 
@@ -12,6 +15,7 @@ from PIL import Image, ImageOps
 
 from imagelens.config import LimitSettings
 from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage
+from imagelens.intake.budget import DecodeBudget
 from imagelens.intake.exif import summarize_exif
 from imagelens.intake.hashes import content_hash, perceptual_hash
 from imagelens.intake.sniff import ImageFormat, sniff_format
@@ -80,22 +84,45 @@ def _check_size_and_sniff(data: bytes, limits: LimitSettings) -> ImageFormat:
     return fmt
 
 
-def decode_image(data: bytes, limits: LimitSettings | None = None) -> DecodedImage:
-    """Check, decode and normalise ``data``; raise an :class:`ImageLensError` on bad input."""
+def decode_image(
+    data: bytes, limits: LimitSettings | None = None, budget: DecodeBudget | None = None
+) -> DecodedImage:
+    """Check, decode and normalise ``data``; raise an :class:`ImageLensError` on bad input.
+
+    The pixels kept are at most ``limits.max_analysis_pixels`` (what the analyzers use):
+    JPEGs are decoded at a reduced scale directly (draft mode), other formats are reduced
+    right after decoding. ``metadata`` keeps the original size. With a ``budget``, the
+    decode's peak memory is reserved from it first (it may wait, or raise ServerBusy).
+    """
     limits = limits or LimitSettings()
     fmt = _check_size_and_sniff(data, limits)
-    image = _load(_open_header(data, fmt, limits), fmt)
-    try:
-        frames = getattr(image, "n_frames", 1)
-        image.seek(0)  # first frame of an animation
-        exif = summarize_exif(image)
-        upright = ImageOps.exif_transpose(image)
-        rgb = _to_rgb(upright)
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise InvalidImage(f"The {fmt.value} file is corrupt or truncated: {exc}") from exc
+    image = _open_header(data, fmt, limits)
+    original = image.size
+    target = _fit(original, limits.max_analysis_pixels)
+    if target != original and fmt is ImageFormat.JPEG:
+        image.draft(image.mode, target)  # the JPEG decoder scales by 1/2, 1/4 or 1/8 for free
+    # The decoded original, plus the reduced copy, the upright copy and the decoder's buffers.
+    peak = _pixel_bytes(image.size, image.mode) + 3 * _pixel_bytes(target, "RGB")
+    with budget.reserve(peak) if budget is not None else nullcontext():
+        image = _load(image, fmt, limits)
+        try:
+            frames = getattr(image, "n_frames", 1)
+            image.seek(0)  # first frame of an animation
+            exif = summarize_exif(image)
+            if image.size != target:
+                image = image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+            upright = ImageOps.exif_transpose(image)
+            turned = upright.size != image.size  # EXIF said: rotate by 90 or 270 degrees
+            rgb = _to_rgb(upright)
+        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+            raise InvalidImage(
+                f"The {fmt.value} file is corrupt or truncated: {_reason(exc)}"
+            ) from exc
+        del image, upright
+    width, height = (original[1], original[0]) if turned else original
     metadata = ImageMetadata(
-        width=rgb.width,
-        height=rgb.height,
+        width=width,
+        height=height,
         format=fmt.value,
         size_bytes=len(data),
         content_type=fmt.content_type,
@@ -111,6 +138,44 @@ def decode_image(data: bytes, limits: LimitSettings | None = None) -> DecodedIma
     )
 
 
+class Decoder:
+    """:func:`decode_image` and :func:`probe_image` under one set of limits and one budget."""
+
+    def __init__(self, limits: LimitSettings, budget: DecodeBudget | None = None) -> None:
+        self.limits = limits
+        self.budget = budget
+
+    def decode(self, data: bytes) -> DecodedImage:
+        return decode_image(data, self.limits, self.budget)
+
+    def probe(self, data: bytes) -> ProbedImage:
+        return probe_image(data, self.limits)
+
+
+def _fit(size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
+    """``size`` scaled down (aspect kept) to at most ``max_pixels``."""
+    width, height = size
+    if width * height <= max_pixels:
+        return size
+    scale = math.sqrt(max_pixels / (width * height))
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def _pixel_bytes(size: tuple[int, int], mode: str) -> int:
+    """What Pillow holds for an image of ``size`` in ``mode`` (it pads 3-band modes to 4)."""
+    per_pixel = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}.get(mode, 4)
+    return size[0] * size[1] * per_pixel
+
+
+_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+
+
+def _reason(exc: BaseException) -> str:
+    """The library's message without object reprs (``<_io.BytesIO object at 0x...>``)."""
+    text = _REPR.sub("the file", str(exc)).strip()
+    return text or type(exc).__name__
+
+
 def _open_header(data: bytes, fmt: ImageFormat, limits: LimitSettings) -> Image.Image:
     # Image.open reads only the header, so the declared size is known before any pixel is
     # decoded; our own limit replaces Pillow's global MAX_IMAGE_PIXELS warning.
@@ -119,9 +184,11 @@ def _open_header(data: bytes, fmt: ImageFormat, limits: LimitSettings) -> Image.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=[_pil_format(fmt)])
     except Image.DecompressionBombError as exc:
-        raise DecompressionBomb(f"Refused before decoding: {exc}") from exc
+        raise _bomb(exc, limits) from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise InvalidImage(f"The file looks like {fmt.value} but cannot be read: {exc}") from exc
+        raise InvalidImage(
+            f"The file looks like {fmt.value} but cannot be read: {_reason(exc)}"
+        ) from exc
     width, height = image.size
     if width <= 0 or height <= 0:
         raise InvalidImage(f"The {fmt.value} file declares an empty image ({width}x{height}).")
@@ -134,16 +201,27 @@ def _open_header(data: bytes, fmt: ImageFormat, limits: LimitSettings) -> Image.
     return image
 
 
-def _load(image: Image.Image, fmt: ImageFormat) -> Image.Image:
+def _load(image: Image.Image, fmt: ImageFormat, limits: LimitSettings) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.load()
     except Image.DecompressionBombError as exc:
-        raise DecompressionBomb(f"Refused while decoding: {exc}") from exc
+        raise _bomb(exc, limits) from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise InvalidImage(f"The {fmt.value} file is corrupt or truncated: {exc}") from exc
+        raise InvalidImage(f"The {fmt.value} file is corrupt or truncated: {_reason(exc)}") from exc
     return image
+
+
+def _bomb(exc: Image.DecompressionBombError, limits: LimitSettings) -> DecompressionBomb:
+    # Pillow's own guard (twice its internal limit) fired first; quote ours, not its number.
+    match = re.search(r"\((\d+) pixels\)", str(exc))
+    declared = f" declares {int(match.group(1)) / 1e6:.1f} megapixels," if match else ""
+    return DecompressionBomb(
+        f"The image{declared} over the limit of {limits.max_pixels / 1e6:.0f} megapixels; "
+        "refused before decoding.",
+        details={"max_pixels": limits.max_pixels},
+    )
 
 
 def _pil_format(fmt: ImageFormat) -> str:

@@ -27,6 +27,7 @@ class InProcessQueue:
         workers: int,
         max_attempts: int,
         niceness: int = 0,
+        max_held_bytes: int = 256 << 20,
     ) -> None:
         self._runner = runner
         self._db = db
@@ -38,8 +39,8 @@ class InProcessQueue:
             initargs=(niceness,),
         )
         self._lock = threading.Lock()
-        self._held = 0
-        self._max_held = 4 * workers
+        self._held = 0  # bytes of decoded pixels waiting in the pool
+        self._max_held = max_held_bytes
 
     def start(self) -> int:
         with self._db.session() as session:
@@ -51,20 +52,24 @@ class InProcessQueue:
         return len(pending)
 
     def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
-        # Decoded images waiting in the pool hold memory (36 MB for 12 MP); past a few per
-        # worker, later jobs decode their stored original when they start instead.
+        # Decoded images waiting in the pool hold memory (48 MB for 12 MP); past
+        # ``max_held_bytes``, later jobs decode their stored original when they start instead.
+        size = _held_bytes(image)
         with self._lock:
-            if image is not None and self._held >= self._max_held:
-                image = None
-            self._held += image is not None
-        self._pool.submit(self._run, job_id, image)
+            if self._held + size > self._max_held:
+                image, size = None, 0
+            self._held += size
+        self._pool.submit(self._run, job_id, image, size)
 
-    def _run(self, job_id: str, image: DecodedImage | None) -> None:
-        if image is not None:
-            with self._lock:
-                self._held -= 1
+    def _run(self, job_id: str, image: DecodedImage | None, size: int) -> None:
+        with self._lock:
+            self._held -= size
         self._runner.run(job_id, image)
 
     def stop(self) -> None:
         # Jobs not started yet stay `queued` in the database; the next start runs them.
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _held_bytes(image: DecodedImage | None) -> int:
+    return 0 if image is None else image.image.width * image.image.height * 4

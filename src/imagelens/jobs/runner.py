@@ -13,7 +13,7 @@ from imagelens.db.tables import Image, Job
 from imagelens.engine import AnalysisOptions
 from imagelens.engine.analyst import Analyst
 from imagelens.errors import AnalysisError, ImageLensError
-from imagelens.intake import DecodedImage, decode_image
+from imagelens.intake import DecodedImage, Decoder
 from imagelens.metrics import Metrics
 from imagelens.storage import ObjectStore
 from imagelens.types import ContentCategory, Language
@@ -40,12 +40,14 @@ class JobRunner:
         *,
         db: Database,
         store: ObjectStore,
+        decoder: Decoder,
         analyst: Analyst,
         metrics: Metrics,
         on_finished: Callable[[str], None] = lambda _job_id: None,
     ) -> None:
         self.db = db
         self.store = store
+        self.decoder = decoder
         self.analyst = analyst
         self.metrics = metrics
         self.on_finished = on_finished
@@ -78,8 +80,7 @@ class JobRunner:
         error: dict[str, Any] | None = None
         try:
             if decoded is None:
-                limits = self.analyst.engine.settings.limits
-                decoded = decode_image(self.store.get(storage_key), limits)
+                decoded = self.decoder.decode(self.store.get(storage_key))
             analysis = self.analyst.analyze(decoded, options)
             result = analysis.model_dump(mode="json")
             self.metrics.observe_stages(analysis.timings_ms)

@@ -16,7 +16,7 @@ from imagelens.db.tables import Image, Job, utcnow
 from imagelens.db.usage import consume, limit_for, used
 from imagelens.engine.analyst import Analyst
 from imagelens.errors import InvalidInput, NotFound, QuotaExceeded
-from imagelens.intake import DecodedImage, decode_image, probe_image
+from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs import JobQueue
 from imagelens.storage import ObjectStore, original_key
 from imagelens.types.api import QuotaInfo
@@ -48,12 +48,14 @@ class Ingestor:
         self,
         *,
         settings: Settings,
+        decoder: Decoder,
         db: Database,
         store: ObjectStore,
         queue: JobQueue,
         analyst: Analyst,
     ) -> None:
         self.settings = settings
+        self.decoder = decoder
         self.db = db
         self.store = store
         self.queue = queue
@@ -84,11 +86,11 @@ class Ingestor:
         options = self.resolve_options(request.tenant_id, request.options)
         decoded: DecodedImage | None = None
         if request.decode:
-            decoded = decode_image(request.data, self.settings.limits)
+            decoded = self.decoder.decode(request.data)
             fmt, digest = decoded.format, decoded.content_hash
             width, height = decoded.metadata.width, decoded.metadata.height
         else:
-            probed = probe_image(request.data, self.settings.limits)
+            probed = self.decoder.probe(request.data)
             fmt, digest, width, height = (
                 probed.format,
                 probed.content_hash,

@@ -12,7 +12,7 @@ from imagelens.api.deps import ServicesDep, Writer
 from imagelens.api.inputs import decode_base64
 from imagelens.engine import AnalysisOptions
 from imagelens.errors import HarmfulContent, InvalidInput, UnsupportedMediaType
-from imagelens.intake import decode_image, sniff_format
+from imagelens.intake import sniff_format
 from imagelens.service.markdown import to_markdown
 from imagelens.types import ContentCategory, Language
 
@@ -57,7 +57,7 @@ async def describe_image(request: Request, principal: Writer, services: Services
                 f"lang={lang_text!r} is not one of {', '.join(x.value for x in Language)}."
             ) from None
         data = await _image_bytes(form.get("image"), services)
-    decoded = await run_in_threadpool(decode_image, data, services.settings.limits)
+    decoded = await run_in_threadpool(services.decoder.decode, data)
     await run_in_threadpool(services.ingestor.charge, principal.tenant_id)
     analyst = services.analyst
     if analyst.vlm is not None:  # the model answers the prompt; local moderation guards

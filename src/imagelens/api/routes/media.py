@@ -13,7 +13,7 @@ from imagelens.api.inputs import parse_params
 from imagelens.api.routes.files import load_image
 from imagelens.db.tables import Image
 from imagelens.errors import InvalidInput
-from imagelens.intake import decode_image, make_thumbnail
+from imagelens.intake import make_thumbnail
 from imagelens.intake.hashes import hamming_distance
 from imagelens.service.views import poll_url
 from imagelens.storage import thumbnail_key
@@ -34,7 +34,7 @@ async def content(image_id: str, principal: Reader, services: ServicesDep) -> Re
 def _thumbnail(services: Services, image: Image) -> bytes:
     key = thumbnail_key(image.content_hash)
     if not services.store.exists(key):  # not analysed yet: make it now
-        decoded = decode_image(services.store.get(image.storage_key), services.settings.limits)
+        decoded = services.decoder.decode(services.store.get(image.storage_key))
         services.store.put(key, make_thumbnail(decoded.image))
     return services.store.get(key)
 
