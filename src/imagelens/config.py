@@ -66,6 +66,9 @@ class JobSettings(BaseModel):
     workers: int = Field(default_factory=_default_threads, ge=1)
     # Attempts per job; a job interrupted by a crash counts one and is picked up at the next start.
     max_attempts: int = Field(default=3, ge=1)
+    # Seconds between sweeps for stranded jobs (queued but with no worker, or left
+    # `processing` by a worker that could not save its result, e.g. on a full disk).
+    sweep_interval: float = Field(default=30.0, gt=0)
 
 
 class QuotaSettings(BaseModel):

@@ -52,7 +52,7 @@ class Services:
     def build(
         cls, settings: Settings, engine: Engine | None = None, vlm: VlmBackend | None = None
     ) -> Services:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         store = LocalStore(settings.data_dir / "objects")
         limits = settings.limits
@@ -80,6 +80,7 @@ class Services:
             workers=settings.jobs.workers,
             max_attempts=settings.jobs.max_attempts,
             niceness=settings.engine.nice,
+            sweep_interval=settings.jobs.sweep_interval,
         )
         fetcher = UrlFetcher(
             settings.url_fetch,

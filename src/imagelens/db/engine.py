@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from imagelens.errors import InsufficientStorage
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,9 +37,20 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed when the block ends, rolled back if it raises."""
-        with self._sessions.begin() as session:
-            yield session
+        """A unit of work: committed when the block ends, rolled back if it raises.
+
+        A full disk (SQLite "database or disk is full", PostgreSQL's disk_full) becomes
+        InsufficientStorage, so callers answer 507 instead of a generic 500.
+        """
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except DBAPIError as exc:
+            if _disk_full(exc):
+                raise InsufficientStorage(
+                    "The database is out of disk space; retry once space is freed."
+                ) from exc
+            raise
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
@@ -44,6 +59,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _disk_full(exc: DBAPIError) -> bool:
+    # SQLITE_FULL (13) from sqlite3; SQLSTATE 53100 disk_full from PostgreSQL.
+    original = exc.orig
+    if getattr(original, "sqlite_errorcode", None) == 13:
+        return True
+    return getattr(original, "sqlstate", None) == "53100" or "disk is full" in str(original)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -68,5 +91,12 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema at ``url`` to ``revision`` (idempotent)."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(url.removeprefix("sqlite:///")))
     command.upgrade(alembic_config(url), revision)
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600, like the admin key): it holds
+    key hashes and every tenant's results. SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))

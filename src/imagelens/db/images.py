@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from imagelens.db.tables import Image
@@ -20,23 +22,55 @@ def get_image(*, session: Session, tenant_id: str, image_id: str) -> Image | Non
     return session.scalar(select(Image).where(Image.id == image_id, Image.tenant_id == tenant_id))
 
 
-def hash_match(*, session: Session, tenant_id: str, content_hash: str) -> str | None:
-    """The id of this tenant's first image with these bytes (a Core query: the hot path)."""
-    return session.execute(
-        select(Image.id)
-        .where(Image.tenant_id == tenant_id, Image.content_hash == content_hash)
-        .order_by(Image.created_at)
-        .limit(1)
-    ).scalar()
+def claimed_image(*, session: Session, tenant_id: str, content_hash: str) -> Image | None:
+    """This tenant's image that holds the dedupe claim on these bytes."""
+    return session.scalar(
+        select(Image).where(Image.tenant_id == tenant_id, Image.dedupe_hash == content_hash)
+    )
 
 
-def insert_rows(*, session: Session, image: dict[str, Any], job: dict[str, Any]) -> None:
-    """Insert an image and its job with plain INSERTs: the ORM's unit of work cost ~1 ms per
-    upload, a third of the request, on the job-acceptance path (benchmarks/api.py)."""
+def insert_claimed(*, session: Session, image: dict[str, Any]) -> bool:
+    """Insert ``image`` as the tenant's first copy of its bytes, atomically: False (nothing
+    inserted) when another image holds the claim, even one committed a moment ago by a
+    concurrent request (the unique index decides, not a lookup before the insert)."""
+    table = Image.metadata.tables["images"]
+    dialect = session.get_bind().dialect.name
+    maker = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        maker(table)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "dedupe_hash"])
+        .returning(table.c.id)  # rowcount is -1 for this statement on psycopg
+    )
+    row = {**image, "dedupe_hash": image["content_hash"]}
+    return session.connection().execute(statement, row).scalar() is not None
+
+
+def insert_rows(*, session: Session, image: dict[str, Any] | None, job: dict[str, Any]) -> None:
+    """Insert an image (unless None: already inserted) and its job with plain INSERTs: the
+    ORM's unit of work cost ~1 ms per upload, a third of the request, on the job-acceptance
+    path (benchmarks/api.py)."""
     connection = session.connection()
     tables = Image.metadata.tables
-    connection.execute(insert(tables["images"]), [image])
+    if image is not None:
+        connection.execute(insert(tables["images"]), [{**image, "dedupe_hash": None}])
     connection.execute(insert(tables["jobs"]), [job])
+
+
+def delete_image(*, session: Session, image: Image) -> bool:
+    """Delete ``image``; hand its dedupe claim to the tenant's next oldest copy of the bytes.
+    Returns whether any image of any tenant still points at the stored bytes."""
+    session.delete(image)
+    session.flush()
+    if image.dedupe_hash is not None:
+        heir = session.scalar(
+            select(Image)
+            .where(Image.tenant_id == image.tenant_id, Image.content_hash == image.content_hash)
+            .order_by(Image.created_at, Image.id)
+            .limit(1)
+        )
+        if heir is not None:
+            heir.dedupe_hash = heir.content_hash
+    return hash_in_use(session=session, content_hash=image.content_hash)
 
 
 def hash_in_use(*, session: Session, content_hash: str) -> bool:

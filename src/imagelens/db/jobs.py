@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -35,13 +37,26 @@ def finish(*, job: Job, error: dict[str, Any] | None) -> None:
     job.completed_at = utcnow()
 
 
-def requeue_interrupted(*, session: Session, max_attempts: int) -> list[str]:
-    """At start-up: jobs a dead process left ``processing`` go back to ``queued``.
+def stranded_jobs(
+    *,
+    session: Session,
+    max_attempts: int,
+    running: Collection[str] = (),
+    created_before: datetime | None = None,
+) -> list[str]:
+    """Image jobs no worker runs: those left ``processing`` (by a dead process, or a worker
+    whose result could not be saved) go back to ``queued``, and every queued one is returned,
+    oldest first, to be run. ``running``: ids this process's workers hold (left alone);
+    ``created_before``: ignore younger jobs (just accepted, about to be handed to a worker).
 
     A job that has already been tried ``max_attempts`` times fails instead, so an image that
-    crashes the process cannot crash it forever. Returns every queued image job, oldest first.
+    crashes the process cannot crash it forever. Batch jobs are never touched: their state is
+    read off their images.
     """
-    stuck = list(session.scalars(select(Job).where(Job.status == "processing")))
+    image_jobs = [Job.job_type == "image", Job.id.not_in(list(running))]
+    if created_before is not None:
+        image_jobs.append(Job.created_at < created_before)
+    stuck = list(session.scalars(select(Job).where(Job.status == "processing", *image_jobs)))
     for job in stuck:
         if job.attempts >= max_attempts:
             error = {
@@ -57,9 +72,7 @@ def requeue_interrupted(*, session: Session, max_attempts: int) -> list[str]:
     session.flush()
     return list(
         session.scalars(
-            select(Job.id)
-            .where(Job.status == "queued", Job.job_type == "image")
-            .order_by(Job.created_at)
+            select(Job.id).where(Job.status == "queued", *image_jobs).order_by(Job.created_at)
         )
     )
 

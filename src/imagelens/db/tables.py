@@ -68,6 +68,8 @@ class Image(Base):
     __tablename__ = "images"
     __table_args__ = (
         Index("ix_images_tenant_hash", "tenant_id", "content_hash"),
+        # One image per (tenant, bytes) holds the claim; NULL elsewhere (NULLs never clash).
+        Index("ux_images_tenant_dedupe", "tenant_id", "dedupe_hash", unique=True),
         Index("ix_images_tenant_created", "tenant_id", "created_at", "id"),
     )
 
@@ -75,6 +77,8 @@ class Image(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
     filename: Mapped[str] = mapped_column(String(500))
     content_hash: Mapped[str] = mapped_column(String(64))
+    # = content_hash on the tenant's first image of these bytes, the one duplicates point at.
+    dedupe_hash: Mapped[str | None] = mapped_column(String(64))
     # Null until the image is decoded (async intake reads only the header).
     perceptual_hash: Mapped[str | None] = mapped_column(String(32))
     storage_key: Mapped[str] = mapped_column(String(200))

@@ -1,13 +1,15 @@
-"""The embedded queue: a bounded thread pool inside the server process."""
+"""The embedded queue: a bounded thread pool inside the server process, and its sweeper."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from imagelens.db import Database
-from imagelens.db.jobs import requeue_interrupted
+from imagelens.db.jobs import stranded_jobs
+from imagelens.db.tables import utcnow
 from imagelens.engine.runtime import lower_thread_priority
 from imagelens.intake import DecodedImage
 from imagelens.jobs.runner import JobRunner
@@ -17,7 +19,11 @@ log = logging.getLogger(__name__)
 
 class InProcessQueue:
     """Runs job ids on ``workers`` threads. The database, not this object, is the queue of
-    record: a job submitted here and lost with the process is found again by :meth:`start`."""
+    record: a job submitted here and lost with the process is found again by :meth:`start`,
+    and one that was never handed over or whose worker gave up (its claim or its result
+    could not be written: a full disk, a database outage) by the sweeper, every
+    ``sweep_interval`` seconds, without a restart. One process per database: the sweeper
+    takes every job this process does not run as stranded."""
 
     def __init__(
         self,
@@ -28,6 +34,7 @@ class InProcessQueue:
         max_attempts: int,
         niceness: int = 0,
         max_held_bytes: int = 256 << 20,
+        sweep_interval: float = 30.0,
     ) -> None:
         self._runner = runner
         self._db = db
@@ -41,33 +48,75 @@ class InProcessQueue:
         self._lock = threading.Lock()
         self._held = 0  # bytes of decoded pixels waiting in the pool
         self._max_held = max_held_bytes
+        self._running: set[str] = set()  # submitted here, not finished
+        self._sweep_interval = sweep_interval
+        self._stopping = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep_loop, name="imagelens-sweeper")
 
     def start(self) -> int:
+        """Resume the jobs a previous process left unfinished; start the sweeper."""
+        count = self.sweep(grace=0)
+        if count:
+            log.info("resumed unfinished jobs", extra={"count": count})
+        self._sweeper.start()
+        return count
+
+    def sweep(self, grace: float | None = None) -> int:
+        """Hand every stranded job (older than ``grace`` s) to a worker; return how many."""
+        grace = self._sweep_interval if grace is None else grace
+        with self._lock:
+            running = set(self._running)
         with self._db.session() as session:
-            pending = requeue_interrupted(session=session, max_attempts=self._max_attempts)
-        for job_id in pending:
+            stranded = stranded_jobs(
+                session=session,
+                max_attempts=self._max_attempts,
+                running=running,
+                created_before=utcnow() - timedelta(seconds=grace),
+            )
+        for job_id in stranded:
             self.submit(job_id)
-        if pending:
-            log.info("resumed unfinished jobs", extra={"count": len(pending)})
-        return len(pending)
+        return len(stranded)
+
+    def _sweep_loop(self) -> None:
+        while not self._stopping.wait(self._sweep_interval):
+            try:
+                if count := self.sweep():
+                    log.warning("re-queued stranded jobs", extra={"count": count})
+            except Exception:  # e.g. the database is down or full: try again next round
+                log.warning("job sweep failed", exc_info=True)
 
     def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
         # Decoded images waiting in the pool hold memory (48 MB for 12 MP); past
         # ``max_held_bytes``, later jobs decode their stored original when they start instead.
         size = _held_bytes(image)
         with self._lock:
+            if job_id in self._running:  # already with a worker (a sweep raced a submit)
+                return
             if self._held + size > self._max_held:
                 image, size = None, 0
             self._held += size
-        self._pool.submit(self._run, job_id, image, size)
+            self._running.add(job_id)
+        try:
+            self._pool.submit(self._run, job_id, image, size)
+        except RuntimeError:  # shutting down: the job stays queued for the next start
+            with self._lock:
+                self._held -= size
+                self._running.discard(job_id)
 
     def _run(self, job_id: str, image: DecodedImage | None, size: int) -> None:
         with self._lock:
             self._held -= size
-        self._runner.run(job_id, image)
+        try:
+            self._runner.run(job_id, image)
+        finally:
+            with self._lock:
+                self._running.discard(job_id)
 
     def stop(self) -> None:
         # Jobs not started yet stay `queued` in the database; the next start runs them.
+        self._stopping.set()
+        if self._sweeper.is_alive():
+            self._sweeper.join()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

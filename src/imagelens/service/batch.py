@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -10,6 +11,8 @@ from imagelens.errors import ImageLensError
 from imagelens.service.ingest import Ingestor, IngestRequest
 from imagelens.service.views import error_type, poll_url, upload_view
 from imagelens.types.api import BatchAccepted, UploadResult
+
+log = logging.getLogger(__name__)
 
 
 def ingest_batch(
@@ -20,31 +23,15 @@ def ingest_batch(
     options: dict[str, Any],
     skip_duplicates: bool,
 ) -> BatchAccepted:
-    """Take every file in; refused files get a failed result, the rest are queued (blocking)."""
+    """Take every file in; refused files get a failed result, the rest are queued (blocking).
+
+    The session and its batch job are written once every file has been taken in, with the
+    final counts: a crash half-way leaves no session stuck in `processing` (the files taken
+    in so far are analysed as ordinary images), and an unexpected error on one file fails
+    that file, not the batch.
+    """
     options = ingestor.resolve_options(tenant_id, options)  # once, before any file
     session_id, job_id = str(uuid.uuid4()), str(uuid.uuid4())
-    with ingestor.db.session() as session:
-        session.add(
-            Job(
-                id=job_id,
-                tenant_id=tenant_id,
-                job_type="batch",
-                status="processing",
-                session_id=session_id,
-                options=options,
-                attempts=0,
-                created_at=utcnow(),
-            )
-        )
-        session.add(
-            UploadSession(
-                id=session_id,
-                tenant_id=tenant_id,
-                job_id=job_id,
-                total=len(files),
-                created_at=utcnow(),
-            )
-        )
     results: list[UploadResult] = []
     rejected = skipped = 0
     for filename, data in files:
@@ -59,7 +46,10 @@ def ingest_batch(
         )
         try:
             ingested = ingestor.ingest(request)
-        except ImageLensError as exc:
+        except Exception as exc:
+            if not isinstance(exc, ImageLensError):
+                log.exception("batch file failed", extra={"session_id": session_id})
+                exc = ImageLensError(f"Internal error taking {filename!r} in.", retryable=True)
             rejected += 1
             results.append(_refused(filename, exc))
             continue
@@ -72,10 +62,31 @@ def ingest_batch(
                 job_id=ingested.job_id,
             )
         )
+    now = utcnow()
     with ingestor.db.session() as session:
-        upload = session.get(UploadSession, session_id)
-        assert upload is not None
-        upload.rejected, upload.skipped = rejected, skipped
+        session.add(
+            Job(
+                id=job_id,
+                tenant_id=tenant_id,
+                job_type="batch",
+                status="processing",
+                session_id=session_id,
+                options=options,
+                attempts=0,
+                created_at=now,
+            )
+        )
+        session.add(
+            UploadSession(
+                id=session_id,
+                tenant_id=tenant_id,
+                job_id=job_id,
+                total=len(files),
+                rejected=rejected,
+                skipped=skipped,
+                created_at=now,
+            )
+        )
     settled = rejected + skipped == len(files)
     return BatchAccepted(
         session_id=session_id,

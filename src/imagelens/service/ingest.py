@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from imagelens.config import Settings
 from imagelens.db import Database
-from imagelens.db.images import get_image, hash_match, insert_rows
+from imagelens.db.images import (
+    claimed_image,
+    delete_image,
+    get_image,
+    hash_in_use,
+    insert_claimed,
+    insert_rows,
+)
 from imagelens.db.schemas import get_schema
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.db.usage import consume, limit_for, used
@@ -18,8 +26,10 @@ from imagelens.engine.analyst import Analyst
 from imagelens.errors import InvalidInput, NotFound, QuotaExceeded
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs import JobQueue
-from imagelens.storage import ObjectStore, original_key
+from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbnail_key
 from imagelens.types.api import QuotaInfo
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class Ingestor:
         self.store = store
         self.queue = queue
         self.analyst = analyst
+        self.pending = PendingObjects()
 
     def resolve_options(self, tenant_id: str, raw: dict[str, Any]) -> dict[str, Any]:
         """Check the back-end and copy the custom schema into the options, so a job carries
@@ -97,9 +108,7 @@ class Ingestor:
                 probed.width,
                 probed.height,
             )
-        # The bytes are stored before the rows that point at them commit. If the quota then
-        # refuses, the stored bytes stay (content-addressed: a later upload reuses them).
-        self.store.put(original_key(digest), request.data)
+        key = original_key(digest)
         now = utcnow()
         values: dict[str, Any] = {
             "id": str(uuid.uuid4()),
@@ -107,7 +116,7 @@ class Ingestor:
             "filename": request.filename[:500],
             "content_hash": digest,
             "perceptual_hash": decoded.perceptual_hash if decoded else None,
-            "storage_key": original_key(digest),
+            "storage_key": key,
             "format": fmt.value,
             "content_type": fmt.content_type,
             "width": width,
@@ -125,16 +134,54 @@ class Ingestor:
             "visible_text": None,
         }
         job = job_values(values["id"], request.tenant_id, request.session_id, options)
-        with self.db.session() as session:
-            existing = hash_match(session=session, tenant_id=request.tenant_id, content_hash=digest)
-            if existing is not None and request.skip_duplicates:
-                original = session.get(Image, existing)
-                assert original is not None
-                return Ingested(image=original, job_id=None, skipped=True)
-            self._consume(session, request.tenant_id, 1)
-            insert_rows(session=session, image=values, job=job)
+        # The bytes are stored before the rows that point at them commit (outside the
+        # transaction: an fsync under SQLite's write lock would serialise every upload); if
+        # the rows then fail (quota, full disk), the bytes go again unless in use.
+        with self.pending.hold(key):
+            self.store.put(key, request.data)
+            try:
+                with self.db.session() as session:
+                    # The claim is taken by the INSERT itself, so of N concurrent uploads of
+                    # the same bytes exactly one is first; a quota refusal rolls it back.
+                    first = insert_claimed(session=session, image=values)
+                    if not first and request.skip_duplicates:
+                        original = claimed_image(
+                            session=session, tenant_id=request.tenant_id, content_hash=digest
+                        )
+                        if original is not None:  # None: the holder was deleted since
+                            return Ingested(image=original, job_id=None, skipped=True)
+                    self._consume(session, request.tenant_id, 1)
+                    insert_rows(session=session, image=None if first else values, job=job)
+            except BaseException:
+                self._discard_if_unused(key, digest)
+                raise
         self.queue.submit(job["id"], decoded)
-        return Ingested(image=Image(**values), job_id=job["id"], deduplicated=existing is not None)
+        return Ingested(image=Image(**values), job_id=job["id"], deduplicated=not first)
+
+    def delete(self, *, tenant_id: str, image_id: str) -> None:
+        """Delete an image and its analysis; its bytes too when no image uses them."""
+        with self.db.session() as session:
+            image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
+            if image is None:
+                raise NotFound(f"No image {image_id}.")
+            in_use = delete_image(session=session, image=image)
+        if not in_use:
+            with self.pending.hold(image.storage_key):
+                self._discard_if_unused(image.storage_key, image.content_hash)
+
+    def _discard_if_unused(self, key: str, digest: str) -> None:
+        """Remove stored bytes (and their thumbnail) that no image points at and no other
+        request of this process is about to point at. Call while holding ``key``."""
+        if self.pending.held_by_others(key):
+            return
+        try:
+            with self.db.session() as session:
+                if hash_in_use(session=session, content_hash=digest):
+                    return
+            self.store.delete(key)
+            self.store.delete(thumbnail_key(digest))
+        except Exception:  # best effort: a leftover object costs space, never correctness
+            log.warning("could not remove unused object", extra={"key": key}, exc_info=True)
 
     def reanalyze(self, *, tenant_id: str, image_id: str, options: dict[str, Any]) -> str:
         """Queue a fresh analysis of a stored image; return the job id."""

@@ -2,5 +2,6 @@
 
 from imagelens.storage.base import ObjectStore, original_key, thumbnail_key
 from imagelens.storage.local import LocalStore
+from imagelens.storage.pending import PendingObjects
 
-__all__ = ["LocalStore", "ObjectStore", "original_key", "thumbnail_key"]
+__all__ = ["LocalStore", "ObjectStore", "PendingObjects", "original_key", "thumbnail_key"]

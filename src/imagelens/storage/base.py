@@ -6,9 +6,15 @@ from typing import Protocol
 
 
 class ObjectStore(Protocol):
-    """A flat key -> bytes store; ``put`` is atomic (readers see all of an object or nothing)."""
+    """A flat key -> bytes store; ``put`` is atomic (readers see all of an object or nothing).
 
-    def put(self, key: str, data: bytes) -> None: ...
+    A full store raises :class:`imagelens.errors.InsufficientStorage`.
+    """
+
+    def put(self, key: str, data: bytes) -> None:
+        """Write the object, even when the key exists: how long a put takes must not tell a
+        caller whether someone (another tenant) stored these bytes before."""
+        ...
 
     def get(self, key: str) -> bytes:
         """The object's bytes; raises :class:`imagelens.errors.NotFound` if absent."""

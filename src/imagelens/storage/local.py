@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from imagelens.errors import NotFound
+from imagelens.errors import InsufficientStorage, NotFound
 
 _KEY = re.compile(r"[a-z]+/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z]+)?")
 
@@ -25,21 +28,23 @@ class LocalStore:
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
-        if path.exists():  # content-addressed: the same key always holds the same bytes
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write beside the target and rename: a crash leaves a stray temp file, never half
-        # an object under its real name.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # Always written, also when the object exists (content-addressed, so the bytes are
+        # the same): skipping the write made a known upload answer in half the time, which
+        # told one tenant what another had stored.
+        with _disk_errors(key):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write beside the target and rename: a crash leaves a stray temp file, never
+            # half an object under its real name.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
 
     def get(self, key: str) -> bytes:
         try:
@@ -52,3 +57,17 @@ class LocalStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+
+@contextmanager
+def _disk_errors(key: str) -> Iterator[None]:
+    """A full disk or quota becomes InsufficientStorage (507, retryable)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise InsufficientStorage(
+                f"The object store is out of space (writing {key.split('/')[0]}); "
+                "retry once space is freed."
+            ) from exc
+        raise

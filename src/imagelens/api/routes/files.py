@@ -14,12 +14,11 @@ from imagelens.api.deps import Reader, ServicesDep, Writer
 from imagelens.api.inputs import parse_params
 from imagelens.api.submit import submit_image
 from imagelens.api.waiting import wait_for_job
-from imagelens.db.images import ImageFilter, get_image, hash_in_use, list_images
+from imagelens.db.images import ImageFilter, get_image, list_images
 from imagelens.db.tables import Image
 from imagelens.errors import InvalidInput, NotFound
 from imagelens.service.batch import ingest_batch
 from imagelens.service.views import upload_view
-from imagelens.storage import thumbnail_key
 from imagelens.types.api import BatchAccepted, FileList, UploadResult
 
 router = APIRouter(prefix="/files", tags=["files"])
@@ -119,21 +118,10 @@ async def get_file(image_id: str, principal: Reader, services: ServicesDep) -> U
     return upload_view(image)
 
 
-def _delete(services: Services, tenant_id: str, image_id: str) -> None:
-    with services.db.session() as session:
-        image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
-        if image is None:
-            raise NotFound(f"No image {image_id}.")
-        session.delete(image)
-        session.flush()
-        orphaned = not hash_in_use(session=session, content_hash=image.content_hash)
-    if orphaned:  # the bytes are shared by content hash; remove them with their last image
-        services.store.delete(image.storage_key)
-        services.store.delete(thumbnail_key(image.content_hash))
-
-
 @router.delete("/{image_id}", status_code=204, operation_id="files-delete")
 async def delete_file(image_id: str, principal: Writer, services: ServicesDep) -> Response:
     """Delete an image, its analysis and (when no other image shares them) its bytes."""
-    await run_in_threadpool(_delete, services, principal.tenant_id, image_id)
+    await run_in_threadpool(
+        lambda: services.ingestor.delete(tenant_id=principal.tenant_id, image_id=image_id)
+    )
     return Response(status_code=204)
