@@ -24,6 +24,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from imagelens.api import create_app
+from imagelens.api.server import uvicorn_config
 from imagelens.config import Settings
 from imagelens.engine import Engine
 from imagelens.engine.vlm.backend import VlmBackend
@@ -65,7 +66,9 @@ def run_server(
     app: ASGIApp = create_app(settings, engine=engine, vlm=vlm)
     if wrap is not None:
         app = wrap(app)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)
+    config = uvicorn_config(
+        app, host="127.0.0.1", port=port, header_timeout=settings.header_timeout_seconds
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     # Lifts the private-address rule for URL inputs (tests, labs); never on a public server.
     allow_private_urls: bool = False
     max_batch: int = Field(default=200, ge=1)
+    # A client must send its request headers within this many seconds (slow-header attacks).
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
     log_level: str = "INFO"
     limits: LimitSettings = LimitSettings()
     engine: EngineSettings = EngineSettings()

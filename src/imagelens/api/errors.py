@@ -81,7 +81,10 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    # 400: FastAPI could not parse a typed JSON body (e.g. nested too deeply).
+    code = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "http_error"
+    )
     body = {"error": {"code": code, "message": str(exc.detail), "retryable": False, "details": {}}}
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -90,6 +91,30 @@ def _url_filename(url: str) -> str:
     return tail or "image"
 
 
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON body as an object: the one JSON parser of the hand-read bodies, so
+    malformed, non-object and pathologically nested JSON all answer 400, never 500."""
+    raw = await request.body()
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+        raise InvalidInput(f"The body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise InvalidInput("The JSON body is nested too deeply.") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("The JSON body must be an object.")
+    return value
+
+
+def looks_like_url(text: str) -> bool:
+    """Whether ``text`` starts with a URL scheme (``HTTP://``, ``file://``...): such a value is
+    a URL to fetch or refuse, never base64."""
+    return _SCHEME.match(text) is not None
+
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
 async def read_form_file(form: FormData, name: str) -> ImageInput | None:
     part = form.get(name)
     if isinstance(part, UploadFile):
@@ -115,7 +140,7 @@ async def read_image_request(
         raise InvalidInput("Send the image as a multipart `file` part, or JSON `url`/`base64`.")
     if content_type.startswith("application/json"):
         try:
-            body = JsonImage.model_validate_json(await request.body())
+            body = JsonImage.model_validate(await read_json_object(request))
         except ValidationError as exc:
             raise invalid_from(exc) from None
         params = parse_params(body.model_dump(exclude={"url", "base64"}))

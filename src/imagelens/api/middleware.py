@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import MutableMapping
@@ -35,7 +36,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        rid = _request_id(_header(scope, b"x-request-id"))
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -44,7 +45,13 @@ class RequestContext:
         try:
             if declared and declared.isdigit() and int(declared) > cap:
                 status = 413
-                await _too_large(send, rid, int(declared), cap)
+                message = f"The request body is {declared} bytes, over the limit of {cap}."
+                await _refuse(send, rid, 413, "image_too_large", message, {"max_bytes": cap})
+                return
+            if _has_nul(scope):  # PostgreSQL cannot store NUL; no id or filter contains one
+                status = 400
+                message = "The URL contains a NUL character (%00); remove it."
+                await _refuse(send, rid, 400, "invalid_input", message, {})
                 return
             received = 0
 
@@ -95,21 +102,32 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _too_large(send: Send, rid: str, declared: int, cap: int) -> None:
-    body = json.dumps(
-        {
-            "error": {
-                "code": "image_too_large",
-                "message": f"The request body is {declared} bytes, over the limit of {cap}.",
-                "retryable": False,
-                "details": {"max_bytes": cap},
-            }
-        }
-    ).encode()
+_REQUEST_ID = re.compile(r"[!-~]{1,128}")  # printable ASCII, no spaces
+
+
+def _request_id(given: str | None) -> str:
+    """The client's X-Request-ID when it is 1-128 printable characters, else a new one (it is
+    echoed and logged, so an unbounded one would let a client flood the logs)."""
+    if given is not None and _REQUEST_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
+
+
+def _has_nul(scope: Scope) -> bool:
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+
+
+async def _refuse(
+    send: Send, rid: str, status: int, code: str, message: str, details: dict[str, Any]
+) -> None:
+    """Answer with the v2 error body before the app sees the request."""
+    error = {"code": code, "message": message, "retryable": False, "details": details}
+    body = json.dumps({"error": error}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

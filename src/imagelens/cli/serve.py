@@ -25,13 +25,17 @@ def serve(
     import uvicorn
 
     from imagelens.api import create_app
+    from imagelens.api.server import uvicorn_config
 
     overrides = {"data_dir": data_dir} if data_dir is not None else {}
     settings = load_settings(**overrides)
     configure_logging(settings.log_level)
     app = create_app(settings)
     typer.echo(f"imagelens: serving on http://{host}:{port} (data in {settings.data_dir})")
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    config = uvicorn_config(
+        app, host=host, port=port, header_timeout=settings.header_timeout_seconds
+    )
+    uvicorn.Server(config).run()
 
 
 @db_app.command("upgrade")

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from imagelens.errors import InsufficientStorage
+from imagelens.errors import InsufficientStorage, InvalidInput
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,6 +33,7 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        event.listen(self.engine, "before_cursor_execute", _refuse_nul)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -59,6 +60,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _refuse_nul(
+    _conn: object,
+    _cursor: object,
+    _statement: str,
+    parameters: object,
+    _context: object,
+    _executemany: bool,
+) -> None:
+    # PostgreSQL cannot store NUL in text (a DataError, a 500); refuse it on every database
+    # alike, before the driver sees it. JSON values arrive serialised, NUL escaped.
+    if _contains_nul(parameters):
+        raise InvalidInput("A value contains a NUL character (\\x00), which cannot be stored.")
+
+
+def _contains_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(v) for v in value)
+    return False
 
 
 def _disk_full(exc: DBAPIError) -> bool:

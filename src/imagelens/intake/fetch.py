@@ -63,11 +63,18 @@ class UrlFetcher:
         await self._client.aclose()
 
     def check_address(self, ip: IPAddress) -> bool:
-        """True when ``ip`` may be connected to."""
+        """True when ``ip`` may be connected to: a global unicast address, or one in an
+        allowed network; an IPv6 address that embeds IPv4 ones only if each of them is."""
         if self.allow_private:
             return True
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+        if isinstance(ip, ipaddress.IPv6Address):
+            if ip in _LOCAL_NAT64:  # RFC 8215 local-use translation: never a public host
+                return False
+            embedded = _embedded_ipv4(ip)
+            if ip.ipv4_mapped is not None:
+                return self.check_address(ip.ipv4_mapped)
+            if embedded and not all(self.check_address(v4) for v4 in embedded):
+                return False
         if any(ip in net for net in self.settings.allow_networks):
             return True
         return ip.is_global and not ip.is_multicast
@@ -140,6 +147,24 @@ class UrlFetcher:
         except httpx.HTTPError as exc:
             raise UrlFetchFailed(f"The download broke off: {exc}", retryable=True) from exc
         return bytes(body)
+
+
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+_WELL_KNOWN_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_V4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a v6 address routes to or names: NAT64 (64:ff9b::/96), the
+    deprecated IPv4-compatible form (::a.b.c.d), 6to4 (2002::/16) and Teredo (2001::/32)."""
+    found: list[ipaddress.IPv4Address] = []
+    if ip in _WELL_KNOWN_NAT64 or (ip in _V4_COMPATIBLE and int(ip) > 1):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    return found
 
 
 def _parse(url: str) -> httpx.URL:

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from imagelens.api.deps import ServicesDep, Writer
-from imagelens.api.inputs import decode_base64
+from imagelens.api.inputs import decode_base64, looks_like_url
 from imagelens.engine import AnalysisOptions
 from imagelens.errors import HarmfulContent, InvalidInput, UnsupportedMediaType
 from imagelens.intake import sniff_format
@@ -31,13 +31,17 @@ async def _image_bytes(value: UploadFile | str | None, services: ServicesDep) ->
         raise InvalidInput("The `image` field is required: a file, an http(s) URL or base64.")
     if isinstance(value, UploadFile):
         data = await value.read()
+        if not data:
+            raise InvalidInput(f"The `image` file {value.filename or ''!r} is empty (0 bytes).")
         try:
             sniff_format(data)
             return data  # a real file part
         except (InvalidInput, UnsupportedMediaType):
             value = data.decode("utf-8", errors="replace")  # a URL or base64 sent as a part
     value = value.strip()
-    if value.startswith(("http://", "https://")):
+    if not value:
+        raise InvalidInput("The `image` field is empty: send a file, an http(s) URL or base64.")
+    if looks_like_url(value):  # any scheme, any case: the fetcher takes http(s) only
         return await services.fetcher.fetch(value)
     return decode_base64(value)
 

@@ -9,10 +9,9 @@ from starlette.concurrency import run_in_threadpool
 
 from imagelens.api.container import Services
 from imagelens.api.deps import Reader, ServicesDep, Writer
-from imagelens.api.inputs import parse_params
+from imagelens.api.inputs import parse_params, read_json_object
 from imagelens.api.routes.files import load_image
 from imagelens.db.tables import Image
-from imagelens.errors import InvalidInput
 from imagelens.intake import make_thumbnail
 from imagelens.intake.hashes import hamming_distance
 from imagelens.service.views import poll_url
@@ -117,10 +116,7 @@ async def describe(
     raw: dict[str, object] = {}
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise InvalidInput("The JSON body must be an object.")
-        raw = body
+        raw = await read_json_object(request)
     elif content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         async with request.form() as form:
             raw = {k: v for k, v in form.items() if isinstance(v, str)}
