@@ -24,6 +24,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from imagelens.api import create_app
+from imagelens.api.container import Services
 from imagelens.api.server import uvicorn_config
 from imagelens.config import Settings
 from imagelens.engine import Engine
@@ -44,6 +45,7 @@ class LiveServer:
     base_url: str
     settings: Settings
     key: str = ADMIN_KEY
+    services: Services | None = None  # the in-process server's parts, for fault injection
 
     def client(self, key: str | None = None, timeout: float = 60) -> httpx.Client:
         return httpx.Client(
@@ -63,7 +65,8 @@ def run_server(
     """create_app(settings) on uvicorn in a background thread, on a free port; ``wrap`` puts
     a test double in front of the real app (to make it answer 429/503 on purpose)."""
     port = free_port()
-    app: ASGIApp = create_app(settings, engine=engine, vlm=vlm)
+    fastapi_app = create_app(settings, engine=engine, vlm=vlm)
+    app: ASGIApp = fastapi_app
     if wrap is not None:
         app = wrap(app)
     config = uvicorn_config(
@@ -78,7 +81,7 @@ def run_server(
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", settings)
+        yield LiveServer(f"http://127.0.0.1:{port}", settings, services=fastapi_app.state.services)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
