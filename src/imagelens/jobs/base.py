@@ -7,6 +7,14 @@ from typing import Protocol
 from imagelens.intake import DecodedImage
 
 
+class Runner(Protocol):
+    """What a queue's workers call for each job (:class:`imagelens.jobs.JobRunner`)."""
+
+    def run(self, job_id: str, image: DecodedImage | None = None) -> None:
+        """Run the job if it is still queued; never raises."""
+        ...
+
+
 class JobQueue(Protocol):
     def start(self) -> int:
         """Resume the jobs a previous process left unfinished; return how many."""

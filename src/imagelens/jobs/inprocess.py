@@ -12,7 +12,7 @@ from imagelens.db.jobs import stranded_jobs
 from imagelens.db.tables import utcnow
 from imagelens.engine.runtime import lower_thread_priority
 from imagelens.intake import DecodedImage
-from imagelens.jobs.runner import JobRunner
+from imagelens.jobs.base import Runner
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class InProcessQueue:
 
     def __init__(
         self,
-        runner: JobRunner,
+        runner: Runner,
         db: Database,
         *,
         workers: int,

@@ -1,0 +1,162 @@
+"""The job sweeper and batch intake on a real database (SQLite and PostgreSQL), with the
+runner and the object store replaced by recording / fault-injecting doubles."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from imagelens.config import Settings
+from imagelens.db import Database, upgrade
+from imagelens.db.jobs import get_session, stranded_jobs
+from imagelens.db.keys import ensure_tenant
+from imagelens.db.tables import Job, UploadSession, utcnow
+from imagelens.engine import Engine
+from imagelens.engine.analyst import Analyst
+from imagelens.intake import DecodedImage, Decoder
+from imagelens.jobs import InProcessQueue
+from imagelens.service.batch import ingest_batch
+from imagelens.service.ingest import Ingestor
+from imagelens.storage import LocalStore
+from tests.imagegen import encode, photo
+
+TENANT = "jobs-test"
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    upgrade(database_url)
+    database = Database(database_url)
+    with database.session() as session:
+        ensure_tenant(session=session, tenant_id=TENANT)
+    yield database
+    database.dispose()
+
+
+class RecordingRunner:
+    """Stands in for JobRunner: records the ids it is handed; ``block`` holds a job."""
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+        self.release = threading.Event()
+        self.block: str | None = None
+
+    def run(self, job_id: str, image: DecodedImage | None = None) -> None:
+        del image
+        if job_id == self.block:
+            self.release.wait(30)
+        self.ran.append(job_id)
+
+
+def _job(db: Database, status: str, *, age: float = 120, job_type: str = "image") -> str:
+    job_id = str(uuid.uuid4())
+    with db.session() as session:
+        session.add(
+            Job(
+                id=job_id,
+                tenant_id=TENANT,
+                job_type=job_type,
+                status=status,
+                image_id=None,
+                options={},
+                attempts=1 if status == "processing" else 0,
+                created_at=utcnow() - timedelta(seconds=age),
+            )
+        )
+    return job_id
+
+
+def test_the_sweeper_hands_stranded_jobs_to_workers(db: Database) -> None:
+    runner = RecordingRunner()
+    queue = InProcessQueue(runner, db, workers=2, max_attempts=3, sweep_interval=3600)
+    try:
+        held = _job(db, "queued")
+        runner.block = held
+        queue.submit(held)  # a worker of this process holds it: left alone
+        queued = _job(db, "queued")  # accepted, never handed to a worker
+        stranded = _job(db, "processing")  # its worker could not save the result
+        fresh = _job(db, "queued", age=0)  # just accepted: the request submits it itself
+        batch = _job(db, "processing", job_type="batch")
+        assert queue.sweep(grace=30) == 2
+        runner.release.set()
+        deadline = time.monotonic() + 30
+        while len(runner.ran) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sorted(runner.ran) == sorted([held, queued, stranded])
+        with db.session() as session:
+            assert session.get(Job, stranded).status == "queued"  # type: ignore[union-attr]
+            assert session.get(Job, batch).status == "processing"  # type: ignore[union-attr]
+            assert session.get(Job, fresh).status == "queued"  # type: ignore[union-attr]
+    finally:
+        runner.release.set()
+        queue.stop()
+
+
+def test_restart_never_requeues_batch_jobs(db: Database) -> None:
+    batch = _job(db, "processing", job_type="batch")
+    with db.session() as session:
+        assert batch not in stranded_jobs(session=session, max_attempts=3)
+        assert session.get(Job, batch).status == "processing"  # type: ignore[union-attr]
+
+
+class FailingStore(LocalStore):
+    """A local store whose ``fail_on``-th put raises an unexpected error (a bug, an outage)."""
+
+    def __init__(self, root: Path, fail_on: int) -> None:
+        super().__init__(root)
+        self.puts = 0
+        self.fail_on = fail_on
+
+    def put(self, key: str, data: bytes) -> None:
+        self.puts += 1
+        if self.puts == self.fail_on:
+            raise RuntimeError("injected store failure")
+        super().put(key, data)
+
+
+class RecordingQueue:
+    def __init__(self) -> None:
+        self.submitted: list[str] = []
+
+    def start(self) -> int:
+        return 0
+
+    def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
+        del image
+        self.submitted.append(job_id)
+
+    def stop(self) -> None:
+        pass
+
+
+def test_a_batch_session_is_always_written_whole(
+    db: Database, engine: Engine, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    queue = RecordingQueue()
+    ingestor = Ingestor(
+        settings=settings,
+        decoder=Decoder(settings.limits),
+        db=db,
+        store=FailingStore(tmp_path / "objects", fail_on=2),
+        queue=queue,
+        analyst=Analyst(engine, None),
+    )
+    files = [(f"{i}.png", encode(photo("chelsea").resize((60 + i, 40)), "PNG")) for i in range(3)]
+    accepted = ingest_batch(
+        ingestor, tenant_id=TENANT, files=files, options={}, skip_duplicates=False
+    )
+    failed = [r for r in accepted.results if r.description_status == "failed"]
+    assert len(failed) == 1 and "Internal error" in (failed[0].description_error or "")
+    assert failed[0].description_is_retryable is True
+    assert len(queue.submitted) == 2
+    with db.session() as session:
+        upload = get_session(session=session, tenant_id=TENANT, session_id=accepted.session_id)
+        assert isinstance(upload, UploadSession)
+        assert (upload.total, upload.rejected, upload.skipped) == (3, 1, 0)
