@@ -12,6 +12,7 @@ from imagelens import __version__
 from imagelens.api.container import Services
 from imagelens.api.errors import install_error_handlers
 from imagelens.api.middleware import RequestContext
+from imagelens.api.openapi import install_openapi
 from imagelens.api.routes import admin, analyze, describe, files, health, jobs, media, schemas
 from imagelens.config import Settings
 from imagelens.engine import Engine
@@ -46,6 +47,7 @@ def create_app(
     )
     app.state.services = services
     install_error_handlers(app)
+    install_openapi(app)
     for module in (analyze, jobs, files, media, admin, schemas):
         app.include_router(module.router, prefix="/api/v2")
     app.include_router(describe.router)

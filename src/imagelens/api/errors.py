@@ -8,6 +8,7 @@ that API's ``{code, data, succeed, msg}`` with its numeric codes instead.
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -79,14 +80,34 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, error)
 
 
-async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method served at this path, read off the OpenAPI document's path templates
+    (Starlette's own 405 names only the first route it matched, and not routers' routes)."""
+    paths: dict[str, dict[str, object]] = request.app.openapi()["paths"]
+    path = request.url.path
+    # A literal path (/files/upload) wins over a template that also matches (/files/{id}).
+    operations = paths.get(path) or {}
+    if not operations:
+        for template, ops in paths.items():
+            if re.fullmatch(re.sub(r"\{[^}/]+\}", "[^/]+", template), path):
+                operations = {**operations, **ops}
+    methods = {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
     # 400: FastAPI could not parse a typed JSON body (e.g. nested too deeply).
     code = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed"}.get(
         exc.status_code, "http_error"
     )
     body = {"error": {"code": code, "message": str(exc.detail), "retryable": False, "details": {}}}
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:

@@ -42,6 +42,13 @@ class AnalyzeParams(BaseModel):
         }
 
 
+class DescribeImageForm(BaseModel):
+    """The text fields of describe-image (the image comes as a file, URL or base64 part)."""
+
+    prompt: str = Field(min_length=1, max_length=4000)
+    lang: Language = Language.EN
+
+
 class JsonImage(AnalyzeParams):
     url: str | None = None
     base64: str | None = None

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from imagelens.api.deps import ServicesDep, Writer
-from imagelens.api.inputs import decode_base64, looks_like_url
+from imagelens.api.inputs import DescribeImageForm, decode_base64, looks_like_url
 from imagelens.engine import AnalysisOptions
 from imagelens.errors import HarmfulContent, InvalidInput, UnsupportedMediaType
 from imagelens.intake import sniff_format
@@ -55,11 +55,13 @@ async def describe_image(request: Request, principal: Writer, services: Services
             raise InvalidInput("The `prompt` field is required.")
         lang_text = (await _text(form.get("lang")) or "en").strip().lower()
         try:
-            lang = Language(lang_text)
+            fields = DescribeImageForm(prompt=prompt, lang=Language(lang_text))
         except ValueError:
             raise InvalidInput(
-                f"lang={lang_text!r} is not one of {', '.join(x.value for x in Language)}."
+                f"lang={lang_text!r} is not one of {', '.join(x.value for x in Language)}; "
+                "prompt: 1-4000 characters."
             ) from None
+        prompt, lang = fields.prompt, fields.lang
         data = await _image_bytes(form.get("image"), services)
     decoded = await run_in_threadpool(services.decoder.decode, data)
     await run_in_threadpool(services.ingestor.charge, principal.tenant_id)
