@@ -18,7 +18,14 @@ from imagelens.errors import (
     ServerBusy,
     UnsupportedMediaType,
 )
-from imagelens.intake import DecodeBudget, ImageFormat, decode_image, make_thumbnail, sniff_format
+from imagelens.intake import (
+    DecodeBudget,
+    Decoder,
+    ImageFormat,
+    decode_image,
+    make_thumbnail,
+    sniff_format,
+)
 from imagelens.intake.hashes import hamming_distance
 from tests.imagegen import encode, huge_png, photo
 
@@ -224,3 +231,7 @@ def test_budget_makes_decodes_wait_then_refuses(cat: Image.Image) -> None:
     with patient.reserve(1 << 20):  # waits for the holder to finish, then gets in
         assert patient.in_use == 1 << 20
     holder.join()
+
+    # A decoder may wait differently from the budget's default (workers wait longer).
+    with patient.reserve(10 << 20), pytest.raises(ServerBusy):
+        Decoder(LimitSettings(), patient, wait=0.05).decode(data)

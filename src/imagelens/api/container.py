@@ -56,9 +56,8 @@ class Services:
         db = Database(settings.resolved_database_url)
         store = LocalStore(settings.data_dir / "objects")
         limits = settings.limits
-        decoder = Decoder(
-            limits, DecodeBudget(limits.decode_memory_bytes, wait=limits.decode_wait_seconds)
-        )
+        budget = DecodeBudget(limits.decode_memory_bytes, wait=limits.decode_wait_seconds)
+        decoder = Decoder(limits, budget)
         owns_engine = engine is None
         engine = engine or Engine(settings)
         if vlm is None and settings.vlm.enabled:
@@ -69,7 +68,9 @@ class Services:
         runner = JobRunner(
             db=db,
             store=store,
-            decoder=decoder,
+            # Workers decode under the same budget but wait their turn (10 min) instead of
+            # failing a queued job for being busy.
+            decoder=Decoder(limits, budget, wait=600),
             analyst=analyst,
             metrics=metrics,
             on_finished=waiters.notify,

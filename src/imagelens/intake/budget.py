@@ -38,11 +38,13 @@ class DecodeBudget:
         return self._in_use
 
     @contextmanager
-    def reserve(self, nbytes: int) -> Iterator[None]:
-        """Hold ``nbytes`` of the budget for the block (one request larger than the whole
-        budget runs alone rather than never)."""
+    def reserve(self, nbytes: int, wait: float | None = None) -> Iterator[None]:
+        """Hold ``nbytes`` of the budget for the block, waiting up to ``wait`` seconds (the
+        budget's own by default) for room. One request larger than the whole budget runs
+        alone rather than never."""
         nbytes = min(nbytes, self.capacity)
-        deadline = time.monotonic() + self.wait
+        wait = self.wait if wait is None else wait
+        deadline = time.monotonic() + wait
         with self._cond:
             while self._in_use + nbytes > self.capacity:
                 remaining = deadline - time.monotonic()
@@ -51,7 +53,7 @@ class DecodeBudget:
                         f"The server is decoding other large images ({self._in_use >> 20} MB "
                         f"of {self.capacity >> 20} MB in use); this one needs {nbytes >> 20} "
                         "MB. Retry shortly.",
-                        retry_after=max(1, round(self.wait / 4)),
+                        retry_after=max(1, round(wait / 4)),
                     )
                 self._cond.wait(remaining)
             self._in_use += nbytes

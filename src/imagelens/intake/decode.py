@@ -85,14 +85,18 @@ def _check_size_and_sniff(data: bytes, limits: LimitSettings) -> ImageFormat:
 
 
 def decode_image(
-    data: bytes, limits: LimitSettings | None = None, budget: DecodeBudget | None = None
+    data: bytes,
+    limits: LimitSettings | None = None,
+    budget: DecodeBudget | None = None,
+    wait: float | None = None,
 ) -> DecodedImage:
     """Check, decode and normalise ``data``; raise an :class:`ImageLensError` on bad input.
 
     The pixels kept are at most ``limits.max_analysis_pixels`` (what the analyzers use):
     JPEGs are decoded at a reduced scale directly (draft mode), other formats are reduced
     right after decoding. ``metadata`` keeps the original size. With a ``budget``, the
-    decode's peak memory is reserved from it first (it may wait, or raise ServerBusy).
+    decode's peak memory is reserved from it first (it may wait up to ``wait`` seconds, the
+    budget's own by default, then raise ServerBusy).
     """
     limits = limits or LimitSettings()
     fmt = _check_size_and_sniff(data, limits)
@@ -103,7 +107,7 @@ def decode_image(
         image.draft(image.mode, target)  # the JPEG decoder scales by 1/2, 1/4 or 1/8 for free
     # The decoded original, plus the reduced copy, the upright copy and the decoder's buffers.
     peak = _pixel_bytes(image.size, image.mode) + 3 * _pixel_bytes(target, "RGB")
-    with budget.reserve(peak) if budget is not None else nullcontext():
+    with budget.reserve(peak, wait) if budget is not None else nullcontext():
         image = _load(image, fmt, limits)
         try:
             frames = getattr(image, "n_frames", 1)
@@ -139,14 +143,21 @@ def decode_image(
 
 
 class Decoder:
-    """:func:`decode_image` and :func:`probe_image` under one set of limits and one budget."""
+    """:func:`decode_image` and :func:`probe_image` under one set of limits and one budget.
 
-    def __init__(self, limits: LimitSettings, budget: DecodeBudget | None = None) -> None:
+    ``wait`` overrides the budget's wait: a queued job can wait its turn far longer than a
+    client holding a connection open.
+    """
+
+    def __init__(
+        self, limits: LimitSettings, budget: DecodeBudget | None = None, wait: float | None = None
+    ) -> None:
         self.limits = limits
         self.budget = budget
+        self.wait = wait
 
     def decode(self, data: bytes) -> DecodedImage:
-        return decode_image(data, self.limits, self.budget)
+        return decode_image(data, self.limits, self.budget, self.wait)
 
     def probe(self, data: bytes) -> ProbedImage:
         return probe_image(data, self.limits)
