@@ -81,14 +81,17 @@ def _libc() -> ctypes.CDLL | None:
     return libc
 
 
-def tune_allocator(mmap_threshold: int = 1 << 20) -> None:
+def tune_allocator(mmap_threshold: int = 8 << 20) -> None:
     """Serve every allocation of ``mmap_threshold`` bytes or more from its own mapping, so
     freeing decoded pixels gives the memory back to the system at once.
 
     glibc raises its mmap threshold after large frees (up to 32 MB), after which Pillow's
     16 MB pixel blocks land on thread heaps that fragment and are rarely returned: 4 decoded
-    100 MP images left 4.45 GB resident for good. No library sets this; glibc only, a no-op
-    elsewhere.
+    100 MP images left 4.45 GB resident for good. Measured with benchmarks/memory.py and
+    benchmarks/api.py: 1 MB returned everything but cost ~18% on a 1 MP analysis (each
+    model tensor faulted in fresh pages); 16 MB kept 1.2-1.6x the idle RSS; 8 MB (the OCR
+    detector's 6.5 MB input stays on the heap) plus a trim when the job pool goes idle
+    returned to 1.02x at ~10%. No library sets this; glibc only, a no-op elsewhere.
     """
     libc = _libc()
     if libc is not None and not libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold):

@@ -12,6 +12,7 @@ from imagelens.db.jobs import stranded_jobs
 from imagelens.db.tables import utcnow
 from imagelens.engine.runtime import lower_thread_priority
 from imagelens.intake import DecodedImage
+from imagelens.intake.budget import release_free_memory
 from imagelens.jobs.base import Runner
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,10 @@ class InProcessQueue:
         finally:
             with self._lock:
                 self._running.discard(job_id)
+                idle = not self._running
+            del image
+            if idle:  # what the analyses freed goes back to the system, not kept in heaps
+                release_free_memory()
 
     def stop(self) -> None:
         # Jobs not started yet stay `queued` in the database; the next start runs them.
