@@ -23,6 +23,7 @@ from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters
 from imagelens.metrics import Metrics
 from imagelens.service.auth import OWNER_SCOPES
 from imagelens.service.ingest import Ingestor
+from imagelens.service.library import Library
 from imagelens.storage import LocalStore, ObjectStore
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Services:
     waiters: JobWaiters
     queue: InProcessQueue
     ingestor: Ingestor
+    library: Library
     fetcher: UrlFetcher
     limiter: RateLimiter
     keys: KeyCache
@@ -105,6 +107,7 @@ class Services:
                 queue=queue,
                 analyst=analyst,
             ),
+            library=Library(db=db, store=store, decoder=decoder),
             analyst=analyst,
             fetcher=fetcher,
             limiter=RateLimiter(settings.quota.requests_per_minute),

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from imagelens.api.container import Services
-from imagelens.db.keys import find_key, hash_key
 from imagelens.errors import Forbidden, RateLimited, Unauthorized
 from imagelens.service.auth import Principal
+from imagelens.service.keys import find_principal, hash_key
 
 
 def get_services(request: Request) -> Services:
@@ -24,13 +24,9 @@ def _lookup(services: Services, key: str) -> Principal | None:
     key_hash = hash_key(key)
     principal = services.keys.get(key_hash)
     if principal is None:
-        with services.db.session() as session:
-            row = find_key(session=session, key=key)
-            if row is None:
-                return None
-            principal = Principal(
-                row.id, row.tenant_id, frozenset(row.scopes.split()), row.expires_at
-            )
+        principal = find_principal(services.db, key)
+        if principal is None:
+            return None
         services.keys.put(key_hash, principal)
     return None if principal.expired else principal
 

@@ -9,11 +9,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from imagelens.db import Database
-from imagelens.db.keys import create_key, delete_key, list_keys
+from imagelens.db.keys import create_key, delete_key, find_key, hash_key, list_keys
 from imagelens.db.tables import ApiKey
 from imagelens.errors import Forbidden, InvalidInput, NotFound
 from imagelens.service.auth import Principal
 from imagelens.types.api import ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, ApiKeyList
+
+__all__ = [
+    "create_api_key",
+    "find_principal",
+    "hash_key",
+    "list_api_keys",
+    "revoke_api_key",
+]
 
 
 def _info(row: ApiKey) -> ApiKeyInfo:
@@ -36,6 +44,15 @@ def _target_tenant(caller: Principal, tenant: str | None, action: str) -> str:
             f"tenant {caller.tenant_id!r} only."
         )
     return target
+
+
+def find_principal(db: Database, key: str) -> Principal | None:
+    """Who holds ``key`` (expired keys included; the caller checks), or None."""
+    with db.session() as session:
+        row = find_key(session=session, key=key)
+        if row is None:
+            return None
+        return Principal(row.id, row.tenant_id, frozenset(row.scopes.split()), row.expires_at)
 
 
 def create_api_key(db: Database, caller: Principal, body: ApiKeyCreate) -> ApiKeyCreated:

@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from imagelens.api.deps import ServicesDep, Writer
 from imagelens.api.submit import submit_image
-from imagelens.api.waiting import wait_for_job
 from imagelens.service.views import analyze_view, poll_url
+from imagelens.service.waiting import wait_for_job
 from imagelens.types.api import AnalyzeResponse, AnalyzeSkipped, JobAccepted
 
 router = APIRouter(prefix="/images", tags=["images"])
@@ -28,7 +28,7 @@ async def analyze(request: Request, principal: Writer, services: ServicesDep) ->
             processing_time_ms=round((time.perf_counter() - started) * 1000, 1),
         )
     remaining = max(0.0, params.timeout - (time.perf_counter() - started))
-    job, image = await wait_for_job(services, ingested.job_id, remaining)
+    job, image = await wait_for_job(services.library, services.waiters, ingested.job_id, remaining)
     return analyze_view(image or ingested.image, job, (time.perf_counter() - started) * 1000)
 
 

@@ -9,16 +9,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from imagelens.api.container import Services
 from imagelens.api.deps import Reader, ServicesDep, Writer
 from imagelens.api.inputs import parse_params
 from imagelens.api.submit import submit_image
-from imagelens.api.waiting import wait_for_job
-from imagelens.db.images import ImageFilter, get_image, list_images
-from imagelens.db.tables import Image
-from imagelens.errors import InvalidInput, NotFound
+from imagelens.errors import InvalidInput
 from imagelens.service.batch import ingest_batch
+from imagelens.service.library import ImageFilter
 from imagelens.service.views import upload_view
+from imagelens.service.waiting import wait_for_job
 from imagelens.types.api import BatchAccepted, FileList, UploadResult
 
 router = APIRouter(prefix="/files", tags=["files"])
@@ -32,7 +30,7 @@ async def upload(request: Request, principal: Writer, services: ServicesDep) -> 
     if ingested.job_id is None:
         return upload_view(ingested.image, skipped=True)
     remaining = max(0.0, params.timeout - (time.perf_counter() - started))
-    _job, image = await wait_for_job(services, ingested.job_id, remaining)
+    _job, image = await wait_for_job(services.library, services.waiters, ingested.job_id, remaining)
     return upload_view(
         image or ingested.image, deduplicated=ingested.deduplicated, job_id=ingested.job_id
     )
@@ -71,20 +69,6 @@ async def upload_batch(request: Request, principal: Writer, services: ServicesDe
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
 
 
-def _list(
-    services: Services, tenant_id: str, filters: ImageFilter, limit: int, cursor: str | None
-) -> FileList:
-    with services.db.session() as session:
-        rows, next_cursor = list_images(
-            session=session, tenant_id=tenant_id, filters=filters, limit=limit, cursor=cursor
-        )
-        return FileList(
-            items=[upload_view(r) for r in rows],
-            next_cursor=next_cursor,
-            has_more=next_cursor is not None,
-        )
-
-
 @router.get("", response_model=FileList, operation_id="files-list")
 async def list_files(
     principal: Reader,
@@ -100,22 +84,15 @@ async def list_files(
 ) -> FileList:
     """This tenant's images, newest first, filtered; follow `next_cursor` for more."""
     filters = ImageFilter(q=q, tag=tag, status=status, category=category)
-    return await run_in_threadpool(_list, services, principal.tenant_id, filters, limit, cursor)
-
-
-def load_image(services: Services, tenant_id: str, image_id: str) -> Image:
-    with services.db.session() as session:
-        image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
-        if image is None:
-            raise NotFound(f"No image {image_id}.")
-        return image
+    return await run_in_threadpool(
+        services.library.list_files, principal.tenant_id, filters, limit, cursor
+    )
 
 
 @router.get("/{image_id}", response_model=UploadResult, operation_id="files-get")
 async def get_file(image_id: str, principal: Reader, services: ServicesDep) -> UploadResult:
     """One image's record and analysis."""
-    image = await run_in_threadpool(load_image, services, principal.tenant_id, image_id)
-    return upload_view(image)
+    return await run_in_threadpool(services.library.get_file, principal.tenant_id, image_id)
 
 
 @router.delete("/{image_id}", status_code=204, operation_id="files-delete")

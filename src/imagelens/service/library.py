@@ -1,0 +1,155 @@
+"""The read side of a tenant's library: files, their bytes, text, look-alikes, jobs and
+sessions (blocking; call off the event loop). Another tenant's ids read as absent (404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from imagelens.db import Database
+from imagelens.db.images import ImageFilter, get_image, list_images
+from imagelens.db.jobs import get_job, get_session, session_images
+from imagelens.db.tables import Image, Job
+from imagelens.errors import NotFound
+from imagelens.intake import Decoder, make_thumbnail
+from imagelens.intake.hashes import hamming_distance
+from imagelens.service.views import batch_job_view, image_job_view, session_view, upload_view
+from imagelens.storage import ObjectStore, thumbnail_key
+from imagelens.types import AnalysisResult
+from imagelens.types.api import (
+    FileList,
+    FileText,
+    JobResponse,
+    SessionStatus,
+    SimilarImage,
+    SimilarImages,
+    UploadResult,
+)
+
+__all__ = ["ImageFilter", "Library", "StoredFile"]
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    data: bytes
+    content_type: str
+
+
+class Library:
+    def __init__(self, *, db: Database, store: ObjectStore, decoder: Decoder) -> None:
+        self.db = db
+        self.store = store
+        self.decoder = decoder
+
+    def _image(self, tenant_id: str, image_id: str) -> Image:
+        with self.db.session() as session:
+            image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
+            if image is None:
+                raise NotFound(f"No image {image_id}.")
+            return image
+
+    def list_files(
+        self, tenant_id: str, filters: ImageFilter, limit: int, cursor: str | None
+    ) -> FileList:
+        """One page of the tenant's images, newest first."""
+        with self.db.session() as session:
+            rows, next_cursor = list_images(
+                session=session, tenant_id=tenant_id, filters=filters, limit=limit, cursor=cursor
+            )
+            return FileList(
+                items=[upload_view(r) for r in rows],
+                next_cursor=next_cursor,
+                has_more=next_cursor is not None,
+            )
+
+    def get_file(self, tenant_id: str, image_id: str) -> UploadResult:
+        return upload_view(self._image(tenant_id, image_id))
+
+    def content(self, tenant_id: str, image_id: str) -> StoredFile:
+        """The original bytes as uploaded."""
+        image = self._image(tenant_id, image_id)
+        return StoredFile(self.store.get(image.storage_key), image.content_type)
+
+    def thumbnail(self, tenant_id: str, image_id: str) -> bytes:
+        """A WebP at most 256 px on its longer side, made on first request."""
+        image = self._image(tenant_id, image_id)
+        key = thumbnail_key(image.content_hash)
+        if not self.store.exists(key):
+            decoded = self.decoder.decode(self.store.get(image.storage_key))
+            self.store.put(key, make_thumbnail(decoded.image))
+        return self.store.get(key)
+
+    def text(self, tenant_id: str, image_id: str) -> FileText:
+        image = self._image(tenant_id, image_id)
+        result = AnalysisResult.model_validate(image.result) if image.result else None
+        return FileText(
+            image_id=image.id,
+            visible_text=image.visible_text,
+            text_regions=result.text_regions if result else [],
+        )
+
+    def similar(
+        self, tenant_id: str, image_id: str, max_distance: int, limit: int
+    ) -> SimilarImages:
+        """The tenant's images whose perceptual hash is within ``max_distance`` bits."""
+        target = self._image(tenant_id, image_id)
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Image.id, Image.filename, Image.perceptual_hash).where(
+                    Image.tenant_id == tenant_id, Image.id != image_id
+                )
+            ).all()
+        # A linear scan of 64-bit hashes: ~1 µs each, fine for one tenant's library.
+        scored = [
+            (hamming_distance(target.perceptual_hash, phash), i, name)
+            for i, name, phash in rows
+            if phash and target.perceptual_hash
+        ]
+        matches = sorted(s for s in scored if s[0] <= max_distance)[:limit]
+        return SimilarImages(
+            image_id=image_id,
+            items=[
+                SimilarImage(
+                    image_id=i,
+                    filename=name,
+                    distance=d,
+                    thumbnail_url=f"/api/v2/files/{i}/thumbnail",
+                )
+                for d, i, name in matches
+            ],
+        )
+
+    def job_status(self, tenant_id: str, job_id: str) -> JobResponse:
+        """A job's state; finished jobs carry their results."""
+        with self.db.session() as session:
+            job = get_job(session=session, tenant_id=tenant_id, job_id=job_id)
+            if job is None:
+                raise NotFound(f"No job {job_id}.")
+            if job.job_type == "batch" and job.session_id:
+                upload = get_session(
+                    session=session, tenant_id=tenant_id, session_id=job.session_id
+                )
+                if upload is None:
+                    raise NotFound(f"No job {job_id}.")
+                images = session_images(session=session, session_id=upload.id)
+                return batch_job_view(job, upload, images)
+            image = session.get(Image, job.image_id) if job.image_id else None
+            return image_job_view(job, image)
+
+    def session_status(self, tenant_id: str, session_id: str) -> SessionStatus:
+        """A batch upload's progress and the results so far."""
+        with self.db.session() as session:
+            upload = get_session(session=session, tenant_id=tenant_id, session_id=session_id)
+            if upload is None:
+                raise NotFound(f"No session {session_id}.")
+            return session_view(upload, session_images(session=session, session_id=session_id))
+
+    def job_and_image(self, job_id: str) -> tuple[Job, Image | None]:
+        """A job and its image as they stand (for a request waiting on its own job)."""
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                raise NotFound(f"No job {job_id}.")
+            image = session.get(Image, job.image_id) if job.image_id else None
+            return job, image
