@@ -24,6 +24,7 @@ from imagelens.jobs import InProcessQueue
 from imagelens.service.batch import ingest_batch
 from imagelens.service.ingest import Ingestor
 from imagelens.storage import LocalStore
+from imagelens.types import RequestedOptions
 from tests.imagegen import encode, photo
 
 TENANT = "jobs-test"
@@ -150,7 +151,7 @@ def test_a_batch_session_is_always_written_whole(
     )
     files = [(f"{i}.png", encode(photo("chelsea").resize((60 + i, 40)), "PNG")) for i in range(3)]
     accepted = ingest_batch(
-        ingestor, tenant_id=TENANT, files=files, options={}, skip_duplicates=False
+        ingestor, tenant_id=TENANT, files=files, options=RequestedOptions(), skip_duplicates=False
     )
     failed = [r for r in accepted.results if r.description_status == "failed"]
     assert len(failed) == 1 and "Internal error" in (failed[0].description_error or "")

@@ -29,7 +29,7 @@ from imagelens.errors import (
     VlmTimeout,
 )
 from imagelens.intake import decode_image
-from imagelens.types import ContentCategory, Language
+from imagelens.types import Backend, ContentCategory, Language
 from tests.imagegen import encode, photo, text_page
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -222,7 +222,7 @@ def test_hybrid_merge_rules(engine: Engine) -> None:
     }
     analyst = Analyst(engine, backend(Recorder(chat(json.dumps(answer)))))
     result = analyst.analyze(
-        page, AnalysisOptions(category=ContentCategory.DOCUMENT, backend="hybrid")
+        page, AnalysisOptions(category=ContentCategory.DOCUMENT, backend=Backend.HYBRID)
     )
     assert result.backend == "hybrid"
     assert result.description == "An invoice." and result.tags == ["invoice"]
@@ -234,7 +234,7 @@ def test_hybrid_merge_rules(engine: Engine) -> None:
     assert result.extracted["dates"] == ["2026-03-01"]
     assert result.confidence_score is None and "vlm" in result.timings_ms
     vlm_only = analyst.analyze(
-        page, AnalysisOptions(category=ContentCategory.DOCUMENT, backend="vlm")
+        page, AnalysisOptions(category=ContentCategory.DOCUMENT, backend=Backend.VLM)
     )
     assert vlm_only.backend == "vlm" and vlm_only.visible_text == "the model's paraphrase"
     assert vlm_only.text_regions == [] and vlm_only.moderation is None
@@ -242,7 +242,7 @@ def test_hybrid_merge_rules(engine: Engine) -> None:
 
 def test_fallback_to_local_says_so(engine: Engine, cat_image: Any) -> None:
     failing = backend(Recorder(httpx.Response(500)), max_retries=0, fallback_to_local=True)
-    result = Analyst(engine, failing).analyze(cat_image, AnalysisOptions(backend="hybrid"))
+    result = Analyst(engine, failing).analyze(cat_image, AnalysisOptions(backend=Backend.HYBRID))
     assert result.backend == "local" and "cat" in result.tags
     assert result.vlm_fallback is not None and result.vlm_fallback.startswith("vlm_error")
 

@@ -8,6 +8,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from imagelens.types import JobStatus
+
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
@@ -20,7 +22,7 @@ class _JobStates(Collector):
     def collect(self) -> Iterable[Metric]:
         family = GaugeMetricFamily("imagelens_jobs", "Image jobs by state.", labels=["status"])
         counts = self._counts()
-        for status in ("queued", "processing", "completed", "failed"):
+        for status in JobStatus:
             family.add_metric([status], counts.get(status, 0))
         yield family
 

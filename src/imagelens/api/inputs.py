@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import FormData, UploadFile
@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from imagelens.errors import InvalidInput
 from imagelens.intake.fetch import UrlFetcher
-from imagelens.types import ContentCategory, Language
+from imagelens.types import Backend, ContentCategory, Language, RequestedOptions
 
 
 class AnalyzeParams(BaseModel):
@@ -28,18 +28,18 @@ class AnalyzeParams(BaseModel):
     timeout: float = Field(default=30, ge=5, le=120)
     lang: Language = Language.EN
     prompt: str | None = Field(default=None, max_length=4000)
-    backend: Literal["local", "vlm", "hybrid"] | None = None
+    backend: Backend | None = None
     custom_schema_id: str | None = Field(default=None, max_length=64)
 
-    def job_options(self) -> dict[str, Any]:
+    def job_options(self) -> RequestedOptions:
         """Options as the client gave them; the ingestor resolves backend and schema."""
-        return {
-            "category": self.content_category.value,
-            "lang": self.lang.value,
-            "prompt": self.prompt,
-            "backend": self.backend,
-            "custom_schema_id": self.custom_schema_id,
-        }
+        return RequestedOptions(
+            category=self.content_category,
+            lang=self.lang,
+            prompt=self.prompt,
+            backend=self.backend,
+            custom_schema_id=self.custom_schema_id,
+        )
 
 
 class DescribeImageForm(BaseModel):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from imagelens.db.tables import Image
 from imagelens.errors import InvalidInput
+from imagelens.types import JobStatus
 
 
 def get_image(*, session: Session, tenant_id: str, image_id: str) -> Image | None:
@@ -82,7 +83,7 @@ def hash_in_use(*, session: Session, content_hash: str) -> bool:
 
 
 def set_result(*, image: Image, result: dict[str, Any]) -> None:
-    image.status = "completed"
+    image.status = JobStatus.COMPLETED
     image.error = None
     image.result = result
     # The decoded, upright image is the truth (async intake only read the header).

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from imagelens.db.tables import Image, Job, UploadSession, utcnow
+from imagelens.types import JobStatus
 
 
 def get_job(*, session: Session, tenant_id: str, job_id: str) -> Job | None:
@@ -23,8 +24,8 @@ def claim(*, session: Session, job_id: str) -> Job | None:
     """
     result = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == "queued")
-        .values(status="processing", attempts=Job.attempts + 1, started_at=utcnow())
+        .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+        .values(status=JobStatus.PROCESSING, attempts=Job.attempts + 1, started_at=utcnow())
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return None
@@ -32,7 +33,7 @@ def claim(*, session: Session, job_id: str) -> Job | None:
 
 
 def finish(*, job: Job, error: dict[str, Any] | None) -> None:
-    job.status = "failed" if error else "completed"
+    job.status = JobStatus.FAILED if error else JobStatus.COMPLETED
     job.error = error
     job.completed_at = utcnow()
 
@@ -56,7 +57,9 @@ def stranded_jobs(
     image_jobs = [Job.job_type == "image", Job.id.not_in(list(running))]
     if created_before is not None:
         image_jobs.append(Job.created_at < created_before)
-    stuck = list(session.scalars(select(Job).where(Job.status == "processing", *image_jobs)))
+    stuck = list(
+        session.scalars(select(Job).where(Job.status == JobStatus.PROCESSING, *image_jobs))
+    )
     for job in stuck:
         if job.attempts >= max_attempts:
             error = {
@@ -66,13 +69,15 @@ def stranded_jobs(
             }
             finish(job=job, error=error)
             if job.image_id and (image := session.get(Image, job.image_id)) is not None:
-                image.status, image.error = "failed", error
+                image.status, image.error = JobStatus.FAILED, error
         else:
-            job.status = "queued"
+            job.status = JobStatus.QUEUED
     session.flush()
     return list(
         session.scalars(
-            select(Job.id).where(Job.status == "queued", *image_jobs).order_by(Job.created_at)
+            select(Job.id)
+            .where(Job.status == JobStatus.QUEUED, *image_jobs)
+            .order_by(Job.created_at)
         )
     )
 

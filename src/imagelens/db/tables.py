@@ -88,7 +88,7 @@ class Image(Base):
     height: Mapped[int]
     size_bytes: Mapped[int]
     session_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    # pending | queued | processing | completed | failed
+    # a JobStatus value: queued | processing | completed | failed
     status: Mapped[str] = mapped_column(String(16))
     category: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(Text)

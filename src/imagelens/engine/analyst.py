@@ -8,9 +8,7 @@ from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.engine.vlm.merge import merge
 from imagelens.errors import InvalidInput, VlmError
 from imagelens.intake import DecodedImage
-from imagelens.types import AnalysisResult, ContentCategory, Language
-
-BACKENDS = ("local", "vlm", "hybrid")
+from imagelens.types import AnalysisResult, Backend, ContentCategory, Language
 
 
 class Analyst:
@@ -21,15 +19,16 @@ class Analyst:
         self.vlm = vlm
 
     @property
-    def default_backend(self) -> str:
-        return "hybrid" if self.vlm is not None else "local"
+    def default_backend(self) -> Backend:
+        return Backend.HYBRID if self.vlm is not None else Backend.LOCAL
 
-    def check_backend(self, backend: str | None) -> str:
+    def check_backend(self, backend: str | None) -> Backend:
         """The back-end a request gets; InvalidInput if it asks for a VLM that is not there."""
-        chosen = backend or self.default_backend
-        if chosen not in BACKENDS:
-            raise InvalidInput(f"backend must be one of {', '.join(BACKENDS)}.")
-        if chosen != "local" and self.vlm is None:
+        try:
+            chosen = Backend(backend) if backend else self.default_backend
+        except ValueError:
+            raise InvalidInput(f"backend must be one of {', '.join(Backend)}.") from None
+        if chosen is not Backend.LOCAL and self.vlm is None:
             raise InvalidInput(
                 f"backend={chosen!r} needs a vision-LLM back-end, and none is configured on "
                 "this server (IMAGELENS_VLM__BASE_URL); leave backend out or use 'local'."

@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
 from imagelens.types import (
+    Backend,
     ColorSummary,
     ContentCategory,
     Language,
@@ -26,9 +27,9 @@ class AnalysisOptions:
     lang: Language = Language.EN
     # Names of the analyzers to run; None runs every registered one.
     analyzers: frozenset[str] | None = None
-    # For a VLM back-end: "local", "vlm" or "hybrid"; the user's prompt; a custom schema
-    # for `extracted` and its hint.
-    backend: str = "local"
+    # Who answers (local, vlm or hybrid); the user's prompt; a custom schema for `extracted`
+    # and its hint.
+    backend: Backend = Backend.LOCAL
     prompt: str | None = None
     custom_schema: Mapping[str, Any] | None = None
     custom_hint: str | None = None

@@ -16,19 +16,21 @@ from imagelens.errors import AnalysisError, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.metrics import Metrics
 from imagelens.storage import ObjectStore
-from imagelens.types import ContentCategory, Language
+from imagelens.types import JobOptions, JobStatus
 
 log = logging.getLogger(__name__)
 
 
 def options_from(raw: dict[str, Any]) -> AnalysisOptions:
+    """The analysis a stored job asks for (rows from before JobOptions validate too)."""
+    options = JobOptions.model_validate(raw)
     return AnalysisOptions(
-        category=ContentCategory(raw.get("category", "general")),
-        lang=Language(raw.get("lang", "en")),
-        backend=raw.get("backend") or "local",
-        prompt=raw.get("prompt"),
-        custom_schema=raw.get("custom_schema"),
-        custom_hint=raw.get("custom_hint"),
+        category=options.category,
+        lang=options.lang,
+        backend=options.backend,
+        prompt=options.prompt,
+        custom_schema=options.custom_schema,
+        custom_hint=options.custom_hint,
     )
 
 
@@ -74,7 +76,7 @@ class JobRunner:
             if image is None:  # deleted while queued
                 finish(job=job, error=_gone())
                 return
-            image.status = "processing"
+            image.status = JobStatus.PROCESSING.value
             storage_key, options = image.storage_key, options_from(job.options)
         result: dict[str, Any] | None = None
         error: dict[str, Any] | None = None
@@ -104,7 +106,7 @@ class JobRunner:
                 set_result(image=image, result=result)
                 finish(job=job, error=None)
             else:
-                image.status, image.error = "failed", error
+                image.status, image.error = JobStatus.FAILED.value, error
                 finish(job=job, error=error)
             self.metrics.jobs_finished.labels(status=job.status).inc()
 

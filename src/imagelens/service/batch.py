@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
 from imagelens.db.tables import Job, UploadSession, utcnow
 from imagelens.errors import ImageLensError
 from imagelens.service.ingest import Ingestor, IngestRequest
 from imagelens.service.views import error_type, poll_url, upload_view
+from imagelens.types import JobStatus, RequestedOptions
 from imagelens.types.api import BatchAccepted, UploadResult
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ def ingest_batch(
     *,
     tenant_id: str,
     files: list[tuple[str, bytes]],
-    options: dict[str, Any],
+    options: RequestedOptions,
     skip_duplicates: bool,
 ) -> BatchAccepted:
     """Take every file in; refused files get a failed result, the rest are queued (blocking).
@@ -30,7 +30,7 @@ def ingest_batch(
     in so far are analysed as ordinary images), and an unexpected error on one file fails
     that file, not the batch.
     """
-    options = ingestor.resolve_options(tenant_id, options)  # once, before any file
+    resolved = ingestor.resolve_options(tenant_id, options)  # once, before any file
     session_id, job_id = str(uuid.uuid4()), str(uuid.uuid4())
     results: list[UploadResult] = []
     rejected = skipped = 0
@@ -39,7 +39,7 @@ def ingest_batch(
             tenant_id=tenant_id,
             data=data,
             filename=filename,
-            options=options,
+            options=resolved,
             skip_duplicates=skip_duplicates,
             session_id=session_id,
             decode=False,
@@ -69,9 +69,9 @@ def ingest_batch(
                 id=job_id,
                 tenant_id=tenant_id,
                 job_type="batch",
-                status="processing",
+                status=JobStatus.PROCESSING.value,
                 session_id=session_id,
-                options=options,
+                options=resolved.model_dump(mode="json"),
                 attempts=0,
                 created_at=now,
             )

@@ -27,6 +27,7 @@ from imagelens.errors import InvalidInput, NotFound, QuotaExceeded
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs import JobQueue
 from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbnail_key
+from imagelens.types import Backend, JobOptions, JobStatus, RequestedOptions
 from imagelens.types.api import QuotaInfo
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ class IngestRequest:
     tenant_id: str
     data: bytes
     filename: str
-    options: dict[str, Any] = field(default_factory=dict)  # category, lang, prompt, backend
+    # As the client asked, or already checked (a batch checks once for all its files).
+    options: RequestedOptions | JobOptions = field(default_factory=RequestedOptions)
     skip_duplicates: bool = False
     session_id: str | None = None
     # True: decode now (a corrupt file is refused with 400, and the worker reuses the pixels).
@@ -72,25 +74,34 @@ class Ingestor:
         self.analyst = analyst
         self.pending = PendingObjects()
 
-    def resolve_options(self, tenant_id: str, raw: dict[str, Any]) -> dict[str, Any]:
+    def resolve_options(
+        self, tenant_id: str, requested: RequestedOptions | JobOptions
+    ) -> JobOptions:
         """Check the back-end and copy the custom schema into the options, so a job carries
         all it needs (a schema deleted later does not change a queued job)."""
-        if raw.get("resolved"):
-            return raw
-        options = {k: v for k, v in raw.items() if k != "custom_schema_id"}
-        options["backend"] = self.analyst.check_backend(raw.get("backend"))
-        schema_id = raw.get("custom_schema_id")
-        if schema_id:
-            if options["backend"] == "local":
+        if isinstance(requested, JobOptions):
+            return requested
+        backend = self.analyst.check_backend(requested.backend)
+        schema: dict[str, Any] | None = None
+        hint: str | None = None
+        if requested.custom_schema_id:
+            if backend is Backend.LOCAL:
                 raise InvalidInput("custom_schema_id needs backend 'vlm' or 'hybrid'.")
             with self.db.session() as session:
-                row = get_schema(session=session, tenant_id=tenant_id, schema_id=schema_id)
+                row = get_schema(
+                    session=session, tenant_id=tenant_id, schema_id=requested.custom_schema_id
+                )
                 if row is None:
-                    raise NotFound(f"No custom extraction schema {schema_id}.")
-                options["custom_schema"] = row.json_schema
-                options["custom_hint"] = row.prompt_hint
-        options["resolved"] = True
-        return options
+                    raise NotFound(f"No custom extraction schema {requested.custom_schema_id}.")
+                schema, hint = row.json_schema, row.prompt_hint
+        return JobOptions(
+            category=requested.category,
+            lang=requested.lang,
+            prompt=requested.prompt,
+            backend=backend,
+            custom_schema=schema,
+            custom_hint=hint,
+        )
 
     def ingest(self, request: IngestRequest) -> Ingested:
         """Decode (refusing bad input with an ImageLensError), then store and enqueue."""
@@ -123,7 +134,7 @@ class Ingestor:
             "height": height,
             "size_bytes": len(request.data),
             "session_id": request.session_id,
-            "status": "queued",
+            "status": JobStatus.QUEUED.value,
             "tags_index": "",
             "created_at": now,
             "updated_at": now,
@@ -183,16 +194,16 @@ class Ingestor:
         except Exception:  # best effort: a leftover object costs space, never correctness
             log.warning("could not remove unused object", extra={"key": key}, exc_info=True)
 
-    def reanalyze(self, *, tenant_id: str, image_id: str, options: dict[str, Any]) -> str:
+    def reanalyze(self, *, tenant_id: str, image_id: str, options: RequestedOptions) -> str:
         """Queue a fresh analysis of a stored image; return the job id."""
-        options = self.resolve_options(tenant_id, options)
+        resolved = self.resolve_options(tenant_id, options)
         with self.db.session() as session:
             image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
             if image is None:
                 raise NotFound(f"No image {image_id}.")
             self._consume(session, tenant_id, 1)
-            image.status = "queued"
-            job = self._new_job(session, image, options)
+            image.status = JobStatus.QUEUED
+            job = self._new_job(session, image, resolved)
         self.queue.submit(job)
         return job
 
@@ -204,7 +215,7 @@ class Ingestor:
     def record_skip(self, image: Image) -> str:
         """A finished job for a duplicate, so an async caller has something to poll."""
         with self.db.session() as session:
-            return self._new_job(session, image, {"skipped": True}, status="completed")
+            return self._new_job(session, image, JobOptions(), status=JobStatus.COMPLETED)
 
     def quota(self, tenant_id: str, requested: int = 1) -> QuotaInfo:
         with self.db.session() as session:
@@ -234,7 +245,11 @@ class Ingestor:
             raise _quota_error(limit)
 
     def _new_job(
-        self, session: Session, image: Image, options: dict[str, Any], status: str = "queued"
+        self,
+        session: Session,
+        image: Image,
+        options: JobOptions,
+        status: JobStatus = JobStatus.QUEUED,
     ) -> str:
         job = Job(**job_values(image.id, image.tenant_id, image.session_id, options, status))
         session.add(job)
@@ -245,8 +260,8 @@ def job_values(
     image_id: str,
     tenant_id: str,
     session_id: str | None,
-    options: dict[str, Any],
-    status: str = "queued",
+    options: JobOptions,
+    status: JobStatus = JobStatus.QUEUED,
 ) -> dict[str, Any]:
     """The columns of a new image job."""
     now = utcnow()
@@ -254,15 +269,15 @@ def job_values(
         "id": str(uuid.uuid4()),
         "tenant_id": tenant_id,
         "job_type": "image",
-        "status": status,
+        "status": status.value,
         "image_id": image_id,
         "session_id": session_id,
-        "options": options,
+        "options": options.model_dump(mode="json"),
         "attempts": 0,
         "error": None,
         "created_at": now,
         "started_at": None,
-        "completed_at": now if status == "completed" else None,
+        "completed_at": now if status.finished else None,
     }
 
 

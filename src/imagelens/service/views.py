@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from imagelens.db.tables import Image, Job, UploadSession
-from imagelens.types import AnalysisResult
+from imagelens.types import AnalysisResult, JobStatus
 from imagelens.types.api import (
     AnalyzeCompleted,
     AnalyzeFailed,
@@ -40,7 +40,7 @@ def analyze_view(
 ) -> AnalyzeCompleted | AnalyzeProcessing | AnalyzeFailed:
     """The sync analyze answer for ``job`` as it stands now."""
     elapsed_ms = round(elapsed_ms, 1)
-    if job.status == "completed" and (result := _result(image)) is not None:
+    if job.status == JobStatus.COMPLETED and (result := _result(image)) is not None:
         return AnalyzeCompleted(
             image_id=image.id,
             processing_time_ms=elapsed_ms,
@@ -57,7 +57,7 @@ def analyze_view(
             backend=result.backend,
             vlm_fallback=result.vlm_fallback,
         )
-    if job.status == "failed":
+    if job.status == JobStatus.FAILED:
         return AnalyzeFailed(
             image_id=image.id,
             processing_time_ms=elapsed_ms,
@@ -91,7 +91,7 @@ def upload_view(
         description_is_retryable=error.get("retryable") if error else None,
         deduplicated=skipped or deduplicated,
         media_type="image",
-        status="completed" if image.status in ("completed", "failed") else "processing",
+        status="completed" if JobStatus(image.status).finished else "processing",
         job_id=job_id,
     )
 
@@ -137,7 +137,7 @@ def job_result(image: Image) -> JobResult:
 
 
 def image_job_view(job: Job, image: Image | None) -> JobProcessing | JobCompleted | JobFailed:
-    if job.status == "completed" and image is not None:
+    if job.status == JobStatus.COMPLETED and image is not None:
         return JobCompleted(
             job_id=job.id,
             job_type="image",
@@ -145,7 +145,7 @@ def image_job_view(job: Job, image: Image | None) -> JobProcessing | JobComplete
             completed_at=job.completed_at,
             results=[job_result(image)],
         )
-    if job.status in ("completed", "failed"):
+    if JobStatus(job.status).finished:
         message = (job.error or {}).get("message", "The image was deleted.")
         return JobFailed(
             job_id=job.id,
@@ -158,8 +158,8 @@ def image_job_view(job: Job, image: Image | None) -> JobProcessing | JobComplete
 
 
 def session_progress(upload: UploadSession, images: list[Image]) -> JobProgress:
-    done = sum(1 for i in images if i.status == "completed")
-    failed = sum(1 for i in images if i.status == "failed")
+    done = sum(1 for i in images if i.status == JobStatus.COMPLETED)
+    failed = sum(1 for i in images if i.status == JobStatus.FAILED)
     return JobProgress(
         total=upload.total, completed=done + upload.skipped, failed=failed + upload.rejected
     )

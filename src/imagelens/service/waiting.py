@@ -9,8 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from imagelens.db.tables import Image, Job
 from imagelens.jobs import JobWaiters
 from imagelens.service.library import Library
-
-_FINISHED = ("completed", "failed")
+from imagelens.types import JobStatus
 
 
 async def wait_for_job(
@@ -20,7 +19,7 @@ async def wait_for_job(
     future = waiters.register(job_id)  # before reading, so no finish is missed
     try:
         job, image = await run_in_threadpool(library.job_and_image, job_id)
-        if job.status in _FINISHED:
+        if JobStatus(job.status).finished:
             return job, image
         try:
             await asyncio.wait_for(asyncio.shield(future), timeout)

@@ -13,19 +13,25 @@ from imagelens.types.analysis import (
     TextRegion,
 )
 from imagelens.types.categories import ContentCategory
+from imagelens.types.jobs import Backend, JobOptions, JobSpec, JobStatus, RequestedOptions
 from imagelens.types.languages import Language
 
 __all__ = [
     "AnalysisResult",
     "BBox",
+    "Backend",
     "ColorInfo",
     "ColorSummary",
     "ContentCategory",
     "ExifSummary",
     "ImageMetadata",
+    "JobOptions",
+    "JobSpec",
+    "JobStatus",
     "Language",
     "Moderation",
     "ModerationLabel",
+    "RequestedOptions",
     "TagScore",
     "TextRegion",
 ]

@@ -1,0 +1,69 @@
+"""Jobs as the code passes them around: states, back-ends, and the options a worker runs with."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from imagelens.types.categories import ContentCategory
+from imagelens.types.languages import Language
+
+
+class JobStatus(StrEnum):
+    """queued -> processing -> completed | failed (an image's status follows its job's)."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED)
+
+
+class Backend(StrEnum):
+    """Who answers: the local models, a vision LLM, or both merged."""
+
+    LOCAL = "local"
+    VLM = "vlm"
+    HYBRID = "hybrid"
+
+
+class RequestedOptions(BaseModel):
+    """Analysis options as a client asked for them (back-end and schema not checked yet)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: ContentCategory = ContentCategory.GENERAL
+    lang: Language = Language.EN
+    prompt: str | None = None
+    backend: Backend | None = None
+    custom_schema_id: str | None = None
+
+
+class JobOptions(BaseModel):
+    """The checked options a job runs with, stored with the job: the back-end chosen and the
+    custom schema copied in, so a schema deleted later does not change a queued job."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")  # rows from before this model
+
+    category: ContentCategory = ContentCategory.GENERAL
+    lang: Language = Language.EN
+    prompt: str | None = None
+    backend: Backend = Backend.LOCAL
+    custom_schema: dict[str, Any] | None = None
+    custom_hint: str | None = None
+
+
+class JobSpec(BaseModel):
+    """The message a worker receives: which job, for which image of which tenant, how."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job_id: str
+    tenant_id: str
+    image_id: str
+    options: JobOptions
