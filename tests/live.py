@@ -24,9 +24,9 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from imagelens.api import create_app
-from imagelens.api.container import Services
 from imagelens.api.server import uvicorn_config
 from imagelens.config import Settings
+from imagelens.core import Services
 from imagelens.engine import Engine
 from imagelens.engine.vlm.backend import VlmBackend
 

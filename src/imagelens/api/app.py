@@ -9,12 +9,12 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from imagelens import __version__
-from imagelens.api.container import Services
 from imagelens.api.errors import install_error_handlers
 from imagelens.api.middleware import RequestContext
 from imagelens.api.openapi import install_openapi
 from imagelens.api.routes import admin, analyze, describe, files, health, jobs, media, schemas
 from imagelens.config import Settings
+from imagelens.core import Services
 from imagelens.engine import Engine
 from imagelens.engine.vlm.backend import VlmBackend
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from imagelens.api.container import Services
+from imagelens.core import Services
 from imagelens.errors import Forbidden, RateLimited, Unauthorized
 from imagelens.service.auth import Principal
 from imagelens.service.keys import find_principal, hash_key

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from imagelens.api.container import Services
 from imagelens.api.inputs import AnalyzeParams, read_image_request
+from imagelens.core import Services
 from imagelens.service.auth import Principal
 from imagelens.service.ingest import Ingested, IngestRequest
 

@@ -16,14 +16,13 @@ from imagelens.errors import AnalysisError, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.metrics import Metrics
 from imagelens.storage import ObjectStore
-from imagelens.types import JobOptions, JobStatus
+from imagelens.types import JobOptions, JobSpec, JobStatus
 
 log = logging.getLogger(__name__)
 
 
-def options_from(raw: dict[str, Any]) -> AnalysisOptions:
-    """The analysis a stored job asks for (rows from before JobOptions validate too)."""
-    options = JobOptions.model_validate(raw)
+def analysis_options(options: JobOptions) -> AnalysisOptions:
+    """What the engine is asked for a job."""
     return AnalysisOptions(
         category=options.category,
         lang=options.lang,
@@ -72,12 +71,19 @@ class JobRunner:
             job = claim(session=session, job_id=job_id)
             if job is None or job.image_id is None:
                 return
-            image = session.get(Image, job.image_id)
+            # Rows written before JobOptions existed validate too (extra keys ignored).
+            spec = JobSpec(
+                job_id=job.id,
+                tenant_id=job.tenant_id,
+                image_id=job.image_id,
+                options=JobOptions.model_validate(job.options),
+            )
+            image = session.get(Image, spec.image_id)
             if image is None:  # deleted while queued
                 finish(job=job, error=_gone())
                 return
             image.status = JobStatus.PROCESSING.value
-            storage_key, options = image.storage_key, options_from(job.options)
+            storage_key, options = image.storage_key, analysis_options(spec.options)
         result: dict[str, Any] | None = None
         error: dict[str, Any] | None = None
         try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from imagelens.api.container import Services
 from imagelens.api.deps import Admin, Reader, ServicesDep
+from imagelens.core import Services
 from imagelens.service.auth import Principal
 from imagelens.service.keys import create_api_key, list_api_keys, revoke_api_key
 from imagelens.types.api import ApiKeyCreate, ApiKeyCreated, ApiKeyList, QuotaInfo

@@ -1,4 +1,12 @@
-"""The long-lived parts of one server, built by the app factory and kept on ``app.state``."""
+"""The composition root: builds the long-lived parts of one process from its settings.
+
+Everything is wired here and nowhere else: the database, the object store, the decoder and
+its memory budget, the engine and the analyst, the job queue and its runner, intake and the
+read side. The HTTP layer (``api/``) takes a built :class:`Services` and only serves it; the
+CLI builds one through the app factory. Today one role exists, ``embedded``: everything in
+one process. The scale-out roles (an API process without models, workers without HTTP) are
+built here too when they come.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,6 @@ import os
 import stat
 from dataclasses import dataclass
 
-from imagelens.api.keycache import KeyCache
-from imagelens.api.ratelimit import RateLimiter
 from imagelens.config import Settings
 from imagelens.db import Database, upgrade
 from imagelens.db.jobs import count_by_status
@@ -23,7 +29,9 @@ from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters
 from imagelens.metrics import Metrics
 from imagelens.service.auth import OWNER_SCOPES
 from imagelens.service.ingest import Ingestor
+from imagelens.service.keycache import KeyCache
 from imagelens.service.library import Library
+from imagelens.service.ratelimit import RateLimiter
 from imagelens.storage import LocalStore, ObjectStore
 
 log = logging.getLogger(__name__)
