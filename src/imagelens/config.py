@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -87,6 +87,26 @@ class UrlFetchSettings(BaseModel):
     allow_networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
 
 
+class StorageSettings(BaseModel):
+    """Where originals and thumbnails live: ``local`` (DATA_DIR/objects) or ``s3``."""
+
+    kind: Literal["local", "s3"] = "local"
+    # s3: the bucket (it must exist), a key prefix inside it, and for MinIO/Ceph/R2 the
+    # endpoint. Credentials come from the standard AWS variables (AWS_ACCESS_KEY_ID, ...).
+    bucket: str = ""
+    prefix: str = ""
+    endpoint_url: str = ""
+    region: str = ""
+
+    @model_validator(mode="after")
+    def _bucket_for_s3(self) -> StorageSettings:
+        if self.kind == "s3" and not self.bucket:
+            raise ValueError(
+                "IMAGELENS_STORAGE__BUCKET must name a bucket when IMAGELENS_STORAGE__KIND=s3"
+            )
+        return self
+
+
 class VlmSettings(BaseModel):
     """An OpenAI-compatible vision LLM (Ollama, vLLM, llama.cpp, LM Studio, OpenAI, Gemini)."""
 
@@ -136,6 +156,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     quota: QuotaSettings = QuotaSettings()
     url_fetch: UrlFetchSettings = UrlFetchSettings()
+    storage: StorageSettings = StorageSettings()
     vlm: VlmSettings = VlmSettings()
 
     @property

@@ -32,7 +32,7 @@ from imagelens.service.ingest import Ingestor
 from imagelens.service.keycache import KeyCache
 from imagelens.service.library import Library
 from imagelens.service.ratelimit import RateLimiter
-from imagelens.storage import LocalStore, ObjectStore
+from imagelens.storage import ObjectStore, build_store
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Services:
     ) -> Services:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
-        store = LocalStore(settings.data_dir / "objects")
+        store = build_store(settings.storage, settings.data_dir)
         limits = settings.limits
         budget = DecodeBudget(limits.decode_memory_bytes, wait=limits.decode_wait_seconds)
         decoder = Decoder(limits, budget)
@@ -133,11 +133,16 @@ class Services:
         """Migrate, ensure an operator key, load the models, resume jobs (blocking)."""
         tune_allocator()  # freed pixel memory goes back to the system (see intake/budget.py)
         upgrade(self.db.url)
+        self.preflight()
         self._ensure_admin_key()
         self._announce_admin_key()
         self.engine.warmup()
         self.queue.start()
         self.ready = True
+
+    def preflight(self) -> None:
+        """Raise an ImageLensError naming what is unreachable (the object store)."""
+        self.store.check()
 
     def _ensure_admin_key(self) -> None:
         bootstrap = self.settings.bootstrap_api_key

@@ -16,6 +16,7 @@
     ├── RateLimited                   429 rate_limited       requests/minute (retryable)
     ├── ServerBusy                    503 server_busy        decode memory budget full (retryable)
     ├── InsufficientStorage           507 insufficient_storage  disk or database full (retryable)
+    ├── StorageUnavailable            503 storage_unavailable  the object store failed (retryable)
     └── AnalysisError                 500 analysis_error     an analyzer failed
         ├── ModelUnavailable          503 model_unavailable  a model could not load (retryable)
         ├── VlmError                  502 vlm_error          the VLM failed or wrote bad output
@@ -118,6 +119,12 @@ class ServerBusy(ImageLensError):
 class InsufficientStorage(ImageLensError):
     code = "insufficient_storage"
     http_status = 507
+    default_retryable = True
+
+
+class StorageUnavailable(ImageLensError):
+    code = "storage_unavailable"
+    http_status = 503
     default_retryable = True
 
 

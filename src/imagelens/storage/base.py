@@ -11,6 +11,10 @@ class ObjectStore(Protocol):
     A full store raises :class:`imagelens.errors.InsufficientStorage`.
     """
 
+    def check(self) -> None:
+        """Raise unless the store can be used (called at start)."""
+        ...
+
     def put(self, key: str, data: bytes) -> None:
         """Write the object, even when the key exists: how long a put takes must not tell a
         caller whether someone (another tenant) stored these bytes before."""

@@ -26,6 +26,10 @@ class LocalStore:
             raise ValueError(f"not a storage key: {key!r}")
         return self.root / key
 
+    def check(self) -> None:
+        with _disk_errors("objects"):
+            self.root.mkdir(parents=True, exist_ok=True)
+
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)
         # Always written, also when the object exists (content-addressed, so the bytes are

@@ -1,0 +1,162 @@
+"""One contract for every object store: the local directory and S3 (moto's server on a free
+loopback port, spoken to over real HTTP by boto3)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from imagelens.config import StorageSettings
+from imagelens.engine import Engine
+from imagelens.errors import NotFound, StorageUnavailable
+from imagelens.storage import LocalStore, ObjectStore, build_store, original_key, thumbnail_key
+from imagelens.storage.s3 import S3Store
+from tests.imagegen import encode, photo
+from tests.live import free_port, make_settings, run_server
+
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+CREDENTIAL_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3 API on loopback; boto3's standard variables point at made-up credentials."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _bucket(endpoint: str) -> str:
+    name = f"imagelens-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **CREDENTIALS)
+    client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
+    if request.param == "local":
+        return LocalStore(tmp_path / "objects")
+    endpoint: str = request.getfixturevalue("s3_endpoint")
+    return S3Store.connect(
+        bucket=_bucket(endpoint), prefix="tenant-data", endpoint_url=endpoint, region="us-east-1"
+    )
+
+
+KEY = original_key("ab" * 32)
+
+
+def test_put_get_exists_delete(store: ObjectStore) -> None:
+    store.check()
+    assert not store.exists(KEY)
+    store.put(KEY, b"first bytes")
+    assert store.exists(KEY)
+    assert store.get(KEY) == b"first bytes"
+    store.put(KEY, b"first bytes")  # a second put of the same key is fine
+    assert store.get(KEY) == b"first bytes"
+    store.delete(KEY)
+    assert not store.exists(KEY)
+    store.delete(KEY)  # deleting what is gone is not an error
+
+
+def test_missing_objects_are_not_found(store: ObjectStore) -> None:
+    with pytest.raises(NotFound, match="missing"):
+        store.get(thumbnail_key("cd" * 32))
+
+
+def test_large_objects_round_trip(store: ObjectStore) -> None:
+    data = os.urandom(6 * 1024 * 1024)
+    store.put(KEY, data)
+    assert store.get(KEY) == data
+
+
+def test_s3_prefixes_keep_stores_apart(s3_endpoint: str) -> None:
+    bucket = _bucket(s3_endpoint)
+    one = S3Store.connect(bucket=bucket, prefix="one/", endpoint_url=s3_endpoint)
+    two = S3Store.connect(bucket=bucket, prefix="two", endpoint_url=s3_endpoint)
+    one.put(KEY, b"x")
+    assert not two.exists(KEY)
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", **CREDENTIALS)
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == [f"one/{KEY}"]
+
+
+def test_s3_failures_are_classified(s3_endpoint: str) -> None:
+    missing = S3Store.connect(bucket="no-such-bucket", endpoint_url=s3_endpoint)
+    with pytest.raises(StorageUnavailable, match="no-such-bucket"):
+        missing.check()
+    unreachable = S3Store.connect(bucket="b", endpoint_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(StorageUnavailable, match="Could not reach"):
+        unreachable.put(KEY, b"x")
+    with pytest.raises(ValueError, match="IMAGELENS_STORAGE__BUCKET"):
+        StorageSettings(kind="s3")
+
+
+def test_the_server_keeps_originals_in_s3(s3_endpoint: str, engine: Engine, tmp_path: Path) -> None:
+    bucket = _bucket(s3_endpoint)
+    storage = {"kind": "s3", "bucket": bucket, "prefix": "il", "endpoint_url": s3_endpoint}
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", storage=storage)
+    assert isinstance(build_store(settings.storage, tmp_path), S3Store)
+    data = encode(photo("chelsea"), "JPEG")
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", **CREDENTIALS)
+    with run_server(settings, engine) as live, live.client() as api:
+        uploaded = api.post("/api/v2/files/upload", files={"file": ("c.jpg", data)}).json()
+        assert uploaded["description_status"] == "completed"
+        image_id = uploaded["image_id"]
+        assert api.get(f"/api/v2/files/{image_id}/content").content == data
+        assert api.get(f"/api/v2/files/{image_id}/thumbnail").status_code == 200
+        keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
+        assert any(k.startswith("il/originals/") for k in keys)
+        assert any(k.startswith("il/thumbnails/") for k in keys)
+        assert not (tmp_path / "objects").exists()
+        assert api.delete(f"/api/v2/files/{image_id}").status_code == 204
+        assert client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"IMAGELENS_STORAGE__KIND": "s3"}, "IMAGELENS_STORAGE__BUCKET must name a bucket"),
+        (
+            {
+                "IMAGELENS_STORAGE__KIND": "s3",
+                "IMAGELENS_STORAGE__BUCKET": "b",
+                "IMAGELENS_STORAGE__ENDPOINT_URL": "http://127.0.0.1:9",
+            },
+            "Could not reach the object store for bucket b",
+        ),
+    ],
+)
+def test_serve_refuses_to_start_on_a_bad_storage_setting(
+    env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "imagelens.cli", "serve", "--data-dir", str(tmp_path)],
+        env=os.environ | CREDENTIAL_ENV | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
