@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     # SQLAlchemy URL; empty means SQLite in the data dir. PostgreSQL:
     # postgresql+psycopg://user@host:5432/db
     database_url: str = ""
+    # Redis for what API processes must share: rate-limit counters and the key cache
+    # (redis://127.0.0.1:6379/0). Empty: kept in process memory (one process).
+    redis_url: str = ""
     bootstrap_api_key: SecretStr | None = None
     # Lifts the private-address rule for URL inputs (tests, labs); never on a public server.
     allow_private_urls: bool = False

@@ -10,10 +10,14 @@ built here too when they come.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import stat
 from dataclasses import dataclass
+
+from redis import Redis
+from redis.exceptions import RedisError
 
 from imagelens.config import Settings
 from imagelens.db import Database, upgrade
@@ -22,6 +26,7 @@ from imagelens.db.keys import create_key, find_key, grant_scopes, has_scope_key,
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.vlm.backend import VlmBackend
+from imagelens.errors import StorageUnavailable
 from imagelens.intake import DecodeBudget, Decoder
 from imagelens.intake.budget import tune_allocator
 from imagelens.intake.fetch import UrlFetcher
@@ -29,9 +34,9 @@ from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters
 from imagelens.metrics import Metrics
 from imagelens.service.auth import OWNER_SCOPES
 from imagelens.service.ingest import Ingestor
-from imagelens.service.keycache import KeyCache
+from imagelens.service.keycache import KeyCache, MemoryKeyCache, RedisKeyCache
 from imagelens.service.library import Library
-from imagelens.service.ratelimit import RateLimiter
+from imagelens.service.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from imagelens.storage import ObjectStore, build_store
 
 log = logging.getLogger(__name__)
@@ -55,6 +60,7 @@ class Services:
     fetcher: UrlFetcher
     limiter: RateLimiter
     keys: KeyCache
+    redis: Redis | None = None
     owns_engine: bool = False
     ready: bool = False
 
@@ -93,6 +99,18 @@ class Services:
             niceness=settings.engine.nice,
             sweep_interval=settings.jobs.sweep_interval,
         )
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        per_minute = settings.quota.requests_per_minute
+        limiter: RateLimiter
+        keys: KeyCache
+        if redis is not None:
+            # One namespace per database: deployments (or test runs) sharing a Redis never
+            # see each other's counters or cached keys.
+            space = hashlib.sha256(db.url.encode()).hexdigest()[:12]
+            limiter = RedisRateLimiter(redis, per_minute, prefix=f"imagelens:{space}:rate:")
+            keys = RedisKeyCache(redis, prefix=f"imagelens:{space}:key:")
+        else:
+            limiter, keys = MemoryRateLimiter(per_minute), MemoryKeyCache()
         fetcher = UrlFetcher(
             settings.url_fetch,
             max_bytes=settings.limits.max_bytes,
@@ -118,8 +136,9 @@ class Services:
             library=Library(db=db, store=store, decoder=decoder),
             analyst=analyst,
             fetcher=fetcher,
-            limiter=RateLimiter(settings.quota.requests_per_minute),
-            keys=KeyCache(),
+            limiter=limiter,
+            keys=keys,
+            redis=redis,
             owns_engine=owns_engine,
         )
         metrics.watch_jobs(services.job_counts)
@@ -141,8 +160,15 @@ class Services:
         self.ready = True
 
     def preflight(self) -> None:
-        """Raise an ImageLensError naming what is unreachable (the object store)."""
+        """Raise an ImageLensError naming what is unreachable (the object store, Redis)."""
         self.store.check()
+        if self.redis is not None:
+            try:
+                self.redis.ping()
+            except RedisError as exc:
+                raise StorageUnavailable(
+                    f"Redis at IMAGELENS_REDIS_URL does not answer: {exc}"
+                ) from exc
 
     def _ensure_admin_key(self) -> None:
         bootstrap = self.settings.bootstrap_api_key
@@ -191,6 +217,8 @@ class Services:
         self.ready = False
         self.queue.stop()
         await self.fetcher.aclose()
+        if self.redis is not None:
+            self.redis.close()
         self.db.dispose()
         if self.analyst.vlm is not None:
             self.analyst.vlm.close()
