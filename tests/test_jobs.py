@@ -3,12 +3,18 @@ runner and the object store replaced by recording / fault-injecting doubles."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,24 +26,33 @@ from imagelens.db.tables import Job, UploadSession, utcnow
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
 from imagelens.intake import DecodedImage, Decoder
-from imagelens.jobs import InProcessQueue
+from imagelens.jobs import InProcessQueue, Lease
+from imagelens.jobs.lease import owner_is_dead
 from imagelens.service.batch import ingest_batch
 from imagelens.service.ingest import Ingestor
 from imagelens.storage import LocalStore
 from imagelens.types import RequestedOptions
 from tests.imagegen import encode, photo
+from tests.live import postgres_database
 
 TENANT = "jobs-test"
+RUN: dict[str, Any] = {"capture_output": True, "text": True, "check": True}
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    upgrade(database_url)
-    database = Database(database_url)
-    with database.session() as session:
-        ensure_tenant(session=session, tenant_id=TENANT)
-    yield database
-    database.dispose()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh database per test: the sweeper looks at every job in it."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'jobs.db'}"
+        else:
+            url = stack.enter_context(postgres_database())
+        upgrade(url)
+        database = Database(url)
+        with database.session() as session:
+            ensure_tenant(session=session, tenant_id=TENANT)
+        yield database
+        database.dispose()
 
 
 class RecordingRunner:
@@ -161,3 +176,48 @@ def test_a_batch_session_is_always_written_whole(
         upload = get_session(session=session, tenant_id=TENANT, session_id=accepted.session_id)
         assert isinstance(upload, UploadSession)
         assert (upload.total, upload.rejected, upload.skipped) == (3, 1, 0)
+
+
+def _lease(db: Database, job_id: str, owner: str, seconds_left: float) -> None:
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.lease_owner = owner
+        job.lease_expires_at = utcnow() + timedelta(seconds=seconds_left)
+
+
+def test_a_live_workers_lease_is_respected_until_it_runs_out(db: Database) -> None:
+    runner = RecordingRunner()
+    queue = InProcessQueue(runner, db, workers=1, max_attempts=3, sweep_interval=3600)
+    try:
+        elsewhere = _job(db, "processing")
+        _lease(db, elsewhere, "another-host:4242:abcd", seconds_left=60)
+        assert queue.sweep(grace=30) == 0  # a worker on another machine holds it
+        _lease(db, elsewhere, "another-host:4242:abcd", seconds_left=-1)
+        assert queue.sweep(grace=30) == 1  # its lease ran out: the job is run here
+        deadline = time.monotonic() + 30
+        while runner.ran != [elsewhere] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert runner.ran == [elsewhere]
+    finally:
+        queue.stop()
+
+
+def test_a_restart_takes_back_the_jobs_of_its_dead_predecessor(db: Database) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], **RUN)
+    pid = int(dead.stdout)
+    orphan = _job(db, "processing")
+    _lease(db, orphan, f"{socket.gethostname()}:{pid}:0ld", seconds_left=600)
+    live = _job(db, "processing")
+    _lease(db, live, f"{socket.gethostname()}:{os.getppid()}:a11ve", seconds_left=600)
+    with db.session() as session:
+        queued = stranded_jobs(session=session, max_attempts=3, is_dead=owner_is_dead)
+    assert orphan in queued and live not in queued
+
+
+def test_owner_liveness() -> None:
+    host = socket.gethostname()
+    assert owner_is_dead(f"{host}:{os.getpid()}:another-start")  # this pid, earlier start
+    assert not owner_is_dead(f"{host}:{os.getppid()}:x")  # a live process
+    assert not owner_is_dead(f"elsewhere:{os.getpid()}:x")  # other hosts: leases decide
+    assert Lease.for_this_process(90).owner.startswith(f"{host}:{os.getpid()}:")

@@ -30,7 +30,7 @@ from imagelens.errors import StorageUnavailable
 from imagelens.intake import DecodeBudget, Decoder
 from imagelens.intake.budget import tune_allocator
 from imagelens.intake.fetch import UrlFetcher
-from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters
+from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters, Lease
 from imagelens.metrics import Metrics
 from imagelens.service.auth import OWNER_SCOPES
 from imagelens.service.ingest import Ingestor
@@ -81,6 +81,8 @@ class Services:
         analyst = Analyst(engine, vlm)
         metrics = Metrics()
         waiters = JobWaiters()
+        # A claim lasts three sweeps unrenewed; the sweeper renews it while the job runs.
+        lease = Lease.for_this_process(3 * settings.jobs.sweep_interval)
         runner = JobRunner(
             db=db,
             store=store,
@@ -89,6 +91,7 @@ class Services:
             decoder=Decoder(limits, budget, wait=600),
             analyst=analyst,
             metrics=metrics,
+            lease=lease,
             on_finished=waiters.notify,
         )
         queue = InProcessQueue(
@@ -98,6 +101,7 @@ class Services:
             max_attempts=settings.jobs.max_attempts,
             niceness=settings.engine.nice,
             sweep_interval=settings.jobs.sweep_interval,
+            lease=lease,
         )
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         per_minute = settings.quota.requests_per_minute

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -17,50 +17,72 @@ def get_job(*, session: Session, tenant_id: str, job_id: str) -> Job | None:
     return session.scalar(select(Job).where(Job.id == job_id, Job.tenant_id == tenant_id))
 
 
-def claim(*, session: Session, job_id: str) -> Job | None:
-    """Move a queued job to processing; None if another worker has it or it is finished.
+def claim(*, session: Session, job_id: str, owner: str, lease: float) -> Job | None:
+    """Move a queued job to processing, leased to ``owner`` for ``lease`` seconds; None if
+    another worker has it or it is finished.
 
     The conditional UPDATE is the lock: of two workers handed the same id, one wins.
     """
+    now = utcnow()
     result = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-        .values(status=JobStatus.PROCESSING, attempts=Job.attempts + 1, started_at=utcnow())
+        .values(
+            status=JobStatus.PROCESSING,
+            attempts=Job.attempts + 1,
+            started_at=now,
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=lease),
+        )
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return None
     return session.get(Job, job_id, populate_existing=True)
 
 
+def renew_leases(*, session: Session, owner: str, job_ids: Collection[str], lease: float) -> None:
+    """Extend ``owner``'s leases on the jobs it is still running."""
+    if job_ids:
+        session.execute(
+            update(Job)
+            .where(
+                Job.id.in_(list(job_ids)),
+                Job.lease_owner == owner,
+                Job.status == JobStatus.PROCESSING,
+            )
+            .values(lease_expires_at=utcnow() + timedelta(seconds=lease))
+        )
+
+
 def finish(*, job: Job, error: dict[str, Any] | None) -> None:
     job.status = JobStatus.FAILED if error else JobStatus.COMPLETED
     job.error = error
     job.completed_at = utcnow()
+    job.lease_owner = job.lease_expires_at = None
 
 
 def stranded_jobs(
     *,
     session: Session,
     max_attempts: int,
-    running: Collection[str] = (),
     created_before: datetime | None = None,
+    is_dead: Callable[[str], bool] = lambda _owner: False,
 ) -> list[str]:
-    """Image jobs no worker runs: those left ``processing`` (by a dead process, or a worker
-    whose result could not be saved) go back to ``queued``, and every queued one is returned,
-    oldest first, to be run. ``running``: ids this process's workers hold (left alone);
-    ``created_before``: ignore younger jobs (just accepted, about to be handed to a worker).
+    """Image jobs no live worker runs: ``processing`` ones whose lease ran out (or whose
+    owner ``is_dead`` says is gone) go back to ``queued``, and every queued one created before
+    ``created_before`` is returned, oldest first, to be run.
 
     A job that has already been tried ``max_attempts`` times fails instead, so an image that
     crashes the process cannot crash it forever. Batch jobs are never touched: their state is
     read off their images.
     """
-    image_jobs = [Job.job_type == "image", Job.id.not_in(list(running))]
-    if created_before is not None:
-        image_jobs.append(Job.created_at < created_before)
-    stuck = list(
-        session.scalars(select(Job).where(Job.status == JobStatus.PROCESSING, *image_jobs))
-    )
-    for job in stuck:
+    now = utcnow()
+    image_jobs = [Job.job_type == "image"]
+    processing = select(Job).where(Job.status == JobStatus.PROCESSING, *image_jobs)
+    for job in session.scalars(processing):
+        expired = job.lease_expires_at is None or job.lease_expires_at < now
+        if not expired and not (job.lease_owner and is_dead(job.lease_owner)):
+            continue  # a live worker holds it
         if job.attempts >= max_attempts:
             error = {
                 "type": "analysis_error",
@@ -72,14 +94,12 @@ def stranded_jobs(
                 image.status, image.error = JobStatus.FAILED, error
         else:
             job.status = JobStatus.QUEUED
+            job.lease_owner = job.lease_expires_at = None
     session.flush()
-    return list(
-        session.scalars(
-            select(Job.id)
-            .where(Job.status == JobStatus.QUEUED, *image_jobs)
-            .order_by(Job.created_at)
-        )
-    )
+    queued = select(Job.id).where(Job.status == JobStatus.QUEUED, *image_jobs)
+    if created_before is not None:
+        queued = queued.where(Job.created_at < created_before)
+    return list(session.scalars(queued.order_by(Job.created_at)))
 
 
 def count_by_status(*, session: Session) -> dict[str, int]:

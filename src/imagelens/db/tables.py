@@ -117,6 +117,10 @@ class Job(Base):
     error: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
+    # Who runs a `processing` job ("host:pid:nonce") and until when, unless renewed; a job
+    # whose lease ran out is taken back by any process's sweeper.
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
 
 

@@ -8,12 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from imagelens.db import Database
-from imagelens.db.jobs import stranded_jobs
+from imagelens.db.jobs import renew_leases, stranded_jobs
 from imagelens.db.tables import utcnow
 from imagelens.engine.runtime import lower_thread_priority
 from imagelens.intake import DecodedImage
 from imagelens.intake.budget import release_free_memory
 from imagelens.jobs.base import Runner
+from imagelens.jobs.lease import Lease, owner_is_dead
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,9 @@ class InProcessQueue:
     record: a job submitted here and lost with the process is found again by :meth:`start`,
     and one that was never handed over or whose worker gave up (its claim or its result
     could not be written: a full disk, a database outage) by the sweeper, every
-    ``sweep_interval`` seconds, without a restart. One process per database: the sweeper
-    takes every job this process does not run as stranded."""
+    ``sweep_interval`` seconds, without a restart. A claimed job carries a lease (this
+    process, until when) that the sweeper renews while the job runs; other processes on the
+    same database take a job back only when its lease has run out."""
 
     def __init__(
         self,
@@ -36,8 +38,11 @@ class InProcessQueue:
         niceness: int = 0,
         max_held_bytes: int = 256 << 20,
         sweep_interval: float = 30.0,
+        lease: Lease | None = None,
     ) -> None:
         self._runner = runner
+        # The runner claims with this lease; the sweeper renews it for running jobs.
+        self._lease = lease or Lease.for_this_process(3 * sweep_interval)
         self._db = db
         self._max_attempts = max_attempts
         self._pool = ThreadPoolExecutor(
@@ -63,20 +68,30 @@ class InProcessQueue:
         return count
 
     def sweep(self, grace: float | None = None) -> int:
-        """Hand every stranded job (older than ``grace`` s) to a worker; return how many."""
+        """Renew the leases of the jobs running here, then hand every stranded job (a lease
+        run out or held by a dead local process, or queued for more than ``grace`` s and
+        not in this pool) to a worker; return how many."""
         grace = self._sweep_interval if grace is None else grace
         with self._lock:
             running = set(self._running)
         with self._db.session() as session:
+            renew_leases(
+                session=session,
+                owner=self._lease.owner,
+                job_ids=running,
+                lease=self._lease.seconds,
+            )
+        with self._db.session() as session:
             stranded = stranded_jobs(
                 session=session,
                 max_attempts=self._max_attempts,
-                running=running,
                 created_before=utcnow() - timedelta(seconds=grace),
+                is_dead=owner_is_dead,
             )
-        for job_id in stranded:
+        fresh = [job_id for job_id in stranded if job_id not in running]
+        for job_id in fresh:
             self.submit(job_id)
-        return len(stranded)
+        return len(fresh)
 
     def _sweep_loop(self) -> None:
         while not self._stopping.wait(self._sweep_interval):

@@ -14,6 +14,7 @@ from imagelens.engine import AnalysisOptions
 from imagelens.engine.analyst import Analyst
 from imagelens.errors import AnalysisError, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
+from imagelens.jobs.lease import Lease
 from imagelens.metrics import Metrics
 from imagelens.storage import ObjectStore
 from imagelens.types import JobOptions, JobSpec, JobStatus
@@ -44,6 +45,7 @@ class JobRunner:
         decoder: Decoder,
         analyst: Analyst,
         metrics: Metrics,
+        lease: Lease,
         on_finished: Callable[[str], None] = lambda _job_id: None,
     ) -> None:
         self.db = db
@@ -51,6 +53,7 @@ class JobRunner:
         self.decoder = decoder
         self.analyst = analyst
         self.metrics = metrics
+        self.lease = lease
         self.on_finished = on_finished
 
     def run(self, job_id: str, image: DecodedImage | None = None) -> None:
@@ -68,7 +71,12 @@ class JobRunner:
 
     def _run(self, job_id: str, decoded: DecodedImage | None) -> None:
         with self.db.session() as session:
-            job = claim(session=session, job_id=job_id)
+            job = claim(
+                session=session,
+                job_id=job_id,
+                owner=self.lease.owner,
+                lease=self.lease.seconds,
+            )
             if job is None or job.image_id is None:
                 return
             # Rows written before JobOptions existed validate too (extra keys ignored).
