@@ -1,8 +1,9 @@
-"""Two API processes on one database and one Redis: a key's rate limit and its revocation
-hold across both (real Redis on 127.0.0.1:6379, database 13)."""
+"""Two API processes on one database and one Redis: a key's rate limit, its revocation and
+job completion events reach across both (real Redis on 127.0.0.1:6379, database 13)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from redis import Redis
 
 from imagelens.engine import Engine
+from imagelens.jobs.events import RedisJobEvents
 from tests.live import LiveServer, make_settings, run_server
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -73,3 +75,28 @@ def test_a_revoked_key_is_refused_by_every_process(pair: tuple[LiveServer, LiveS
         assert admin.delete(f"{API}/api-keys/{created['id']}").status_code == 204
     with second.client(key=created["key"]) as client:
         assert client.get(f"{API}/files").status_code == 401  # at once, not after the TTL
+
+
+def test_a_finish_in_one_process_wakes_a_waiter_in_another() -> None:
+    channel = f"imagelens:test:{time.time_ns()}:jobs-done"
+    client = Redis.from_url(REDIS_URL)
+    waiting_side = RedisJobEvents(Redis.from_url(REDIS_URL), channel)
+    finishing_side = RedisJobEvents(Redis.from_url(REDIS_URL), channel)
+
+    async def wait() -> float:
+        future = waiting_side.register("job-42")
+        deadline = time.monotonic() + 10
+        # Until the server has the subscription (NUMSUB), a publish would reach nobody.
+        while dict(client.pubsub_numsub(channel)).get(channel.encode(), 0) < 2:  # both sides
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        finishing_side.notify("job-42")  # as a worker elsewhere would
+        await asyncio.wait_for(future, 5)
+        return time.monotonic() - started
+
+    try:
+        assert asyncio.run(wait()) < 1.0
+    finally:
+        waiting_side.close()
+        finishing_side.close()

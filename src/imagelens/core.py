@@ -31,6 +31,7 @@ from imagelens.intake import DecodeBudget, Decoder
 from imagelens.intake.budget import tune_allocator
 from imagelens.intake.fetch import UrlFetcher
 from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters, Lease
+from imagelens.jobs.events import JobEvents, RedisJobEvents
 from imagelens.metrics import Metrics
 from imagelens.service.auth import OWNER_SCOPES
 from imagelens.service.ingest import Ingestor
@@ -53,7 +54,7 @@ class Services:
     engine: Engine
     analyst: Analyst
     metrics: Metrics
-    waiters: JobWaiters
+    events: JobEvents
     queue: InProcessQueue
     ingestor: Ingestor
     library: Library
@@ -80,7 +81,13 @@ class Services:
             vlm = VlmBackend(settings.vlm)
         analyst = Analyst(engine, vlm)
         metrics = Metrics()
-        waiters = JobWaiters()
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        # One namespace per database: deployments (or test runs) sharing a Redis never see
+        # each other's counters, cached keys or job events.
+        space = "imagelens:" + hashlib.sha256(db.url.encode()).hexdigest()[:12]
+        events: JobEvents = (
+            RedisJobEvents(redis, f"{space}:jobs-done") if redis is not None else JobWaiters()
+        )
         # A claim lasts three sweeps unrenewed; the sweeper renews it while the job runs.
         lease = Lease.for_this_process(3 * settings.jobs.sweep_interval)
         runner = JobRunner(
@@ -92,7 +99,7 @@ class Services:
             analyst=analyst,
             metrics=metrics,
             lease=lease,
-            on_finished=waiters.notify,
+            on_finished=events.notify,
         )
         queue = InProcessQueue(
             runner,
@@ -103,16 +110,12 @@ class Services:
             sweep_interval=settings.jobs.sweep_interval,
             lease=lease,
         )
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         per_minute = settings.quota.requests_per_minute
         limiter: RateLimiter
         keys: KeyCache
         if redis is not None:
-            # One namespace per database: deployments (or test runs) sharing a Redis never
-            # see each other's counters or cached keys.
-            space = hashlib.sha256(db.url.encode()).hexdigest()[:12]
-            limiter = RedisRateLimiter(redis, per_minute, prefix=f"imagelens:{space}:rate:")
-            keys = RedisKeyCache(redis, prefix=f"imagelens:{space}:key:")
+            limiter = RedisRateLimiter(redis, per_minute, prefix=f"{space}:rate:")
+            keys = RedisKeyCache(redis, prefix=f"{space}:key:")
         else:
             limiter, keys = MemoryRateLimiter(per_minute), MemoryKeyCache()
         fetcher = UrlFetcher(
@@ -127,7 +130,7 @@ class Services:
             decoder=decoder,
             engine=engine,
             metrics=metrics,
-            waiters=waiters,
+            events=events,
             queue=queue,
             ingestor=Ingestor(
                 settings=settings,
@@ -221,6 +224,7 @@ class Services:
         self.ready = False
         self.queue.stop()
         await self.fetcher.aclose()
+        self.events.close()
         if self.redis is not None:
             self.redis.close()
         self.db.dispose()

@@ -30,6 +30,9 @@ class JobWaiters:
             if not entries:
                 self._waiting.pop(job_id, None)
 
+    def close(self) -> None:
+        """Nothing to release (the protocol's: :class:`imagelens.jobs.events.JobEvents`)."""
+
     def notify(self, job_id: str) -> None:
         with self._lock:
             entries = self._waiting.pop(job_id, [])

@@ -7,24 +7,32 @@ import asyncio
 from starlette.concurrency import run_in_threadpool
 
 from imagelens.db.tables import Image, Job
-from imagelens.jobs import JobWaiters
+from imagelens.jobs.events import JobEvents
 from imagelens.service.library import Library
 from imagelens.types import JobStatus
 
 
 async def wait_for_job(
-    library: Library, waiters: JobWaiters, job_id: str, timeout: float
+    library: Library, events: JobEvents, job_id: str, timeout: float, poll: float = 2.0
 ) -> tuple[Job, Image | None]:
-    """The job and its image once finished, or as they stand when ``timeout`` runs out."""
-    future = waiters.register(job_id)  # before reading, so no finish is missed
+    """The job and its image once finished, or as they stand when ``timeout`` runs out.
+
+    Woken by the finish event; the job is also re-read every ``poll`` seconds, in case an
+    event was lost (a Redis hiccup, a worker that died after saving)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    future = events.register(job_id)  # before reading, so no finish is missed
     try:
-        job, image = await run_in_threadpool(library.job_and_image, job_id)
-        if JobStatus(job.status).finished:
-            return job, image
-        try:
-            await asyncio.wait_for(asyncio.shield(future), timeout)
-        except TimeoutError:
-            pass
+        while True:
+            job, image = await run_in_threadpool(library.job_and_image, job_id)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if JobStatus(job.status).finished or remaining <= 0 or future.done():
+                break
+            try:
+                await asyncio.wait_for(asyncio.shield(future), min(remaining, poll))
+            except TimeoutError:
+                pass
     finally:
-        waiters.discard(job_id, future)
-    return await run_in_threadpool(library.job_and_image, job_id)
+        events.discard(job_id, future)
+    if future.done() and not JobStatus(job.status).finished:
+        job, image = await run_in_threadpool(library.job_and_image, job_id)
+    return job, image

@@ -28,7 +28,7 @@ async def analyze(request: Request, principal: Writer, services: ServicesDep) ->
             processing_time_ms=round((time.perf_counter() - started) * 1000, 1),
         )
     remaining = max(0.0, params.timeout - (time.perf_counter() - started))
-    job, image = await wait_for_job(services.library, services.waiters, ingested.job_id, remaining)
+    job, image = await wait_for_job(services.library, services.events, ingested.job_id, remaining)
     return analyze_view(image or ingested.image, job, (time.perf_counter() - started) * 1000)
 
 

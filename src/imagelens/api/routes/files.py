@@ -30,7 +30,7 @@ async def upload(request: Request, principal: Writer, services: ServicesDep) -> 
     if ingested.job_id is None:
         return upload_view(ingested.image, skipped=True)
     remaining = max(0.0, params.timeout - (time.perf_counter() - started))
-    _job, image = await wait_for_job(services.library, services.waiters, ingested.job_id, remaining)
+    _job, image = await wait_for_job(services.library, services.events, ingested.job_id, remaining)
     return upload_view(
         image or ingested.image, deduplicated=ingested.deduplicated, job_id=ingested.job_id
     )
