@@ -45,6 +45,32 @@ log = logging.getLogger(__name__)
 DEFAULT_TENANT = "default"
 
 
+@dataclass(frozen=True)
+class _SharedState:
+    """What API processes share: in memory for one process, in Redis when configured."""
+
+    redis: Redis | None
+    events: JobEvents
+    limiter: RateLimiter
+    keys: KeyCache
+
+    @classmethod
+    def build(cls, settings: Settings, database_url: str) -> _SharedState:
+        per_minute = settings.quota.requests_per_minute
+        if not settings.redis_url:
+            return cls(None, JobWaiters(), MemoryRateLimiter(per_minute), MemoryKeyCache())
+        redis = Redis.from_url(settings.redis_url)
+        # One namespace per database: deployments (or test runs) sharing a Redis never see
+        # each other's counters, cached keys or job events.
+        space = "imagelens:" + hashlib.sha256(database_url.encode()).hexdigest()[:12]
+        return cls(
+            redis,
+            RedisJobEvents(redis, f"{space}:jobs-done"),
+            RedisRateLimiter(redis, per_minute, prefix=f"{space}:rate:"),
+            RedisKeyCache(redis, prefix=f"{space}:key:"),
+        )
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -81,13 +107,8 @@ class Services:
             vlm = VlmBackend(settings.vlm)
         analyst = Analyst(engine, vlm)
         metrics = Metrics()
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-        # One namespace per database: deployments (or test runs) sharing a Redis never see
-        # each other's counters, cached keys or job events.
-        space = "imagelens:" + hashlib.sha256(db.url.encode()).hexdigest()[:12]
-        events: JobEvents = (
-            RedisJobEvents(redis, f"{space}:jobs-done") if redis is not None else JobWaiters()
-        )
+        shared = _SharedState.build(settings, db.url)
+        redis, events = shared.redis, shared.events
         # A claim lasts three sweeps unrenewed; the sweeper renews it while the job runs.
         lease = Lease.for_this_process(3 * settings.jobs.sweep_interval)
         runner = JobRunner(
@@ -110,14 +131,6 @@ class Services:
             sweep_interval=settings.jobs.sweep_interval,
             lease=lease,
         )
-        per_minute = settings.quota.requests_per_minute
-        limiter: RateLimiter
-        keys: KeyCache
-        if redis is not None:
-            limiter = RedisRateLimiter(redis, per_minute, prefix=f"{space}:rate:")
-            keys = RedisKeyCache(redis, prefix=f"{space}:key:")
-        else:
-            limiter, keys = MemoryRateLimiter(per_minute), MemoryKeyCache()
         fetcher = UrlFetcher(
             settings.url_fetch,
             max_bytes=settings.limits.max_bytes,
@@ -143,8 +156,8 @@ class Services:
             library=Library(db=db, store=store, decoder=decoder),
             analyst=analyst,
             fetcher=fetcher,
-            limiter=limiter,
-            keys=keys,
+            limiter=shared.limiter,
+            keys=shared.keys,
             redis=redis,
             owns_engine=owns_engine,
         )
