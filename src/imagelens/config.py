@@ -71,6 +71,23 @@ class JobSettings(BaseModel):
     sweep_interval: float = Field(default=30.0, gt=0)
 
 
+class QueueSettings(BaseModel):
+    """Who runs jobs: a thread pool in the server (``inprocess``), or ``celery`` workers
+    (``imagelens worker``) fed through a broker (Redis or RabbitMQ)."""
+
+    kind: Literal["inprocess", "celery"] = "inprocess"
+    broker_url: str = ""  # redis://127.0.0.1:6379/1 or amqp://guest:guest@127.0.0.1:5672//
+    name: str = Field(default="imagelens", pattern=r"^[\w.-]{1,100}$")  # the broker queue
+
+    @model_validator(mode="after")
+    def _broker_for_celery(self) -> QueueSettings:
+        if self.kind == "celery" and not self.broker_url:
+            raise ValueError(
+                "IMAGELENS_QUEUE__BROKER_URL must name a broker when IMAGELENS_QUEUE__KIND=celery"
+            )
+        return self
+
+
 class QuotaSettings(BaseModel):
     """Monthly analyses per tenant (0 = unlimited) and requests per minute per key."""
 
@@ -157,6 +174,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     engine: EngineSettings = EngineSettings()
     jobs: JobSettings = JobSettings()
+    queue: QueueSettings = QueueSettings()
     quota: QuotaSettings = QuotaSettings()
     url_fetch: UrlFetchSettings = UrlFetchSettings()
     storage: StorageSettings = StorageSettings()

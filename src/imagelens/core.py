@@ -31,6 +31,7 @@ from imagelens.intake import DecodeBudget, Decoder
 from imagelens.intake.budget import tune_allocator
 from imagelens.intake.fetch import UrlFetcher
 from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters, Lease
+from imagelens.jobs.celery import CeleryQueue, celery_app
 from imagelens.jobs.events import JobEvents, RedisJobEvents
 from imagelens.metrics import Metrics
 from imagelens.service.auth import OWNER_SCOPES
@@ -81,7 +82,9 @@ class Services:
     analyst: Analyst
     metrics: Metrics
     events: JobEvents
-    queue: InProcessQueue
+    queue: InProcessQueue | CeleryQueue
+    runner: JobRunner
+    lease: Lease
     ingestor: Ingestor
     library: Library
     fetcher: UrlFetcher
@@ -122,15 +125,24 @@ class Services:
             lease=lease,
             on_finished=events.notify,
         )
-        queue = InProcessQueue(
-            runner,
-            db,
-            workers=settings.jobs.workers,
-            max_attempts=settings.jobs.max_attempts,
-            niceness=settings.engine.nice,
-            sweep_interval=settings.jobs.sweep_interval,
-            lease=lease,
-        )
+        queue: InProcessQueue | CeleryQueue
+        if settings.queue.kind == "celery":
+            queue = CeleryQueue(
+                celery_app(settings.queue.broker_url, settings.queue.name),
+                db,
+                max_attempts=settings.jobs.max_attempts,
+                sweep_interval=settings.jobs.sweep_interval,
+            )
+        else:
+            queue = InProcessQueue(
+                runner,
+                db,
+                workers=settings.jobs.workers,
+                max_attempts=settings.jobs.max_attempts,
+                niceness=settings.engine.nice,
+                sweep_interval=settings.jobs.sweep_interval,
+                lease=lease,
+            )
         fetcher = UrlFetcher(
             settings.url_fetch,
             max_bytes=settings.limits.max_bytes,
@@ -145,6 +157,8 @@ class Services:
             metrics=metrics,
             events=events,
             queue=queue,
+            runner=runner,
+            lease=lease,
             ingestor=Ingestor(
                 settings=settings,
                 decoder=decoder,
@@ -175,13 +189,16 @@ class Services:
         self.preflight()
         self._ensure_admin_key()
         self._announce_admin_key()
-        self.engine.warmup()
+        if isinstance(self.queue, InProcessQueue):  # with Celery, workers hold the models
+            self.engine.warmup()
         self.queue.start()
         self.ready = True
 
     def preflight(self) -> None:
         """Raise an ImageLensError naming what is unreachable (the object store, Redis)."""
         self.store.check()
+        if isinstance(self.queue, CeleryQueue):
+            self.queue.check()
         if self.redis is not None:
             try:
                 self.redis.ping()

@@ -7,6 +7,7 @@ import typer
 from imagelens.cli.analyze import analyze
 from imagelens.cli.remote import files_app, jobs_app, keys_app
 from imagelens.cli.serve import db_app, serve
+from imagelens.cli.worker import worker
 
 app = typer.Typer(
     name="imagelens",
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 app.command()(analyze)
 app.command()(serve)
+app.command()(worker)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(files_app, name="files")

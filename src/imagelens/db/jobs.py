@@ -69,8 +69,8 @@ def stranded_jobs(
     is_dead: Callable[[str], bool] = lambda _owner: False,
 ) -> list[str]:
     """Image jobs no live worker runs: ``processing`` ones whose lease ran out (or whose
-    owner ``is_dead`` says is gone) go back to ``queued``, and every queued one created before
-    ``created_before`` is returned, oldest first, to be run.
+    owner ``is_dead`` says is gone) go back to ``queued`` and are returned first, then every
+    other queued one created before ``created_before``, oldest first, to be run.
 
     A job that has already been tried ``max_attempts`` times fails instead, so an image that
     crashes the process cannot crash it forever. Batch jobs are never touched: their state is
@@ -79,6 +79,7 @@ def stranded_jobs(
     now = utcnow()
     image_jobs = [Job.job_type == "image"]
     processing = select(Job).where(Job.status == JobStatus.PROCESSING, *image_jobs)
+    revived: list[str] = []  # taken back from a dead worker: run now, however young
     for job in session.scalars(processing):
         expired = job.lease_expires_at is None or job.lease_expires_at < now
         if not expired and not (job.lease_owner and is_dead(job.lease_owner)):
@@ -95,11 +96,13 @@ def stranded_jobs(
         else:
             job.status = JobStatus.QUEUED
             job.lease_owner = job.lease_expires_at = None
+            revived.append(job.id)
     session.flush()
     queued = select(Job.id).where(Job.status == JobStatus.QUEUED, *image_jobs)
     if created_before is not None:
         queued = queued.where(Job.created_at < created_before)
-    return list(session.scalars(queued.order_by(Job.created_at)))
+    waiting = [i for i in session.scalars(queued.order_by(Job.created_at)) if i not in revived]
+    return revived + waiting
 
 
 def count_by_status(*, session: Session) -> dict[str, int]:

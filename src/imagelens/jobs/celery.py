@@ -1,0 +1,124 @@
+"""Jobs through a broker: Celery on Redis (or RabbitMQ); workers anywhere run them.
+
+The message is the job id (the database row holds the rest, see :class:`JobSpec`); the task
+id is the job id. Delivery is at least once (``acks_late``, ``reject_on_worker_lost``,
+prefetch 1) and running a job twice is harmless: the conditional claim lets one run win.
+Lost messages are covered by the same sweep as in-process: expired leases and jobs queued
+for too long are sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+
+from imagelens.db import Database
+from imagelens.db.jobs import stranded_jobs
+from imagelens.db.tables import utcnow
+from imagelens.errors import StorageUnavailable
+from imagelens.intake import DecodedImage
+from imagelens.jobs.lease import owner_is_dead
+
+log = logging.getLogger(__name__)
+
+TASK = "imagelens.run_job"
+
+
+def celery_app(broker_url: str, queue: str) -> Celery:
+    """A Celery app on ``broker_url`` with the delivery settings jobs need; job messages go
+    to (and workers read from) ``queue``."""
+    app = Celery("imagelens", broker=broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_default_queue=queue,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+    )
+    return app
+
+
+class CeleryQueue:
+    """:class:`imagelens.jobs.JobQueue` on a broker. This process only sends and sweeps."""
+
+    def __init__(
+        self,
+        app: Celery,
+        db: Database,
+        *,
+        max_attempts: int,
+        sweep_interval: float = 30.0,
+        resend_after: float = 600.0,
+    ) -> None:
+        self.app = app
+        self.name: str = app.conf.task_default_queue
+        self._db = db
+        self._max_attempts = max_attempts
+        self._sweep_interval = sweep_interval
+        # A queued job may just be waiting behind others in the broker; send it again only
+        # after this long (a duplicate is harmless, a flood of them is not).
+        self._resend_after = resend_after
+        self._stopping = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep_loop, name="imagelens-sweeper")
+
+    def start(self) -> int:
+        count = self.sweep()
+        self._sweeper.start()
+        return count
+
+    def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
+        del image  # a remote worker decodes the stored original
+        self.app.send_task(TASK, args=[job_id], task_id=job_id, queue=self.name)
+
+    def sweep(self) -> int:
+        """Send again what no live worker holds: expired leases, long-queued jobs."""
+        with self._db.session() as session:
+            stranded = stranded_jobs(
+                session=session,
+                max_attempts=self._max_attempts,
+                created_before=utcnow() - timedelta(seconds=self._resend_after),
+                is_dead=owner_is_dead,
+            )
+        for job_id in stranded:
+            self.submit(job_id)
+        return len(stranded)
+
+    def _sweep_loop(self) -> None:
+        while not self._stopping.wait(self._sweep_interval):
+            try:
+                if count := self.sweep():
+                    log.warning("re-sent stranded jobs", extra={"count": count})
+            except Exception:  # the database or the broker is down: next round
+                log.warning("job sweep failed", exc_info=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._sweeper.is_alive():
+            self._sweeper.join()
+
+    def pending(self) -> int:
+        """Messages waiting in the broker's queue (for burst workers and monitoring); the
+        queue is declared as Celery declares it, so asking never fails on a new broker."""
+        with self.app.connection_for_read() as connection:
+            declared: Any = connection.default_channel.queue_declare(
+                self.name, durable=True, auto_delete=False
+            )
+            return int(declared.message_count)
+
+    def check(self) -> None:
+        """Raise StorageUnavailable naming the broker setting if the broker does not answer."""
+        try:
+            self.pending()
+        except Exception as exc:  # kombu/redis/amqp errors alike
+            raise StorageUnavailable(
+                f"The broker at IMAGELENS_QUEUE__BROKER_URL does not answer: {exc}"
+            ) from exc

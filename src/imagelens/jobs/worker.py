@@ -1,0 +1,110 @@
+"""A worker process: runs the broker's job tasks with this process's models, no HTTP.
+
+While its jobs run it renews their leases; with ``burst`` it exits once the queue is empty
+and nothing runs (tests, batch back-fills, scale-to-zero).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+from celery import Celery
+
+from imagelens.db import Database
+from imagelens.db.jobs import renew_leases
+from imagelens.jobs.base import Runner
+from imagelens.jobs.celery import TASK, CeleryQueue
+from imagelens.jobs.lease import Lease
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        app: Celery,
+        runner: Runner,
+        db: Database,
+        lease: Lease,
+        queue: CeleryQueue,
+        renew_every: float,
+    ) -> None:
+        self.app = app
+        self.runner = runner
+        self.db = db
+        self.lease = lease
+        self.queue = queue
+        self.renew_every = renew_every
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        app.task(name=TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)(
+            self._run_job
+        )
+
+    def _run_job(self, job_id: str) -> None:
+        with self._lock:
+            self._running.add(job_id)
+        try:
+            self.runner.run(job_id)
+        finally:
+            with self._lock:
+                self._running.discard(job_id)
+
+    def _renew_loop(self) -> None:
+        while not self._stopping.wait(self.renew_every):
+            with self._lock:
+                running = set(self._running)
+            try:
+                with self.db.session() as session:
+                    renew_leases(
+                        session=session,
+                        owner=self.lease.owner,
+                        job_ids=running,
+                        lease=self.lease.seconds,
+                    )
+            except Exception:  # the database is away: the lease may lapse, the job re-runs
+                log.warning("lease renewal failed", exc_info=True)
+
+    def _burst_loop(self) -> None:
+        idle_checks = 0
+        while not self._stopping.wait(1.0):
+            with self._lock:
+                busy = bool(self._running)
+            try:
+                waiting = self.queue.pending()
+            except Exception:
+                log.warning("burst: cannot read the queue length", exc_info=True)
+                continue
+            idle_checks = 0 if busy or waiting else idle_checks + 1
+            if idle_checks >= 2:
+                log.info("burst: queue empty, stopping")
+                os.kill(os.getpid(), signal.SIGTERM)  # Celery's warm shutdown
+                return
+
+    def run(self, *, concurrency: int, burst: bool) -> None:
+        """Consume the job queue until stopped (or, with ``burst``, until it is empty)."""
+        threads = [threading.Thread(target=self._renew_loop, daemon=True)]
+        if burst:
+            threads.append(threading.Thread(target=self._burst_loop, daemon=True))
+        for thread in threads:
+            thread.start()
+        try:
+            self.app.worker_main(
+                [
+                    "worker",
+                    "--pool=threads",
+                    f"--concurrency={concurrency}",
+                    f"--queues={self.queue.name}",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--loglevel=WARNING",
+                ]
+            )
+        finally:
+            self._stopping.set()
