@@ -144,3 +144,27 @@ def test_two_workers_every_job_once_and_sync_answers(cluster: Cluster) -> None:
         )
         assert response.json()["status"] == "completed"
         assert time.monotonic() - started < 30  # woken by the worker's event, not the timeout
+
+
+def test_rabbitmq_works_as_the_broker(tmp_path: Path) -> None:
+    """The same queue on RabbitMQ (127.0.0.1:5672): sent job ids wait there for workers."""
+    from imagelens.db import Database, upgrade
+    from imagelens.jobs.celery import CeleryQueue, celery_app
+
+    name = f"imagelens-test-{uuid.uuid4().hex[:8]}"
+    app = celery_app("amqp://guest:guest@127.0.0.1:5672//", name)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    queue = CeleryQueue(app, Database(url), max_attempts=3)
+    queue.check()
+    assert queue.pending() == 0
+    for job_id in ("job-1", "job-2"):
+        queue.submit(job_id)
+    try:
+        deadline = time.monotonic() + 10
+        while queue.pending() < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_delete(name)

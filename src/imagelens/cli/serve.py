@@ -22,8 +22,15 @@ def serve(
         Path | None,
         typer.Option(help="Database, originals and thumbnails [env IMAGELENS_DATA_DIR]."),
     ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            help="embedded (jobs run in this process) or api (no models; jobs go to "
+            "`imagelens worker` through IMAGELENS_QUEUE__KIND=celery). Default: from the queue."
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (migrates the database and loads the models first)."""
+    """Serve the HTTP API (migrates the database; loads the models unless role is api)."""
     import uvicorn
 
     from imagelens.api import create_app
@@ -33,6 +40,7 @@ def serve(
     try:
         settings = load_settings(**overrides)
         configure_logging(settings.log_level)
+        _check_role(role, settings.queue.kind)
         app = create_app(settings)
         app.state.services.preflight()
     except ValidationError as exc:  # a wrong or missing setting: say which, no traceback
@@ -47,6 +55,19 @@ def serve(
         app, host=host, port=port, header_timeout=settings.header_timeout_seconds
     )
     uvicorn.Server(config).run()
+
+
+def _check_role(role: str | None, queue_kind: str) -> None:
+    expected = {"embedded": "inprocess", "api": "celery"}
+    if role is None:
+        return
+    if role not in expected:
+        raise typer.BadParameter("use embedded or api", param_hint="--role")
+    if expected[role] != queue_kind:
+        raise typer.BadParameter(
+            f"--role {role} needs IMAGELENS_QUEUE__KIND={expected[role]} (it is {queue_kind})",
+            param_hint="--role",
+        )
 
 
 @db_app.command("upgrade")
