@@ -44,6 +44,7 @@ bench: dev tesseract
 	$(BIN)/python benchmarks/api.py --out benchmarks/results
 	$(BIN)/python benchmarks/vlm.py --out benchmarks/results
 	$(BIN)/python benchmarks/memory.py --out benchmarks/results
+	$(BIN)/python benchmarks/scaleout.py --out benchmarks/results
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
