@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
+from imagelens.cli.startup import settings_for, startup_errors
 from imagelens.config import load_settings
-from imagelens.errors import ImageLensError
-from imagelens.logs import configure_logging
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -36,20 +34,11 @@ def serve(
     from imagelens.api import create_app
     from imagelens.api.server import uvicorn_config
 
-    overrides = {"data_dir": data_dir} if data_dir is not None else {}
-    try:
-        settings = load_settings(**overrides)
-        configure_logging(settings.log_level)
+    with startup_errors():
+        settings = settings_for(data_dir)
         _check_role(role, settings.queue.kind)
         app = create_app(settings)
         app.state.services.preflight()
-    except ValidationError as exc:  # a wrong or missing setting: say which, no traceback
-        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        typer.echo(f"imagelens: invalid settings: {problems}", err=True)
-        raise typer.Exit(2) from None
-    except ImageLensError as exc:
-        typer.echo(f"imagelens: cannot start: {exc.message}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(f"imagelens: serving on http://{host}:{port} (data in {settings.data_dir})")
     config = uvicorn_config(
         app, host=host, port=port, header_timeout=settings.header_timeout_seconds

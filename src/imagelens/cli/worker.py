@@ -6,11 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from imagelens.config import load_settings
-from imagelens.errors import ImageLensError
-from imagelens.logs import configure_logging
+from imagelens.cli.startup import settings_for, startup_errors
 
 
 def worker(
@@ -26,10 +23,8 @@ def worker(
     from imagelens.jobs.celery import CeleryQueue
     from imagelens.jobs.worker import Worker
 
-    overrides = {"data_dir": data_dir} if data_dir is not None else {}
-    try:
-        settings = load_settings(**overrides)
-        configure_logging(settings.log_level)
+    with startup_errors():
+        settings = settings_for(data_dir)
         if settings.queue.kind != "celery":
             raise typer.BadParameter(
                 "set IMAGELENS_QUEUE__KIND=celery and IMAGELENS_QUEUE__BROKER_URL: a worker "
@@ -37,13 +32,6 @@ def worker(
             )
         services = Services.build(settings)
         services.preflight()
-    except ValidationError as exc:
-        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        typer.echo(f"imagelens: invalid settings: {problems}", err=True)
-        raise typer.Exit(2) from None
-    except ImageLensError as exc:
-        typer.echo(f"imagelens: cannot start: {exc.message}", err=True)
-        raise typer.Exit(2) from None
     assert isinstance(services.queue, CeleryQueue)
     tune_allocator()
     services.engine.warmup()

@@ -10,7 +10,6 @@ for too long are sent again.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +21,7 @@ from imagelens.db.tables import utcnow
 from imagelens.errors import StorageUnavailable
 from imagelens.intake import DecodedImage
 from imagelens.jobs.lease import owner_is_dead
+from imagelens.jobs.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,7 @@ class CeleryQueue:
         # A queued job may just be waiting behind others in the broker; send it again only
         # after this long (a duplicate is harmless, a flood of them is not).
         self._resend_after = resend_after
-        self._stopping = threading.Event()
-        self._sweeper = threading.Thread(target=self._sweep_loop, name="imagelens-sweeper")
+        self._sweeper = Periodic("sweeper", sweep_interval, self._sweep_round)
 
     def start(self) -> int:
         count = self.sweep()
@@ -92,18 +91,12 @@ class CeleryQueue:
             self.submit(job_id)
         return len(stranded)
 
-    def _sweep_loop(self) -> None:
-        while not self._stopping.wait(self._sweep_interval):
-            try:
-                if count := self.sweep():
-                    log.warning("re-sent stranded jobs", extra={"count": count})
-            except Exception:  # the database or the broker is down: next round
-                log.warning("job sweep failed", exc_info=True)
+    def _sweep_round(self) -> None:
+        if count := self.sweep():
+            log.warning("re-sent stranded jobs", extra={"count": count})
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._sweeper.is_alive():
-            self._sweeper.join()
+        self._sweeper.stop()
 
     def pending(self) -> int:
         """Messages waiting in the broker's queue (for burst workers and monitoring); the

@@ -15,6 +15,7 @@ from imagelens.intake import DecodedImage
 from imagelens.intake.budget import release_free_memory
 from imagelens.jobs.base import Runner
 from imagelens.jobs.lease import Lease, owner_is_dead
+from imagelens.jobs.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,7 @@ class InProcessQueue:
         self._max_held = max_held_bytes
         self._running: set[str] = set()  # submitted here, not finished
         self._sweep_interval = sweep_interval
-        self._stopping = threading.Event()
-        self._sweeper = threading.Thread(target=self._sweep_loop, name="imagelens-sweeper")
+        self._sweeper = Periodic("sweeper", sweep_interval, self._sweep_round)
 
     def start(self) -> int:
         """Resume the jobs a previous process left unfinished; start the sweeper."""
@@ -93,13 +93,9 @@ class InProcessQueue:
             self.submit(job_id)
         return len(fresh)
 
-    def _sweep_loop(self) -> None:
-        while not self._stopping.wait(self._sweep_interval):
-            try:
-                if count := self.sweep():
-                    log.warning("re-queued stranded jobs", extra={"count": count})
-            except Exception:  # e.g. the database is down or full: try again next round
-                log.warning("job sweep failed", exc_info=True)
+    def _sweep_round(self) -> None:
+        if count := self.sweep():
+            log.warning("re-queued stranded jobs", extra={"count": count})
 
     def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
         # Decoded images waiting in the pool hold memory (48 MB for 12 MP); past
@@ -134,9 +130,7 @@ class InProcessQueue:
 
     def stop(self) -> None:
         # Jobs not started yet stay `queued` in the database; the next start runs them.
-        self._stopping.set()
-        if self._sweeper.is_alive():
-            self._sweeper.join()
+        self._sweeper.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -18,6 +18,7 @@ from imagelens.db.jobs import renew_leases
 from imagelens.jobs.base import Runner
 from imagelens.jobs.celery import TASK, CeleryQueue
 from imagelens.jobs.lease import Lease
+from imagelens.jobs.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -55,20 +56,14 @@ class Worker:
             with self._lock:
                 self._running.discard(job_id)
 
-    def _renew_loop(self) -> None:
-        while not self._stopping.wait(self.renew_every):
-            with self._lock:
-                running = set(self._running)
-            try:
-                with self.db.session() as session:
-                    renew_leases(
-                        session=session,
-                        owner=self.lease.owner,
-                        job_ids=running,
-                        lease=self.lease.seconds,
-                    )
-            except Exception:  # the database is away: the lease may lapse, the job re-runs
-                log.warning("lease renewal failed", exc_info=True)
+    def _renew(self) -> None:
+        # If the database is away the lease may lapse and the job run again elsewhere.
+        with self._lock:
+            running = set(self._running)
+        with self.db.session() as session:
+            renew_leases(
+                session=session, owner=self.lease.owner, job_ids=running, lease=self.lease.seconds
+            )
 
     def _burst_loop(self) -> None:
         idle_checks = 0
@@ -88,11 +83,10 @@ class Worker:
 
     def run(self, *, concurrency: int, burst: bool) -> None:
         """Consume the job queue until stopped (or, with ``burst``, until it is empty)."""
-        threads = [threading.Thread(target=self._renew_loop, daemon=True)]
+        renewer = Periodic("lease-renewer", self.renew_every, self._renew)
+        renewer.start()
         if burst:
-            threads.append(threading.Thread(target=self._burst_loop, daemon=True))
-        for thread in threads:
-            thread.start()
+            threading.Thread(target=self._burst_loop, daemon=True).start()
         try:
             self.app.worker_main(
                 [
@@ -108,3 +102,4 @@ class Worker:
             )
         finally:
             self._stopping.set()
+            renewer.stop()
