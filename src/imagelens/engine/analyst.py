@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from imagelens.engine.base import AnalysisOptions
+from imagelens.engine.markdown import to_markdown
 from imagelens.engine.pipeline import Engine
 from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.engine.vlm.merge import merge
-from imagelens.errors import InvalidInput, VlmError
+from imagelens.errors import HarmfulContent, InvalidInput, VlmError
 from imagelens.intake import DecodedImage
 from imagelens.types import AnalysisResult, Backend, ContentCategory, Language
 
@@ -71,13 +72,23 @@ class Analyst:
             model_version=self.vlm.version,
         )
 
-    def describe_markdown(self, image: DecodedImage, prompt: str, lang: Language) -> str:
-        """The describe-image answer: the VLM's markdown (needs a VLM)."""
-        assert self.vlm is not None
-        return self.vlm.describe_markdown(image, prompt, lang)
+    def describe(self, image: DecodedImage, prompt: str, lang: Language) -> str:
+        """The describe-image answer in markdown: the VLM answers ``prompt`` when there is
+        one (local moderation guards it), else the local analysis is rendered.
 
-    def is_flagged(self, image: DecodedImage) -> bool:
-        """Local moderation only (for describe-image on the VLM path)."""
+        Raises HarmfulContent when moderation flags the image."""
+        if self.vlm is not None:
+            if self._is_flagged(image):
+                raise HarmfulContent("The image was flagged by moderation.")
+            return self.vlm.describe_markdown(image, prompt, lang)
+        result = self.engine.analyze(
+            image, AnalysisOptions(category=ContentCategory.AUTO, lang=lang)
+        )
+        if result.moderation is not None and result.moderation.flagged:
+            raise HarmfulContent("The image was flagged by moderation.")
+        return to_markdown(result)
+
+    def _is_flagged(self, image: DecodedImage) -> bool:
         only = AnalysisOptions(analyzers=frozenset({"moderation"}))
         result = self.engine.analyze(image, only)
         return bool(result.moderation and result.moderation.flagged)

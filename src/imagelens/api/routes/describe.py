@@ -10,11 +10,9 @@ from starlette.datastructures import UploadFile
 
 from imagelens.api.deps import ServicesDep, Writer
 from imagelens.api.inputs import DescribeImageForm, decode_base64, looks_like_url
-from imagelens.engine import AnalysisOptions
-from imagelens.errors import HarmfulContent, InvalidInput, UnsupportedMediaType
+from imagelens.errors import InvalidInput, UnsupportedMediaType
 from imagelens.intake import sniff_format
-from imagelens.service.markdown import to_markdown
-from imagelens.types import ContentCategory, Language
+from imagelens.types import Language
 
 router = APIRouter(prefix="/api/openapi-v2", tags=["describe-image"])
 
@@ -65,15 +63,5 @@ async def describe_image(request: Request, principal: Writer, services: Services
         data = await _image_bytes(form.get("image"), services)
     decoded = await run_in_threadpool(services.decoder.decode, data)
     await run_in_threadpool(services.ingestor.charge, principal.tenant_id)
-    analyst = services.analyst
-    if analyst.vlm is not None:  # the model answers the prompt; local moderation guards
-        if await run_in_threadpool(analyst.is_flagged, decoded):
-            raise HarmfulContent("The image was flagged by moderation.")
-        content = await run_in_threadpool(analyst.describe_markdown, decoded, prompt, lang)
-    else:
-        options = AnalysisOptions(category=ContentCategory.AUTO, lang=lang)
-        result = await services.engine.analyze_async(decoded, options)
-        if result.moderation is not None and result.moderation.flagged:
-            raise HarmfulContent("The image was flagged by moderation.")
-        content = to_markdown(result)
+    content = await run_in_threadpool(services.analyst.describe, decoded, prompt, lang)
     return {"code": 200, "data": {"content": content}, "succeed": True, "msg": "Success"}
