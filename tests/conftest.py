@@ -12,7 +12,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from imagelens.config import Settings
 from imagelens.engine import Engine
 from tests import imagegen
-from tests.live import LiveServer, image_host, make_settings, postgres_database, run_server
+from tests.live import (
+    LiveServer,
+    image_host,
+    make_settings,
+    postgres_database,
+    run_server,
+    scaleout_env,
+    spawn_worker,
+)
 
 
 @pytest.fixture(scope="session")
@@ -31,11 +39,17 @@ def engine(settings: Settings) -> Iterator[Engine]:
 # --- the API tests: a real server over HTTP, on SQLite and on PostgreSQL ---------------------
 
 
+# API test modules run on SQLite and PostgreSQL; a module where the scale-out shape makes
+# sense runs on tests.live.DEPLOYMENTS too (``pytestmark = WITH_API_ROLE``): a model-free API
+# process on PostgreSQL submitting through Celery on Redis, and an `imagelens worker` process.
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
+def deployment(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def database_url(deployment: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if deployment == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'imagelens.db'}"
     else:
         with postgres_database() as url:
@@ -44,12 +58,35 @@ def database_url(
 
 @pytest.fixture(scope="module")
 def server(
-    engine: Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory
+    engine: Engine,
+    deployment: str,
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
     """A server with real models, open quota and rate limits, private URLs allowed."""
-    settings = make_settings(tmp_path_factory.mktemp("data"), database_url, max_batch=8)
-    with run_server(settings, engine) as live:
-        yield live
+    data_dir = tmp_path_factory.mktemp("data")
+    if deployment != "api-role":
+        settings = make_settings(data_dir, database_url, max_batch=8)
+        with run_server(settings, engine) as live:
+            yield live
+        return
+    env = scaleout_env(database_url)
+    scaleout = {
+        "redis_url": env["IMAGELENS_REDIS_URL"],
+        "queue": {
+            "kind": "celery",
+            "broker_url": env["IMAGELENS_QUEUE__BROKER_URL"],
+            "name": env["IMAGELENS_QUEUE__NAME"],
+        },
+    }
+    settings = make_settings(data_dir, database_url, max_batch=8, **scaleout)
+    with run_server(settings, engine) as live:  # migrates the database before the worker
+        worker = spawn_worker(data_dir, env | {"IMAGELENS_ALLOW_PRIVATE_URLS": "1"})
+        try:
+            yield live
+        finally:
+            worker.kill()
+            worker.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import pytest
 import sqlalchemy
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -31,6 +32,10 @@ from imagelens.engine import Engine
 from imagelens.engine.vlm.backend import VlmBackend
 
 ADMIN_KEY = "il_test_admin_key_0123456789abcdef"
+
+# The deployments an API test module can run on (the ``deployment`` fixture in conftest).
+DEPLOYMENTS = ["sqlite", "postgresql", "api-role"]
+WITH_API_ROLE = pytest.mark.parametrize("deployment", DEPLOYMENTS, indirect=True, scope="module")
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
@@ -223,3 +228,25 @@ def spawn_server(data_dir: Path, port: int, env: dict[str, str]) -> subprocess.P
         time.sleep(0.2)
     process.kill()
     raise RuntimeError("the server did not become ready")
+
+
+def spawn_worker(data_dir: Path, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    """``imagelens worker`` in its own process with ``env`` added (it loads its own models)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "imagelens.cli", "worker", "--data-dir", str(data_dir), *args],
+        env=os.environ | {"HF_HUB_OFFLINE": "1"} | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def scaleout_env(database_url: str, queue: str | None = None) -> dict[str, str]:
+    """The settings an API process (``--role api``) and its workers share: jobs through
+    Celery on the machine's Redis (db 12; a queue of its own), events and limits in db 13."""
+    return {
+        "IMAGELENS_DATABASE_URL": database_url,
+        "IMAGELENS_QUEUE__KIND": "celery",
+        "IMAGELENS_QUEUE__BROKER_URL": "redis://127.0.0.1:6379/12",
+        "IMAGELENS_QUEUE__NAME": queue or f"imagelens-test-{uuid.uuid4().hex[:8]}",
+        "IMAGELENS_REDIS_URL": "redis://127.0.0.1:6379/13",
+    }

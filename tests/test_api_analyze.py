@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.live import LiveServer, wait_job
+from tests.live import WITH_API_ROLE, LiveServer, wait_job
+
+pytestmark = WITH_API_ROLE
 
 API = "/api/v2"
 

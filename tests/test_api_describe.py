@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.live import LiveServer
+from tests.live import WITH_API_ROLE, LiveServer
+
+pytestmark = WITH_API_ROLE
 
 ENDPOINT = "/api/openapi-v2/describe-image"
 
@@ -176,3 +178,17 @@ def test_errors_use_the_endpoints_codes(server: LiveServer, image_dir: Path) -> 
         assert response.json()["code"] == 10004
         response = client.post(ENDPOINT, files=files, data={"prompt": "Beschreibe", "lang": "de"})
         assert "Katze" in response.json()["data"]["content"]
+
+
+def test_describe_runs_as_a_job_that_leaves_nothing_behind(
+    server: LiveServer, image_dir: Path
+) -> None:
+    """The upload waits in the store only until a worker answers; the job is the call's own."""
+    files = {"image": ("c.jpg", (image_dir / "chelsea.jpg").read_bytes())}
+    with server.client() as client:
+        before = client.get("/api/v2/files").json()["items"]
+        response = client.post(ENDPOINT, files=files, data={"prompt": "describe"})
+        assert response.json()["succeed"] is True
+        assert client.get("/api/v2/files").json()["items"] == before  # nothing stored
+    uploads = server.settings.data_dir / "objects" / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())

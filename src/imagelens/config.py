@@ -69,6 +69,9 @@ class JobSettings(BaseModel):
     # Seconds between sweeps for stranded jobs (queued but with no worker, or left
     # `processing` by a worker that could not save its result, e.g. on a full disk).
     sweep_interval: float = Field(default=30.0, gt=0)
+    # How long a describe-image call waits for its job (the answer is synchronous); a job
+    # no worker took by then fails instead of running for nobody.
+    describe_timeout: float = Field(default=120.0, gt=0)
 
 
 class QueueSettings(BaseModel):

@@ -35,6 +35,7 @@ from imagelens.jobs.celery import CeleryQueue, celery_app
 from imagelens.jobs.events import JobEvents, RedisJobEvents
 from imagelens.metrics import Metrics
 from imagelens.service.auth import OWNER_SCOPES
+from imagelens.service.describe import Describer
 from imagelens.service.ingest import Ingestor
 from imagelens.service.keycache import KeyCache, MemoryKeyCache, RedisKeyCache
 from imagelens.service.library import Library
@@ -86,6 +87,7 @@ class Services:
     runner: JobRunner
     lease: Lease
     ingestor: Ingestor
+    describer: Describer
     library: Library
     fetcher: UrlFetcher
     limiter: RateLimiter
@@ -123,6 +125,7 @@ class Services:
             analyst=analyst,
             metrics=metrics,
             lease=lease,
+            describe_timeout=settings.jobs.describe_timeout,
             on_finished=events.notify,
         )
         queue: InProcessQueue | CeleryQueue
@@ -148,6 +151,9 @@ class Services:
             max_bytes=settings.limits.max_bytes,
             allow_private=settings.allow_private_urls,
         )
+        ingestor = Ingestor(
+            settings=settings, decoder=decoder, db=db, store=store, queue=queue, analyst=analyst
+        )
         services = cls(
             settings=settings,
             db=db,
@@ -159,13 +165,9 @@ class Services:
             queue=queue,
             runner=runner,
             lease=lease,
-            ingestor=Ingestor(
-                settings=settings,
-                decoder=decoder,
-                db=db,
-                store=store,
-                queue=queue,
-                analyst=analyst,
+            ingestor=ingestor,
+            describer=Describer(
+                db=db, store=store, decoder=decoder, queue=queue, ingestor=ingestor
             ),
             library=Library(db=db, store=store, decoder=decoder),
             analyst=analyst,

@@ -190,3 +190,20 @@ class VlmResourceLimit(VlmError):
 class AnalysisTimeout(AnalysisError):
     code = "timeout"
     http_status = 504
+
+
+def error_from_record(record: dict[str, Any]) -> ImageLensError:
+    """The error a ``to_dict`` record describes (a job's error, raised again where a request
+    waits on it); an unknown or unbuildable type becomes an :class:`AnalysisError`."""
+    message = str(record.get("message") or "The analysis failed.")
+    retryable = bool(record.get("retryable", False))
+    pending: list[type[ImageLensError]] = [ImageLensError]
+    while pending:  # breadth first: of two classes sharing a code, the more general wins
+        cls = pending.pop(0)
+        if cls.code == record.get("type"):
+            try:
+                return cls(message, retryable=retryable)
+            except TypeError:  # needs more than a message (retry_after, ...)
+                break
+        pending.extend(cls.__subclasses__())
+    return AnalysisError(message, retryable=retryable)

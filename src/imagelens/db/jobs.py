@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from imagelens.db.tables import Image, Job, UploadSession, utcnow
-from imagelens.types import JobStatus
+from imagelens.types import JobStatus, JobType
 
 
 def get_job(*, session: Session, tenant_id: str, job_id: str) -> Job | None:
@@ -68,17 +68,17 @@ def stranded_jobs(
     created_before: datetime | None = None,
     is_dead: Callable[[str], bool] = lambda _owner: False,
 ) -> list[str]:
-    """Image jobs no live worker runs: ``processing`` ones whose lease ran out (or whose
-    owner ``is_dead`` says is gone) go back to ``queued`` and are returned first, then every
-    other queued one created before ``created_before``, oldest first, to be run.
+    """Image and describe jobs no live worker runs: ``processing`` ones whose lease ran out
+    (or whose owner ``is_dead`` says is gone) go back to ``queued`` and are returned first,
+    then every other queued one created before ``created_before``, oldest first, to be run.
 
     A job that has already been tried ``max_attempts`` times fails instead, so an image that
     crashes the process cannot crash it forever. Batch jobs are never touched: their state is
     read off their images.
     """
     now = utcnow()
-    image_jobs = [Job.job_type == "image"]
-    processing = select(Job).where(Job.status == JobStatus.PROCESSING, *image_jobs)
+    runnable = [Job.job_type.in_([JobType.IMAGE, JobType.DESCRIBE])]
+    processing = select(Job).where(Job.status == JobStatus.PROCESSING, *runnable)
     revived: list[str] = []  # taken back from a dead worker: run now, however young
     for job in session.scalars(processing):
         expired = job.lease_expires_at is None or job.lease_expires_at < now
@@ -98,7 +98,7 @@ def stranded_jobs(
             job.lease_owner = job.lease_expires_at = None
             revived.append(job.id)
     session.flush()
-    queued = select(Job.id).where(Job.status == JobStatus.QUEUED, *image_jobs)
+    queued = select(Job.id).where(Job.status == JobStatus.QUEUED, *runnable)
     if created_before is not None:
         queued = queued.where(Job.created_at < created_before)
     waiting = [i for i in session.scalars(queued.order_by(Job.created_at)) if i not in revived]
@@ -107,7 +107,7 @@ def stranded_jobs(
 
 def count_by_status(*, session: Session) -> dict[str, int]:
     rows = session.execute(
-        select(Job.status, func.count()).where(Job.job_type == "image").group_by(Job.status)
+        select(Job.status, func.count()).where(Job.job_type == JobType.IMAGE).group_by(Job.status)
     )
     return {row[0]: row[1] for row in rows}
 

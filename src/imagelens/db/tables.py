@@ -107,7 +107,7 @@ class Job(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
-    job_type: Mapped[str] = mapped_column(String(16))  # image | batch
+    job_type: Mapped[str] = mapped_column(String(16))  # image | batch | describe
     # queued | processing | completed | failed (a batch job's state is read off its images)
     status: Mapped[str] = mapped_column(String(16))
     image_id: Mapped[str | None] = mapped_column(String(36), index=True)
@@ -115,6 +115,7 @@ class Job(Base):
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[dict[str, Any] | None]
+    result: Mapped[dict[str, Any] | None]  # describe jobs: {"content": markdown}
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     # Who runs a `processing` job ("host:pid:nonce") and until when, unless renewed; a job

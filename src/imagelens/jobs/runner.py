@@ -1,23 +1,30 @@
-"""Runs one analysis job: claim it, decode the stored original, analyse, persist the outcome."""
+"""Runs one job: claim it, decode the stored bytes, analyse, persist the outcome.
+
+Image jobs write their result on the image; describe jobs keep their markdown on the job and
+drop their upload once done.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from imagelens.db import Database
 from imagelens.db.images import set_result
 from imagelens.db.jobs import claim, finish
-from imagelens.db.tables import Image, Job
+from imagelens.db.tables import Image, Job, utcnow
 from imagelens.engine import AnalysisOptions
 from imagelens.engine.analyst import Analyst
-from imagelens.errors import AnalysisError, ImageLensError
+from imagelens.errors import AnalysisError, AnalysisTimeout, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs.lease import Lease
 from imagelens.metrics import Metrics
-from imagelens.storage import ObjectStore
-from imagelens.types import JobOptions, JobSpec, JobStatus
+from imagelens.storage import ObjectStore, upload_key
+from imagelens.types import DescribeOptions, JobOptions, JobSpec, JobStatus, JobType
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,7 @@ class JobRunner:
         analyst: Analyst,
         metrics: Metrics,
         lease: Lease,
+        describe_timeout: float = 120.0,
         on_finished: Callable[[str], None] = lambda _job_id: None,
     ) -> None:
         self.db = db
@@ -54,6 +62,7 @@ class JobRunner:
         self.analyst = analyst
         self.metrics = metrics
         self.lease = lease
+        self.describe_timeout = describe_timeout
         self.on_finished = on_finished
 
     def run(self, job_id: str, image: DecodedImage | None = None) -> None:
@@ -77,21 +86,26 @@ class JobRunner:
                 owner=self.lease.owner,
                 lease=self.lease.seconds,
             )
-            if job is None or job.image_id is None:
+            if job is None:
                 return
-            # Rows written before JobOptions existed validate too (extra keys ignored).
-            spec = JobSpec(
-                job_id=job.id,
-                tenant_id=job.tenant_id,
-                image_id=job.image_id,
-                options=JobOptions.model_validate(job.options),
-            )
-            image = session.get(Image, spec.image_id)
-            if image is None:  # deleted while queued
-                finish(job=job, error=_gone())
+            if job.job_type == JobType.DESCRIBE:
+                describe = DescribeOptions.model_validate(job.options)
+                waited = utcnow() - job.created_at
+                target = None
+            elif (target := _start_image(job, session)) is None:
                 return
-            image.status = JobStatus.PROCESSING.value
-            storage_key, options = image.storage_key, analysis_options(spec.options)
+        if target is None:
+            self._describe(job_id, describe, waited, decoded)
+        else:
+            self._analyze(job_id, *target, decoded)
+
+    def _analyze(
+        self,
+        job_id: str,
+        storage_key: str,
+        options: AnalysisOptions,
+        decoded: DecodedImage | None,
+    ) -> None:
         result: dict[str, Any] | None = None
         error: dict[str, Any] | None = None
         try:
@@ -105,6 +119,39 @@ class JobRunner:
         except Exception as exc:  # a bug must fail the job, classified, not kill the worker
             error = AnalysisError(f"Unexpected {type(exc).__name__}: {exc}").to_dict()
         self._save(job_id, result, error)
+
+    def _describe(
+        self,
+        job_id: str,
+        options: DescribeOptions,
+        waited: timedelta,
+        decoded: DecodedImage | None,
+    ) -> None:
+        key = upload_key(job_id)
+        result: dict[str, Any] | None = None
+        error: dict[str, Any] | None = None
+        try:
+            if waited > timedelta(seconds=self.describe_timeout):  # its caller has given up
+                raise AnalysisTimeout(
+                    f"No worker took the describe-image call within {self.describe_timeout:g} s."
+                )
+            if decoded is None:
+                decoded = self.decoder.decode(self.store.get(key))
+            result = {"content": self.analyst.describe(decoded, options.prompt, options.lang)}
+        except ImageLensError as exc:
+            error = exc.to_dict()
+        except Exception as exc:
+            error = AnalysisError(f"Unexpected {type(exc).__name__}: {exc}").to_dict()
+        with self.db.session() as session:
+            job = session.get(Job, job_id)
+            if job is not None:
+                job.result = result
+                finish(job=job, error=error)
+                self.metrics.jobs_finished.labels(status=job.status).inc()
+        try:  # after the outcome is saved: a job re-run after a crash still finds its bytes
+            self.store.delete(key)
+        except ImageLensError:
+            log.warning("could not remove a describe upload", extra={"key": key}, exc_info=True)
 
     def _save(
         self, job_id: str, result: dict[str, Any] | None, error: dict[str, Any] | None
@@ -123,6 +170,26 @@ class JobRunner:
                 image.status, image.error = JobStatus.FAILED.value, error
                 finish(job=job, error=error)
             self.metrics.jobs_finished.labels(status=job.status).inc()
+
+
+def _start_image(job: Job, session: Session) -> tuple[str, AnalysisOptions] | None:
+    """Mark a claimed image job's image as processing; its stored key and options, or None
+    (the job is finished as failed) when the image was deleted while queued."""
+    if job.image_id is None:
+        return None
+    # Rows written before JobOptions existed validate too (extra keys ignored).
+    spec = JobSpec(
+        job_id=job.id,
+        tenant_id=job.tenant_id,
+        image_id=job.image_id,
+        options=JobOptions.model_validate(job.options),
+    )
+    image = session.get(Image, spec.image_id)
+    if image is None:  # deleted while queued
+        finish(job=job, error=_gone())
+        return None
+    image.status = JobStatus.PROCESSING.value
+    return image.storage_key, analysis_options(spec.options)
 
 
 def _gone() -> dict[str, Any]:

@@ -9,7 +9,7 @@ from imagelens.db.tables import Job, UploadSession, utcnow
 from imagelens.errors import ImageLensError
 from imagelens.service.ingest import Ingestor, IngestRequest
 from imagelens.service.views import error_type, poll_url, upload_view
-from imagelens.types import JobStatus, RequestedOptions
+from imagelens.types import JobStatus, JobType, RequestedOptions
 from imagelens.types.api import BatchAccepted, UploadResult
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def ingest_batch(
             Job(
                 id=job_id,
                 tenant_id=tenant_id,
-                job_type="batch",
+                job_type=JobType.BATCH,
                 status=JobStatus.PROCESSING.value,
                 session_id=session_id,
                 options=resolved.model_dump(mode="json"),

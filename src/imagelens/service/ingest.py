@@ -27,7 +27,7 @@ from imagelens.errors import InvalidInput, NotFound, QuotaExceeded
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs import JobQueue
 from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbnail_key
-from imagelens.types import Backend, JobOptions, JobStatus, RequestedOptions
+from imagelens.types import Backend, JobOptions, JobStatus, JobType, RequestedOptions
 from imagelens.types.api import QuotaInfo
 
 log = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ def job_values(
     return {
         "id": str(uuid.uuid4()),
         "tenant_id": tenant_id,
-        "job_type": "image",
+        "job_type": JobType.IMAGE,
         "status": status.value,
         "image_id": image_id,
         "session_id": session_id,

@@ -16,7 +16,7 @@ from imagelens.intake import Decoder, make_thumbnail
 from imagelens.intake.hashes import hamming_distance
 from imagelens.service.views import batch_job_view, image_job_view, session_view, upload_view
 from imagelens.storage import ObjectStore, thumbnail_key
-from imagelens.types import AnalysisResult
+from imagelens.types import AnalysisResult, JobType
 from imagelens.types.api import (
     FileList,
     FileText,
@@ -124,9 +124,9 @@ class Library:
         """A job's state; finished jobs carry their results."""
         with self.db.session() as session:
             job = get_job(session=session, tenant_id=tenant_id, job_id=job_id)
-            if job is None:
+            if job is None or job.job_type == JobType.DESCRIBE:  # a describe-image call's own
                 raise NotFound(f"No job {job_id}.")
-            if job.job_type == "batch" and job.session_id:
+            if job.job_type == JobType.BATCH and job.session_id:
                 upload = get_session(
                     session=session, tenant_id=tenant_id, session_id=job.session_id
                 )

@@ -37,3 +37,8 @@ def original_key(content_hash: str) -> str:
 
 def thumbnail_key(content_hash: str) -> str:
     return f"thumbnails/{content_hash[:2]}/{content_hash[2:4]}/{content_hash}.webp"
+
+
+def upload_key(job_id: str) -> str:
+    """An upload kept only until its job is done (describe-image)."""
+    return f"uploads/{job_id}"

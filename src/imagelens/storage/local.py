@@ -12,7 +12,8 @@ from pathlib import Path
 
 from imagelens.errors import InsufficientStorage, NotFound
 
-_KEY = re.compile(r"[a-z]+/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z]+)?")
+# Content-addressed keys, or an upload kept for one job (``uploads/<job uuid>``).
+_KEY = re.compile(r"[a-z]+/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z]+)?|uploads/[0-9a-f-]{36}")
 
 
 class LocalStore:

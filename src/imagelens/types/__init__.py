@@ -13,7 +13,15 @@ from imagelens.types.analysis import (
     TextRegion,
 )
 from imagelens.types.categories import ContentCategory
-from imagelens.types.jobs import Backend, JobOptions, JobSpec, JobStatus, RequestedOptions
+from imagelens.types.jobs import (
+    Backend,
+    DescribeOptions,
+    JobOptions,
+    JobSpec,
+    JobStatus,
+    JobType,
+    RequestedOptions,
+)
 from imagelens.types.languages import Language
 
 __all__ = [
@@ -23,11 +31,13 @@ __all__ = [
     "ColorInfo",
     "ColorSummary",
     "ContentCategory",
+    "DescribeOptions",
     "ExifSummary",
     "ImageMetadata",
     "JobOptions",
     "JobSpec",
     "JobStatus",
+    "JobType",
     "Language",
     "Moderation",
     "ModerationLabel",

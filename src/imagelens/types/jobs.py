@@ -24,6 +24,15 @@ class JobStatus(StrEnum):
         return self in (JobStatus.COMPLETED, JobStatus.FAILED)
 
 
+class JobType(StrEnum):
+    """What a job row is: one image's analysis, a batch (its state read off its images), or
+    a describe-image call (its markdown kept on the job, its upload dropped when done)."""
+
+    IMAGE = "image"
+    BATCH = "batch"
+    DESCRIBE = "describe"
+
+
 class Backend(StrEnum):
     """Who answers: the local models, a vision LLM, or both merged."""
 
@@ -56,6 +65,15 @@ class JobOptions(BaseModel):
     backend: Backend = Backend.LOCAL
     custom_schema: dict[str, Any] | None = None
     custom_hint: str | None = None
+
+
+class DescribeOptions(BaseModel):
+    """What a describe-image job answers (the worker's configuration picks VLM or local)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt: str
+    lang: Language = Language.EN
 
 
 class JobSpec(BaseModel):

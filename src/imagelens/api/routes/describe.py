@@ -12,7 +12,9 @@ from imagelens.api.deps import ServicesDep, Writer
 from imagelens.api.inputs import DescribeImageForm, decode_base64, looks_like_url
 from imagelens.errors import InvalidInput, UnsupportedMediaType
 from imagelens.intake import sniff_format
-from imagelens.types import Language
+from imagelens.service.describe import answer
+from imagelens.service.waiting import wait_for_job
+from imagelens.types import DescribeOptions, Language
 
 router = APIRouter(prefix="/api/openapi-v2", tags=["describe-image"])
 
@@ -61,7 +63,9 @@ async def describe_image(request: Request, principal: Writer, services: Services
             ) from None
         prompt, lang = fields.prompt, fields.lang
         data = await _image_bytes(form.get("image"), services)
-    decoded = await run_in_threadpool(services.decoder.decode, data)
-    await run_in_threadpool(services.ingestor.charge, principal.tenant_id)
-    content = await run_in_threadpool(services.analyst.describe, decoded, prompt, lang)
+    options = DescribeOptions(prompt=prompt, lang=lang)
+    job_id = await run_in_threadpool(services.describer.submit, principal.tenant_id, data, options)
+    timeout = services.settings.jobs.describe_timeout
+    job, _ = await wait_for_job(services.library, services.events, job_id, timeout)
+    content = answer(job, timeout)
     return {"code": 200, "data": {"content": content}, "succeed": True, "msg": "Success"}
