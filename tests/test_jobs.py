@@ -31,6 +31,7 @@ from imagelens.jobs.lease import owner_is_dead
 from imagelens.service.batch import ingest_batch
 from imagelens.service.ingest import Ingestor
 from imagelens.storage import LocalStore
+from imagelens.storage.tenants import TenantStores
 from imagelens.types import RequestedOptions
 from tests.imagegen import encode, photo
 from tests.live import postgres_database
@@ -160,7 +161,7 @@ def test_a_batch_session_is_always_written_whole(
         settings=settings,
         decoder=Decoder(settings.limits),
         db=db,
-        store=FailingStore(tmp_path / "objects", fail_on=2),
+        stores=TenantStores(FailingStore(tmp_path / "objects", fail_on=2), db, None),
         queue=queue,
         analyst=Analyst(engine, None),
     )

@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     # (redis://127.0.0.1:6379/0). Empty: kept in process memory (one process).
     redis_url: str = ""
     bootstrap_api_key: SecretStr | None = None
+    # Encrypts secrets kept in the database (tenants' bucket credentials); without it no
+    # tenant can configure a custom bucket.
+    secret_key: SecretStr | None = Field(default=None, min_length=16)
     # Lifts the private-address rule for URL inputs (tests, labs); never on a public server.
     allow_private_urls: bool = False
     max_batch: int = Field(default=200, ge=1)

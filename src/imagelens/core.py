@@ -34,6 +34,7 @@ from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters, Lease
 from imagelens.jobs.celery import CeleryQueue, celery_app
 from imagelens.jobs.events import JobEvents, RedisJobEvents
 from imagelens.metrics import Metrics
+from imagelens.secretbox import SecretBox
 from imagelens.service.auth import OWNER_SCOPES
 from imagelens.service.describe import Describer
 from imagelens.service.ingest import Ingestor
@@ -41,6 +42,7 @@ from imagelens.service.keycache import KeyCache, MemoryKeyCache, RedisKeyCache
 from imagelens.service.library import Library
 from imagelens.service.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from imagelens.storage import ObjectStore, build_store
+from imagelens.storage.tenants import TenantStores
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ class Services:
     settings: Settings
     db: Database
     store: ObjectStore
+    stores: TenantStores
     decoder: Decoder
     engine: Engine
     analyst: Analyst
@@ -103,6 +106,8 @@ class Services:
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
         store = build_store(settings.storage, settings.data_dir)
+        secret = settings.secret_key
+        stores = TenantStores(store, db, SecretBox(secret.get_secret_value()) if secret else None)
         limits = settings.limits
         budget = DecodeBudget(limits.decode_memory_bytes, wait=limits.decode_wait_seconds)
         decoder = Decoder(limits, budget)
@@ -118,7 +123,7 @@ class Services:
         lease = Lease.for_this_process(3 * settings.jobs.sweep_interval)
         runner = JobRunner(
             db=db,
-            store=store,
+            stores=stores,
             # Workers decode under the same budget but wait their turn (10 min) instead of
             # failing a queued job for being busy.
             decoder=Decoder(limits, budget, wait=600),
@@ -152,12 +157,13 @@ class Services:
             allow_private=settings.allow_private_urls,
         )
         ingestor = Ingestor(
-            settings=settings, decoder=decoder, db=db, store=store, queue=queue, analyst=analyst
+            settings=settings, decoder=decoder, db=db, stores=stores, queue=queue, analyst=analyst
         )
         services = cls(
             settings=settings,
             db=db,
             store=store,
+            stores=stores,
             decoder=decoder,
             engine=engine,
             metrics=metrics,
@@ -169,7 +175,7 @@ class Services:
             describer=Describer(
                 db=db, store=store, decoder=decoder, queue=queue, ingestor=ingestor
             ),
-            library=Library(db=db, store=store, decoder=decoder),
+            library=Library(db=db, stores=stores, decoder=decoder),
             analyst=analyst,
             fetcher=fetcher,
             limiter=shared.limiter,

@@ -59,7 +59,7 @@ def insert_rows(*, session: Session, image: dict[str, Any] | None, job: dict[str
 
 def delete_image(*, session: Session, image: Image) -> bool:
     """Delete ``image``; hand its dedupe claim to the tenant's next oldest copy of the bytes.
-    Returns whether any image of any tenant still points at the stored bytes."""
+    Returns whether any image still points at the stored bytes (see :func:`hash_in_use`)."""
     session.delete(image)
     session.flush()
     if image.dedupe_hash is not None:
@@ -71,15 +71,25 @@ def delete_image(*, session: Session, image: Image) -> bool:
         )
         if heir is not None:
             heir.dedupe_hash = heir.content_hash
-    return hash_in_use(session=session, content_hash=image.content_hash)
-
-
-def hash_in_use(*, session: Session, content_hash: str) -> bool:
-    """Whether any image of any tenant still points at these stored bytes."""
-    count = session.scalar(
-        select(func.count()).select_from(Image).where(Image.content_hash == content_hash)
+    return hash_in_use(
+        session=session,
+        content_hash=image.content_hash,
+        tenant_id=image.tenant_id,
+        target=image.storage_target,
     )
-    return bool(count)
+
+
+def hash_in_use(
+    *, session: Session, content_hash: str, tenant_id: str | None = None, target: str | None = None
+) -> bool:
+    """Whether an image still points at these stored bytes: in the server's store, an image
+    of any tenant; in a tenant's own bucket (``target``), an image of that tenant there."""
+    query = select(func.count()).select_from(Image).where(Image.content_hash == content_hash)
+    if target is None:
+        query = query.where(Image.storage_target.is_(None))
+    else:
+        query = query.where(Image.tenant_id == tenant_id, Image.storage_target == target)
+    return bool(session.scalar(query))
 
 
 def set_result(*, image: Image, result: dict[str, Any]) -> None:

@@ -82,6 +82,7 @@ class Image(Base):
     # Null until the image is decoded (async intake reads only the header).
     perceptual_hash: Mapped[str | None] = mapped_column(String(32))
     storage_key: Mapped[str] = mapped_column(String(200))
+    storage_target: Mapped[str | None] = mapped_column(String(16))  # None | "custom"
     format: Mapped[str] = mapped_column(String(16))
     content_type: Mapped[str] = mapped_column(String(64))
     width: Mapped[int]
@@ -97,6 +98,23 @@ class Image(Base):
     tags_index: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any] | None]  # the full AnalysisResult
     error: Mapped[dict[str, Any] | None]  # {type, message, retryable}
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TenantBucket(Base):
+    """A tenant's own S3-compatible bucket (bring your own bucket); the secret is sealed
+    with the server's secret key (imagelens.secretbox)."""
+
+    __tablename__ = "tenant_buckets"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(63))
+    region: Mapped[str] = mapped_column(String(64), default="")
+    endpoint_url: Mapped[str] = mapped_column(String(500), default="")
+    prefix: Mapped[str] = mapped_column(String(200), default="")
+    access_key_id: Mapped[str] = mapped_column(String(128))
+    sealed_secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -24,6 +24,7 @@ from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs.lease import Lease
 from imagelens.metrics import Metrics
 from imagelens.storage import ObjectStore, upload_key
+from imagelens.storage.tenants import TenantStores
 from imagelens.types import DescribeOptions, JobOptions, JobSpec, JobStatus, JobType
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class JobRunner:
         self,
         *,
         db: Database,
-        store: ObjectStore,
+        stores: TenantStores,
         decoder: Decoder,
         analyst: Analyst,
         metrics: Metrics,
@@ -57,7 +58,7 @@ class JobRunner:
         on_finished: Callable[[str], None] = lambda _job_id: None,
     ) -> None:
         self.db = db
-        self.store = store
+        self.stores = stores
         self.decoder = decoder
         self.analyst = analyst
         self.metrics = metrics
@@ -96,12 +97,19 @@ class JobRunner:
                 return
         if target is None:
             self._describe(job_id, describe, waited, decoded)
-        else:
-            self._analyze(job_id, *target, decoded)
+            return
+        key, options, tenant_id, storage_target = target
+        try:
+            store = self.stores.get(tenant_id, storage_target)
+        except ImageLensError as exc:  # the tenant's bucket was removed
+            self._save(job_id, None, exc.to_dict())
+            return
+        self._analyze(job_id, store, key, options, decoded)
 
     def _analyze(
         self,
         job_id: str,
+        store: ObjectStore,
         storage_key: str,
         options: AnalysisOptions,
         decoded: DecodedImage | None,
@@ -110,7 +118,7 @@ class JobRunner:
         error: dict[str, Any] | None = None
         try:
             if decoded is None:
-                decoded = self.decoder.decode(self.store.get(storage_key))
+                decoded = self.decoder.decode(store.get(storage_key))
             analysis = self.analyst.analyze(decoded, options)
             result = analysis.model_dump(mode="json")
             self.metrics.observe_stages(analysis.timings_ms)
@@ -136,7 +144,7 @@ class JobRunner:
                     f"No worker took the describe-image call within {self.describe_timeout:g} s."
                 )
             if decoded is None:
-                decoded = self.decoder.decode(self.store.get(key))
+                decoded = self.decoder.decode(self.stores.default.get(key))
             result = {"content": self.analyst.describe(decoded, options.prompt, options.lang)}
         except ImageLensError as exc:
             error = exc.to_dict()
@@ -149,7 +157,7 @@ class JobRunner:
                 finish(job=job, error=error)
                 self.metrics.jobs_finished.labels(status=job.status).inc()
         try:  # after the outcome is saved: a job re-run after a crash still finds its bytes
-            self.store.delete(key)
+            self.stores.default.delete(key)
         except ImageLensError:
             log.warning("could not remove a describe upload", extra={"key": key}, exc_info=True)
 
@@ -172,8 +180,9 @@ class JobRunner:
             self.metrics.jobs_finished.labels(status=job.status).inc()
 
 
-def _start_image(job: Job, session: Session) -> tuple[str, AnalysisOptions] | None:
-    """Mark a claimed image job's image as processing; its stored key and options, or None
+def _start_image(job: Job, session: Session) -> tuple[str, AnalysisOptions, str, str | None] | None:
+    """Mark a claimed image job's image as processing; its stored key, options, tenant and
+    storage target, or None
     (the job is finished as failed) when the image was deleted while queued."""
     if job.image_id is None:
         return None
@@ -189,7 +198,7 @@ def _start_image(job: Job, session: Session) -> tuple[str, AnalysisOptions] | No
         finish(job=job, error=_gone())
         return None
     image.status = JobStatus.PROCESSING.value
-    return image.storage_key, analysis_options(spec.options)
+    return image.storage_key, analysis_options(spec.options), image.tenant_id, image.storage_target
 
 
 def _gone() -> dict[str, Any]:

@@ -23,10 +23,11 @@ from imagelens.db.schemas import get_schema
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.db.usage import consume, limit_for, used
 from imagelens.engine.analyst import Analyst
-from imagelens.errors import InvalidInput, NotFound, QuotaExceeded
+from imagelens.errors import ImageLensError, InvalidInput, NotFound, QuotaExceeded
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs import JobQueue
 from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbnail_key
+from imagelens.storage.tenants import TenantStores
 from imagelens.types import Backend, JobOptions, JobStatus, JobType, RequestedOptions
 from imagelens.types.api import QuotaInfo
 
@@ -45,6 +46,8 @@ class IngestRequest:
     # True: decode now (a corrupt file is refused with 400, and the worker reuses the pixels).
     # False: read only the header now and decode in the worker (fast acceptance for async).
     decode: bool = True
+    # None: the server's store; "custom": the tenant's own bucket.
+    storage_target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,23 @@ class Ingested:
     job_id: str | None  # None when skipped as a duplicate
     skipped: bool = False
     deduplicated: bool = False
+    object_key: str | None = None  # the key in the tenant's own bucket
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """Where one image's bytes are: enough to remove them once no image uses them."""
+
+    tenant_id: str
+    key: str
+    digest: str
+    target: str | None  # None: the server's store; "custom": the tenant's bucket
+
+    @property
+    def name(self) -> str:
+        """What an upload holds while its bytes are not referenced yet: the server's store
+        is shared by every tenant, a tenant's bucket is its own namespace."""
+        return self.key if self.target is None else f"{self.target}:{self.tenant_id}:{self.key}"
 
 
 class Ingestor:
@@ -62,14 +82,14 @@ class Ingestor:
         settings: Settings,
         decoder: Decoder,
         db: Database,
-        store: ObjectStore,
+        stores: TenantStores,
         queue: JobQueue,
         analyst: Analyst,
     ) -> None:
         self.settings = settings
         self.decoder = decoder
         self.db = db
-        self.store = store
+        self.stores = stores
         self.queue = queue
         self.analyst = analyst
         self.pending = PendingObjects()
@@ -106,6 +126,7 @@ class Ingestor:
     def ingest(self, request: IngestRequest) -> Ingested:
         """Decode (refusing bad input with an ImageLensError), then store and enqueue."""
         options = self.resolve_options(request.tenant_id, request.options)
+        store = self.stores.get(request.tenant_id, request.storage_target)
         decoded: DecodedImage | None = None
         if request.decode:
             decoded = self.decoder.decode(request.data)
@@ -128,6 +149,7 @@ class Ingestor:
             "content_hash": digest,
             "perceptual_hash": decoded.perceptual_hash if decoded else None,
             "storage_key": key,
+            "storage_target": request.storage_target,
             "format": fmt.value,
             "content_type": fmt.content_type,
             "width": width,
@@ -148,8 +170,9 @@ class Ingestor:
         # The bytes are stored before the rows that point at them commit (outside the
         # transaction: an fsync under SQLite's write lock would serialise every upload); if
         # the rows then fail (quota, full disk), the bytes go again unless in use.
-        with self.pending.hold(key):
-            self.store.put(key, request.data)
+        stored = _Stored(request.tenant_id, key, digest, request.storage_target)
+        with self.pending.hold(stored.name):
+            store.put(key, request.data)
             try:
                 with self.db.session() as session:
                     # The claim is taken by the INSERT itself, so of N concurrent uploads of
@@ -164,10 +187,15 @@ class Ingestor:
                     self._consume(session, request.tenant_id, 1)
                     insert_rows(session=session, image=None if first else values, job=job)
             except BaseException:
-                self._discard_if_unused(key, digest)
+                self._discard_if_unused(store, stored)
                 raise
         self.queue.submit(job["id"], decoded)
-        return Ingested(image=Image(**values), job_id=job["id"], deduplicated=not first)
+        return Ingested(
+            image=Image(**values),
+            job_id=job["id"],
+            deduplicated=not first,
+            object_key=store.object_key(key) if request.storage_target else None,
+        )
 
     def delete(self, *, tenant_id: str, image_id: str) -> None:
         """Delete an image and its analysis; its bytes too when no image uses them."""
@@ -176,23 +204,35 @@ class Ingestor:
             if image is None:
                 raise NotFound(f"No image {image_id}.")
             in_use = delete_image(session=session, image=image)
+            stored = _Stored(
+                image.tenant_id, image.storage_key, image.content_hash, image.storage_target
+            )
         if not in_use:
-            with self.pending.hold(image.storage_key):
-                self._discard_if_unused(image.storage_key, image.content_hash)
+            try:
+                store = self.stores.get(stored.tenant_id, stored.target)
+            except ImageLensError:  # the tenant's bucket is gone: nothing to clean up there
+                return
+            with self.pending.hold(stored.name):
+                self._discard_if_unused(store, stored)
 
-    def _discard_if_unused(self, key: str, digest: str) -> None:
+    def _discard_if_unused(self, store: ObjectStore, stored: _Stored) -> None:
         """Remove stored bytes (and their thumbnail) that no image points at and no other
-        request of this process is about to point at. Call while holding ``key``."""
-        if self.pending.held_by_others(key):
+        request of this process is about to point at. Call while holding their name."""
+        if self.pending.held_by_others(stored.name):
             return
         try:
             with self.db.session() as session:
-                if hash_in_use(session=session, content_hash=digest):
+                if hash_in_use(
+                    session=session,
+                    content_hash=stored.digest,
+                    tenant_id=stored.tenant_id,
+                    target=stored.target,
+                ):
                     return
-            self.store.delete(key)
-            self.store.delete(thumbnail_key(digest))
+            store.delete(stored.key)
+            store.delete(thumbnail_key(stored.digest))
         except Exception:  # best effort: a leftover object costs space, never correctness
-            log.warning("could not remove unused object", extra={"key": key}, exc_info=True)
+            log.warning("could not remove unused object", extra={"key": stored.key}, exc_info=True)
 
     def reanalyze(self, *, tenant_id: str, image_id: str, options: RequestedOptions) -> str:
         """Queue a fresh analysis of a stored image; return the job id."""

@@ -15,7 +15,8 @@ from imagelens.errors import NotFound
 from imagelens.intake import Decoder, make_thumbnail
 from imagelens.intake.hashes import hamming_distance
 from imagelens.service.views import batch_job_view, image_job_view, session_view, upload_view
-from imagelens.storage import ObjectStore, thumbnail_key
+from imagelens.storage import thumbnail_key
+from imagelens.storage.tenants import TenantStores
 from imagelens.types import AnalysisResult, JobType
 from imagelens.types.api import (
     FileList,
@@ -37,9 +38,9 @@ class StoredFile:
 
 
 class Library:
-    def __init__(self, *, db: Database, store: ObjectStore, decoder: Decoder) -> None:
+    def __init__(self, *, db: Database, stores: TenantStores, decoder: Decoder) -> None:
         self.db = db
-        self.store = store
+        self.stores = stores
         self.decoder = decoder
 
     def _image(self, tenant_id: str, image_id: str) -> Image:
@@ -69,16 +70,18 @@ class Library:
     def content(self, tenant_id: str, image_id: str) -> StoredFile:
         """The original bytes as uploaded."""
         image = self._image(tenant_id, image_id)
-        return StoredFile(self.store.get(image.storage_key), image.content_type)
+        store = self.stores.get(image.tenant_id, image.storage_target)
+        return StoredFile(store.get(image.storage_key), image.content_type)
 
     def thumbnail(self, tenant_id: str, image_id: str) -> bytes:
         """A WebP at most 256 px on its longer side, made on first request."""
         image = self._image(tenant_id, image_id)
+        store = self.stores.get(image.tenant_id, image.storage_target)
         key = thumbnail_key(image.content_hash)
-        if not self.store.exists(key):
-            decoded = self.decoder.decode(self.store.get(image.storage_key))
-            self.store.put(key, make_thumbnail(decoded.image))
-        return self.store.get(key)
+        if not store.exists(key):
+            decoded = self.decoder.decode(store.get(image.storage_key))
+            store.put(key, make_thumbnail(decoded.image))
+        return store.get(key)
 
     def text(self, tenant_id: str, image_id: str) -> FileText:
         image = self._image(tenant_id, image_id)

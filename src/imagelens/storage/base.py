@@ -26,6 +26,10 @@ class ObjectStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def object_key(self, key: str) -> str:
+        """The name ``key`` has inside the store (with the store's prefix, if any)."""
+        ...
+
     def delete(self, key: str) -> None:
         """Remove the object; absent objects are not an error."""
         ...

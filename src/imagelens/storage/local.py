@@ -27,6 +27,9 @@ class LocalStore:
             raise ValueError(f"not a storage key: {key!r}")
         return self.root / key
 
+    def object_key(self, key: str) -> str:
+        return key
+
     def check(self) -> None:
         with _disk_errors("objects"):
             self.root.mkdir(parents=True, exist_ok=True)

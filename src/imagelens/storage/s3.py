@@ -58,7 +58,7 @@ class S3Store:
         )
         return cls(client, bucket, prefix)
 
-    def _key(self, key: str) -> str:
+    def object_key(self, key: str) -> str:
         return self.prefix + key
 
     def check(self) -> None:
@@ -73,25 +73,25 @@ class S3Store:
 
     def put(self, key: str, data: bytes) -> None:
         with self._errors(key):
-            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+            self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
 
     def get(self, key: str) -> bytes:
         with self._errors(key):
-            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            response = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
             body: bytes = response["Body"].read()
             return body
 
     def exists(self, key: str) -> bool:
         try:
             with self._errors(key):
-                self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+                self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
         except NotFound:
             return False
         return True
 
     def delete(self, key: str) -> None:
         with self._errors(key):
-            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+            self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
 
     @contextmanager
     def _errors(self, key: str) -> Iterator[None]:
