@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import boto3
 import httpx
 import pytest
 import sqlalchemy
@@ -250,3 +251,11 @@ def scaleout_env(database_url: str, queue: str | None = None) -> dict[str, str]:
         "IMAGELENS_QUEUE__NAME": queue or f"imagelens-test-{uuid.uuid4().hex[:8]}",
         "IMAGELENS_REDIS_URL": "redis://127.0.0.1:6379/13",
     }
+
+
+def new_bucket(endpoint: str, **credentials: str) -> str:
+    """A new, empty bucket on the S3 endpoint."""
+    name = f"imagelens-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **credentials)
+    client.create_bucket(Bucket=name)
+    return name

@@ -6,13 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from imagelens.config import StorageSettings
 from imagelens.engine import Engine
@@ -20,36 +17,14 @@ from imagelens.errors import NotFound, StorageUnavailable
 from imagelens.storage import LocalStore, ObjectStore, build_store, original_key, thumbnail_key
 from imagelens.storage.s3 import S3Store
 from tests.imagegen import encode, photo
-from tests.live import free_port, make_settings, run_server
+from tests.live import free_port, make_settings, new_bucket, run_server
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 CREDENTIAL_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """An S3 API on loopback; boto3's standard variables point at made-up credentials."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _bucket(endpoint: str) -> str:
-    name = f"imagelens-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **CREDENTIALS)
-    client.create_bucket(Bucket=name)
-    return name
+    return new_bucket(endpoint, **CREDENTIALS)
 
 
 @pytest.fixture(params=["local", "s3"])

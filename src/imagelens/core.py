@@ -36,6 +36,7 @@ from imagelens.jobs.events import JobEvents, RedisJobEvents
 from imagelens.metrics import Metrics
 from imagelens.secretbox import SecretBox
 from imagelens.service.auth import OWNER_SCOPES
+from imagelens.service.buckets import BucketSettings
 from imagelens.service.describe import Describer
 from imagelens.service.ingest import Ingestor
 from imagelens.service.keycache import KeyCache, MemoryKeyCache, RedisKeyCache
@@ -91,6 +92,7 @@ class Services:
     lease: Lease
     ingestor: Ingestor
     describer: Describer
+    buckets: BucketSettings
     library: Library
     fetcher: UrlFetcher
     limiter: RateLimiter
@@ -175,6 +177,7 @@ class Services:
             describer=Describer(
                 db=db, store=store, decoder=decoder, queue=queue, ingestor=ingestor
             ),
+            buckets=BucketSettings(db=db, stores=stores),
             library=Library(db=db, stores=stores, decoder=decoder),
             analyst=analyst,
             fetcher=fetcher,

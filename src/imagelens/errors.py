@@ -17,6 +17,7 @@
     ├── ServerBusy                    503 server_busy        decode memory budget full (retryable)
     ├── InsufficientStorage           507 insufficient_storage  disk or database full (retryable)
     ├── StorageUnavailable            503 storage_unavailable  the object store failed (retryable)
+    ├── NotConfigured                 501 not_configured     a setting the feature needs is unset
     └── AnalysisError                 500 analysis_error     an analyzer failed
         ├── ModelUnavailable          503 model_unavailable  a model could not load (retryable)
         ├── VlmError                  502 vlm_error          the VLM failed or wrote bad output
@@ -126,6 +127,11 @@ class StorageUnavailable(ImageLensError):
     code = "storage_unavailable"
     http_status = 503
     default_retryable = True
+
+
+class NotConfigured(ImageLensError):
+    code = "not_configured"
+    http_status = 501
 
 
 class UnsupportedMediaType(ImageLensError):

@@ -12,7 +12,19 @@ from imagelens import __version__
 from imagelens.api.errors import install_error_handlers
 from imagelens.api.middleware import RequestContext
 from imagelens.api.openapi import install_openapi
-from imagelens.api.routes import admin, analyze, describe, files, health, jobs, media, schemas
+from imagelens.api.routes import (
+    admin,
+    analyze,
+    describe,
+    files,
+    health,
+    jobs,
+    media,
+    schemas,
+)
+from imagelens.api.routes import (
+    settings as tenant_settings,
+)
 from imagelens.config import Settings
 from imagelens.core import Services
 from imagelens.engine import Engine
@@ -48,7 +60,7 @@ def create_app(
     app.state.services = services
     install_error_handlers(app)
     install_openapi(app)
-    for module in (analyze, jobs, files, media, admin, schemas):
+    for module in (analyze, jobs, files, media, admin, schemas, tenant_settings):
         app.include_router(module.router, prefix="/api/v2")
     app.include_router(describe.router)
     app.include_router(health.router)

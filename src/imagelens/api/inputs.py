@@ -7,7 +7,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import FormData, UploadFile
@@ -30,6 +30,8 @@ class AnalyzeParams(BaseModel):
     prompt: str | None = Field(default=None, max_length=4000)
     backend: Backend | None = None
     custom_schema_id: str | None = Field(default=None, max_length=64)
+    # Where the original is kept: the server's store, or the tenant's own bucket.
+    storage_target: Literal["default", "custom"] = "default"
 
     def job_options(self) -> RequestedOptions:
         """Options as the client gave them; the ingestor resolves backend and schema."""

@@ -73,6 +73,7 @@ _WHY = {
     500: "The analysis failed unexpectedly",
     502: "The vision LLM failed or wrote invalid output",
     503: "Busy decoding other large images, or a model could not load (see Retry-After)",
+    501: "The server lacks a setting this feature needs (see the message)",
     504: "The analysis timed out",
     507: "The disk or the database is full (retryable)",
 }
@@ -88,8 +89,11 @@ _EXTRA: dict[str, set[int]] = {
     "files-describe": {402, 413, 507},
     "files-thumbnail": {503},
     "describe-image": _TAKES_IMAGES | {500, 502, 504},
+    "settings-custom_s3-put": {501},
 }
 _PUBLIC = {"ops-healthz", "ops-readyz"}
+# operations without an id in the path that may still answer 404 (a tenant, image or bucket)
+_READS_ONE = {"keys-list", "files-describe", "settings-custom_s3-get", "settings-custom_s3-delete"}
 
 
 def _multipart(model: type[BaseModel], files: dict[str, Any], required: list[str]) -> Any:
@@ -163,7 +167,7 @@ def _document(schema: dict[str, Any]) -> None:
                 operation["security"] = []
                 continue
             statuses = {400, 401, 403, 429} | _EXTRA.get(op_id, set())
-            if "{" in path or op_id in ("keys-list", "files-describe"):
+            if "{" in path or op_id in _READS_ONE:
                 statuses.add(404)
             if method in ("post", "delete"):
                 statuses |= {413, 507}

@@ -25,6 +25,7 @@ async def submit_image(
             options=params.job_options(),
             skip_duplicates=params.skip_duplicates,
             decode=decode,
+            storage_target=None if params.storage_target == "default" else params.storage_target,
         ),
     )
     return ingested, params

@@ -107,7 +107,13 @@ class UrlFetcher:
                 await response.aclose()
         raise UrlFetchFailed(f"{url} redirected more than {self.settings.max_redirects} times.")
 
-    async def _open(self, url: httpx.URL) -> httpx.Response:
+    async def check_url(self, url: str) -> None:
+        """Raise UrlNotAllowed unless ``url`` is http(s) and its host resolves to addresses
+        this server may connect to (for URLs another client will open, e.g. a bucket's
+        endpoint)."""
+        await self._addresses(_parse(url))
+
+    async def _addresses(self, url: httpx.URL) -> list[IPAddress]:
         host = url.host
         port = url.port or (443 if url.scheme == "https" else 80)
         addresses = await self._resolve(host, port)
@@ -115,10 +121,14 @@ class UrlFetcher:
         if not addresses or refused:
             raise UrlNotAllowed(
                 f"The URL host {host!r} resolves to a private or reserved address "
-                f"({refused[0] if refused else 'none'}); only public addresses may be fetched.",
+                f"({refused[0] if refused else 'none'}); only public addresses may be used.",
                 details={"host": host},
             )
-        pinned = addresses[0]
+        return addresses
+
+    async def _open(self, url: httpx.URL) -> httpx.Response:
+        host = url.host
+        pinned = (await self._addresses(url))[0]
         target = url.copy_with(host=str(pinned))
         headers = {"Host": url.netloc.decode("ascii")}
         extensions = {"sni_hostname": host} if url.scheme == "https" else {}

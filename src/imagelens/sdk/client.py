@@ -12,7 +12,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 import httpx
 
-from imagelens.sdk import resources
+from imagelens.sdk import resources, settings
 from imagelens.sdk._core import Core
 from imagelens.sdk.batch import upload_batch
 from imagelens.sdk.errors import ImageLensAPIError
@@ -46,6 +46,7 @@ class AsyncFiles(resources.Files):
         chunk_size: int | None = None,
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
+        storage_target: str | None = None,
     ) -> BatchUploadResults:
         """Upload files and/or folders (up to 10,000), chunked to the server's batch limit.
 
@@ -59,6 +60,7 @@ class AsyncFiles(resources.Files):
             skip_duplicates=skip_duplicates,
             lang=lang,
             prompt=prompt,
+            storage_target=storage_target,
         )
         return await upload_batch(
             self._core,
@@ -101,6 +103,7 @@ class AsyncImageLens:
         self.quota = resources.Quota(self._core)
         self.files = AsyncFiles(self._core, self.quota)
         self.keys = resources.Keys(self._core)
+        self.settings = settings.Settings(self._core)
 
     @property
     def base_url(self) -> str:
@@ -212,6 +215,12 @@ class Keys(_Sync[resources.Keys]):
     create = _blocking(resources.Keys.create)
 
 
+class Settings(_Sync[settings.Settings]):
+    configure_custom_s3 = _blocking(settings.Settings.configure_custom_s3)
+    get_custom_s3 = _blocking(settings.Settings.get_custom_s3)
+    remove_custom_s3 = _blocking(settings.Settings.remove_custom_s3)
+
+
 class ImageLens:
     """The sync client: the async client's methods, blocking."""
 
@@ -241,6 +250,7 @@ class ImageLens:
         self.files = Files(self._async.files, self._loop)
         self.quota = Quota(self._async.quota, self._loop)
         self.keys = Keys(self._async.keys, self._loop)
+        self.settings = Settings(self._async.settings, self._loop)
 
     @property
     def base_url(self) -> str:

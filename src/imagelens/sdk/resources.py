@@ -54,9 +54,12 @@ def options(
     prompt: str | None = None,
     backend: str | None = None,
     custom_schema_id: str | None = None,
+    storage_target: str | None = None,
 ) -> dict[str, str]:
     """Form fields for the analysis options that were given."""
     fields: dict[str, str] = {}
+    if storage_target is not None:
+        fields["storage_target"] = storage_target
     if backend is not None:
         fields["backend"] = backend
     if custom_schema_id is not None:
@@ -218,8 +221,12 @@ class Files:
         backend: str | None = None,
         custom_schema_id: str | None = None,
         filename: str | None = None,
+        storage_target: str | None = None,
     ) -> UploadResult:
-        """Upload and analyse one image, waiting up to ``timeout`` s for the description."""
+        """Upload and analyse one image, waiting up to ``timeout`` s for the description.
+
+        ``storage_target="custom"`` keeps the original in the tenant's own bucket
+        (``client.settings.configure_custom_s3``); ``object_key`` then names it there."""
         name, data = read_source(file, filename)
         fields = options(
             content_category=content_category,
@@ -229,6 +236,7 @@ class Files:
             prompt=prompt,
             backend=backend,
             custom_schema_id=custom_schema_id,
+            storage_target=storage_target,
         )
         response = await self._core.request(
             "POST",

@@ -106,6 +106,7 @@ class UploadResult:
     media_type: str | None = None
     status: str | None = None
     job_id: str | None = None
+    object_key: str | None = None  # the key in the tenant's own bucket (storage_target="custom")
 
     @property
     def is_failed(self) -> bool:

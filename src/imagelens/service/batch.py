@@ -22,6 +22,7 @@ def ingest_batch(
     files: list[tuple[str, bytes]],
     options: RequestedOptions,
     skip_duplicates: bool,
+    storage_target: str | None = None,
 ) -> BatchAccepted:
     """Take every file in; refused files get a failed result, the rest are queued (blocking).
 
@@ -31,6 +32,7 @@ def ingest_batch(
     that file, not the batch.
     """
     resolved = ingestor.resolve_options(tenant_id, options)  # once, before any file
+    ingestor.stores.get(tenant_id, storage_target)  # no bucket: the whole batch is refused
     session_id, job_id = str(uuid.uuid4()), str(uuid.uuid4())
     results: list[UploadResult] = []
     rejected = skipped = 0
@@ -43,6 +45,7 @@ def ingest_batch(
             skip_duplicates=skip_duplicates,
             session_id=session_id,
             decode=False,
+            storage_target=storage_target,
         )
         try:
             ingested = ingestor.ingest(request)
@@ -60,6 +63,7 @@ def ingest_batch(
                 skipped=ingested.skipped,
                 deduplicated=ingested.deduplicated,
                 job_id=ingested.job_id,
+                object_key=ingested.object_key,
             )
         )
     now = utcnow()

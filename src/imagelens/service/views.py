@@ -71,7 +71,12 @@ def analyze_view(
 
 
 def upload_view(
-    image: Image, *, skipped: bool = False, deduplicated: bool = False, job_id: str | None = None
+    image: Image,
+    *,
+    skipped: bool = False,
+    deduplicated: bool = False,
+    job_id: str | None = None,
+    object_key: str | None = None,
 ) -> UploadResult:
     result = _result(image)
     error = image.error or {}
@@ -93,6 +98,7 @@ def upload_view(
         media_type="image",
         status="completed" if JobStatus(image.status).finished else "processing",
         job_id=job_id,
+        object_key=object_key,
     )
 
 

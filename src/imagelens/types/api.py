@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from imagelens.types.analysis import ColorSummary, ImageMetadata, Moderation, TextRegion
 
@@ -140,6 +140,7 @@ class UploadResult(_Wire):
     media_type: str | None = "image"
     status: Literal["processing", "completed"] | None = None
     job_id: str | None = None
+    object_key: str | None = None  # the key in the tenant's own bucket (storage_target=custom)
 
 
 class BatchAccepted(_Wire):
@@ -229,6 +230,31 @@ class ApiKeyCreated(ApiKeyInfo):
 
 class ApiKeyList(_Wire):
     items: list[ApiKeyInfo]
+
+
+class CustomS3Config(_Wire):
+    """A tenant's own S3-compatible bucket (bring your own bucket)."""
+
+    access_key_id: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
+    secret_access_key: SecretStr = Field(min_length=1, max_length=256)
+    bucket_name: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    region: str = Field(default="us-east-1", max_length=64, pattern=r"^[a-z0-9-]*$")
+    # For MinIO, Ceph, R2 and other S3-compatible services; empty: AWS S3.
+    endpoint_url: str = Field(default="", max_length=500)
+    prefix: str = Field(default="", max_length=200, pattern=r"^[\w!.*'()/-]*$")
+
+
+class CustomStorage(_Wire):
+    """A tenant's bucket as the API shows it: never the secret, the key id masked."""
+
+    provider: Literal["s3"] = "s3"
+    bucket_name: str
+    region: str
+    endpoint_url: str
+    prefix: str
+    access_key_id: str  # masked: its first 4 characters
+    configured_at: datetime
+    updated_at: datetime
 
 
 class CustomSchemaCreate(_Wire):

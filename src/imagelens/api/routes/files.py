@@ -32,7 +32,10 @@ async def upload(request: Request, principal: Writer, services: ServicesDep) -> 
     remaining = max(0.0, params.timeout - (time.perf_counter() - started))
     _job, image = await wait_for_job(services.library, services.events, ingested.job_id, remaining)
     return upload_view(
-        image or ingested.image, deduplicated=ingested.deduplicated, job_id=ingested.job_id
+        image or ingested.image,
+        deduplicated=ingested.deduplicated,
+        job_id=ingested.job_id,
+        object_key=ingested.object_key,
     )
 
 
@@ -64,6 +67,7 @@ async def upload_batch(request: Request, principal: Writer, services: ServicesDe
             files=files,
             options=params.job_options(),
             skip_duplicates=params.skip_duplicates,
+            storage_target=None if params.storage_target == "default" else params.storage_target,
         )
     )
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
