@@ -3,9 +3,11 @@
 Everything is wired here and nowhere else: the database, the object store, the decoder and
 its memory budget, the engine and the analyst, the job queue and its runner, intake and the
 read side. The HTTP layer (``api/``) takes a built :class:`Services` and only serves it; the
-CLI builds one through the app factory. Today one role exists, ``embedded``: everything in
-one process. The scale-out roles (an API process without models, workers without HTTP) are
-built here too when they come.
+CLI builds one through the app factory (``serve``) or for a worker (``worker``).
+
+The role follows from the settings: with the in-process queue (``embedded``) this process
+loads the models and runs the jobs; with Celery (``--role api``) it loads no model (the
+engine stays lazy, describe-image is a job too) and workers, built here as well, run them.
 """
 
 from __future__ import annotations
@@ -103,10 +105,16 @@ class Services:
 
     @classmethod
     def build(
-        cls, settings: Settings, engine: Engine | None = None, vlm: VlmBackend | None = None
+        cls,
+        settings: Settings,
+        engine: Engine | None = None,
+        vlm: VlmBackend | None = None,
+        *,
+        db_pool: int = 10,
     ) -> Services:
+        """``db_pool``: database connections to keep (a worker: its job threads + 2)."""
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        db = Database(settings.resolved_database_url)
+        db = Database(settings.resolved_database_url, pool_size=db_pool)
         store = build_store(settings.storage, settings.data_dir)
         secret = settings.secret_key
         stores = TenantStores(store, db, SecretBox(secret.get_secret_value()) if secret else None)

@@ -30,7 +30,7 @@ def worker(
                 "set IMAGELENS_QUEUE__KIND=celery and IMAGELENS_QUEUE__BROKER_URL: a worker "
                 "takes its jobs from a broker"
             )
-        services = Services.build(settings)
+        services = Services.build(settings, db_pool=concurrency + 2)  # + renewer, sweeper
         services.preflight()
     assert isinstance(services.queue, CeleryQueue)
     tune_allocator()

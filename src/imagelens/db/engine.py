@@ -22,14 +22,16 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 class Database:
     """The engine and a session factory; sessions commit on success, roll back on error."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        """``pool_size``: PostgreSQL connections kept open (twice as many more on bursts);
+        an API process serves many requests at once, a worker one per job thread."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=20)
+            kwargs.update(pool_size=pool_size, max_overflow=2 * pool_size)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -1,0 +1,35 @@
+# imagelens on CPU: one image for the API process (`serve --role api`), the workers
+# (`worker`) and the embedded mode (`serve`, the default command).
+#
+#   docker build -t imagelens .
+#   docker compose up            # api + worker + postgres + redis + minio (compose.yaml)
+#
+# The models ship inside the Python wheels (RapidOCR, the EfficientNet-Lite0 tagger, NudeNet);
+# the build loads each once, so a container never downloads anything at run time.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    HF_HUB_OFFLINE=1 \
+    IMAGELENS_DATA_DIR=/data
+
+# torch comes from PyTorch's CPU index first, so the pinned 2.13.0 brings no CUDA libraries.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install . \
+    && python -c "from imagelens.config import Settings; from imagelens.engine import Engine; Engine(Settings()).warmup()"
+
+RUN useradd --system --uid 10001 --home-dir /data --create-home imagelens
+USER 10001
+VOLUME /data
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz')"
+
+ENTRYPOINT ["imagelens"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]
