@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
@@ -10,6 +9,7 @@ import numpy as np
 
 from imagelens.config import EngineSettings
 from imagelens.engine.base import OcrOutput
+from imagelens.engine.local.layout import Box, reading_order
 from imagelens.engine.runtime import LazyModel
 from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
@@ -17,16 +17,6 @@ from imagelens.types import BBox, TextRegion
 
 # Below this side no glyph is legible to the detector; skip the model entirely.
 _MIN_SIDE = 16
-
-
-@dataclass(frozen=True, slots=True)
-class _Box:
-    text: str
-    confidence: float
-    x0: float
-    y0: float
-    x1: float
-    y1: float
 
 
 def _build_engine(settings: EngineSettings) -> Any:
@@ -81,7 +71,7 @@ class RapidOcrAnalyzer:
         if out.boxes is None or out.txts is None:
             return OcrOutput(visible_text=None, regions=[])
         boxes = [
-            _Box(
+            Box(
                 text=str(text).strip(),
                 confidence=float(score),
                 x0=float(np.min(quad[:, 0])),
@@ -98,25 +88,7 @@ class RapidOcrAnalyzer:
         return OcrOutput(visible_text=text or None, regions=regions)
 
 
-def reading_order(boxes: list[_Box]) -> list[list[_Box]]:
-    """Group boxes into lines (by vertical overlap), top to bottom, each left to right."""
-    lines: list[list[_Box]] = []
-    for box in sorted(boxes, key=lambda b: (b.y0 + b.y1) / 2):
-        centre = (box.y0 + box.y1) / 2
-        for line in lines:
-            ref = line[0]
-            if ref.y0 <= centre <= ref.y1 and box.y0 <= (ref.y0 + ref.y1) / 2 <= box.y1:
-                line.append(box)
-                break
-        else:
-            lines.append([box])
-    for line in lines:
-        line.sort(key=lambda b: b.x0)
-    lines.sort(key=lambda line: min(b.y0 for b in line))
-    return lines
-
-
-def _region(box: _Box, width: int, height: int) -> TextRegion:
+def _region(box: Box, width: int, height: int) -> TextRegion:
     def clamp(v: float) -> float:
         return round(min(max(v, 0.0), 1.0), 5)
 
