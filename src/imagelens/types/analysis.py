@@ -25,6 +25,10 @@ class TextRegion(_Model):
     text: str
     confidence: float
     bbox: BBox
+    # Where the box sits in reading order: its block (a column or paragraph) and its line
+    # within that block, both counted from 0 (None from back-ends that do not say).
+    block: int | None = None
+    line: int | None = None
 
 
 class ImageMetadata(_Model):

@@ -9,7 +9,7 @@ import numpy as np
 
 from imagelens.config import EngineSettings
 from imagelens.engine.base import OcrOutput
-from imagelens.engine.local.layout import Box, reading_order
+from imagelens.engine.local.layout import Box, blocks
 from imagelens.engine.runtime import LazyModel
 from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
@@ -82,13 +82,18 @@ class RapidOcrAnalyzer:
             for quad, text, score in zip(out.boxes, out.txts, out.scores, strict=True)
             if str(text).strip()
         ]
-        lines = reading_order(boxes)
-        regions = [_region(b, width, height) for line in lines for b in line]
-        text = "\n".join(" ".join(b.text for b in line) for line in lines)
+        layout = blocks(boxes)
+        regions = [
+            _region(box, width, height, block=i, line=j)
+            for i, block in enumerate(layout)
+            for j, line in enumerate(block)
+            for box in line
+        ]
+        text = "\n".join(" ".join(b.text for b in line) for block in layout for line in block)
         return OcrOutput(visible_text=text or None, regions=regions)
 
 
-def _region(box: Box, width: int, height: int) -> TextRegion:
+def _region(box: Box, width: int, height: int, *, block: int, line: int) -> TextRegion:
     def clamp(v: float) -> float:
         return round(min(max(v, 0.0), 1.0), 5)
 
@@ -102,4 +107,6 @@ def _region(box: Box, width: int, height: int) -> TextRegion:
             width=clamp(box.x1 / width - x),
             height=clamp(box.y1 / height - y),
         ),
+        block=block,
+        line=line,
     )
