@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from imagelens.engine import AnalysisOptions, Engine
 from imagelens.intake import decode_image
-from tests.imagegen import character_error_rate, encode, text_page
+from tests.imagegen import character_error_rate, encode, font, photo, text_page
 from tests.layouts import RECEIPT_ITEMS, receipt, two_column_page
 
 OCR_ONLY = AnalysisOptions(analyzers=frozenset({"ocr"}))
@@ -82,3 +82,22 @@ def test_a_receipt_keeps_each_price_on_its_items_line(engine: Engine) -> None:
     lines = result.visible_text.splitlines()
     for item, price in RECEIPT_ITEMS:
         assert any(item.split()[-1] in line and price in line for line in lines), (item, lines)
+
+
+def test_photos_without_text_say_nothing_about_text(engine: Engine) -> None:
+    # Each of these reads as a stray '8', 'O' or '***' without the filter.
+    for name in ("coffee", "retina", "clock", "chelsea", "astronaut"):
+        result = engine.analyze(encode(photo(name)), OCR_ONLY)
+        assert result.visible_text is None, (name, result.visible_text)
+        assert result.text_regions == []
+
+
+def test_real_text_on_a_photo_is_kept(engine: Engine) -> None:
+    street = photo("rocket").copy()
+    draw = ImageDraw.Draw(street)
+    draw.rectangle((40, 40, 330, 120), fill=(20, 90, 40))
+    draw.text((58, 52), "EXIT 12", fill="white", font=font(48, bold=True))
+    result = engine.analyze(encode(street), OCR_ONLY)
+    assert result.visible_text is not None and "EXIT 12" in result.visible_text
+    hopper = engine.analyze(encode(photo("grace_hopper")), OCR_ONLY)
+    assert hopper.visible_text is not None and "HOPPER" in hopper.visible_text

@@ -10,6 +10,7 @@ import numpy as np
 from imagelens.config import EngineSettings
 from imagelens.engine.base import OcrOutput
 from imagelens.engine.local.layout import Box, blocks
+from imagelens.engine.local.textfilter import plausible
 from imagelens.engine.runtime import LazyModel
 from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
@@ -82,7 +83,7 @@ class RapidOcrAnalyzer:
             for quad, text, score in zip(out.boxes, out.txts, out.scores, strict=True)
             if str(text).strip()
         ]
-        layout = blocks(boxes)
+        layout = blocks(plausible(boxes))
         regions = [
             _region(box, width, height, block=i, line=j)
             for i, block in enumerate(layout)
