@@ -78,6 +78,8 @@ def sample_value(name: str) -> object:
         return True
     if kind == dict[str, str] | None:
         return {"Total": "418.50 EUR"}
+    if kind == list[dict[str, str]] | None:
+        return [{"name": "Latte", "price": "4.50"}]
     if kind == str | None:
         return f"{name} value"
     return [f"{name} 1", f"{name} 2"]

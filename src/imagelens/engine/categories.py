@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from imagelens.engine.base import Signals
+from imagelens.engine.receipts import is_receipt, read_receipt
 from imagelens.intake import DecodedImage
 from imagelens.types import ContentCategory as C
 
@@ -29,7 +30,20 @@ CATEGORY_FIELDS: dict[C, tuple[str, ...]] = {
     ),
     C.ARTWORK: ("medium", "style", "subject", "colors", "signature_text"),
     C.SCREENSHOT: ("application", "platform", "ui_text", "urls", "emails"),
-    C.DOCUMENT: ("document_type", "title", "dates", "key_values", "emails", "amounts"),
+    C.DOCUMENT: (
+        "document_type",
+        "title",
+        "dates",
+        "key_values",
+        "emails",
+        "amounts",
+        # receipts (None for other documents)
+        "merchant",
+        "total",
+        "currency",
+        "tax",
+        "line_items",
+    ),
     C.MAP: ("map_type", "place_names", "legend", "scale"),
     C.PID: ("instruments", "equipment", "line_numbers", "annotations"),
     C.PFD: ("equipment", "streams", "operating_conditions", "annotations"),
@@ -81,6 +95,8 @@ def classify(signals: Signals, image: DecodedImage) -> C:
     top_color = colors[0] if colors else None
     light = sum(c.fraction for c in colors if c.name in _PAPER)
     width, height = image.metadata.width, image.metadata.height
+    if receipt_of(signals, image) is not None:
+        return C.DOCUMENT
     if chars >= 40 and coverage >= 0.02:
         # Pages are mostly paper-coloured; screens have chrome (bars, panels) around the text
         # and a screen's shape.
@@ -108,13 +124,25 @@ def classify(signals: Signals, image: DecodedImage) -> C:
     return C.GENERAL
 
 
-def extract(category: C, signals: Signals) -> dict[str, Any] | None:
+def receipt_of(signals: Signals, image: DecodedImage) -> dict[str, Any] | None:
+    """What a receipt says when the image is one (see :mod:`imagelens.engine.receipts`)."""
+    lines = _lines(signals)
+    size = image.metadata.width, image.metadata.height
+    return read_receipt(lines) if lines and is_receipt(lines, *size) else None
+
+
+def extract(
+    category: C, signals: Signals, receipt: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
     """The category's fields, filled where local signals support them, None otherwise."""
     fields = CATEGORY_FIELDS.get(category)
     if fields is None:
         return None
     out: dict[str, Any] = dict.fromkeys(fields)
     out.update({k: v for k, v in _local_values(category, signals).items() if k in out})
+    if category is C.DOCUMENT and receipt is not None:
+        out.update({k: v for k, v in receipt.items() if k in out}, document_type="receipt")
+        out["title"] = receipt["merchant"] or out["title"]
     return out
 
 

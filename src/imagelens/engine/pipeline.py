@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from imagelens.config import Settings
 from imagelens.engine.base import AnalysisOptions, Analyzer, Signals
-from imagelens.engine.categories import classify, extract
+from imagelens.engine.categories import classify, extract, receipt_of
 from imagelens.engine.describe import compose_description
 from imagelens.engine.registry import local_analyzers
 from imagelens.engine.runtime import lower_thread_priority
@@ -90,8 +90,9 @@ class Engine:
         category = options.category
         if category is ContentCategory.AUTO:
             category = classify(signals, image)
-        description = compose_description(signals, category, options.lang)
-        extracted = extract(category, signals)
+        receipt = receipt_of(signals, image) if category is ContentCategory.DOCUMENT else None
+        description = compose_description(signals, category, options.lang, receipt=receipt)
+        extracted = extract(category, signals, receipt)
         timings["compose"] = _ms(compose_start)
         timings["total"] = _ms(started)
         return _result(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from imagelens.engine.base import Signals
 from imagelens.engine.describe.phrases import CONCEPT_NOUNS, TEMPLATES
 from imagelens.engine.local.concepts import PARENTS
@@ -14,12 +16,25 @@ _SNIPPET = 60
 _TEXT_KINDS = {ContentCategory.DOCUMENT: "document", ContentCategory.SCREENSHOT: "screenshot"}
 
 
-def compose_description(signals: Signals, category: ContentCategory, lang: Language) -> str:
+def compose_description(
+    signals: Signals,
+    category: ContentCategory,
+    lang: Language,
+    receipt: dict[str, Any] | None = None,
+) -> str:
     """Describe the image in ``lang``; every clause rests on a detected signal."""
     t = TEMPLATES[lang.value]
     lines = (
         signals.ocr.visible_text.splitlines() if signals.ocr and signals.ocr.visible_text else []
     )
+    if receipt is not None and receipt.get("merchant"):
+        total = receipt.get("total")
+        amount = f"{total} {receipt['currency']}" if total and receipt.get("currency") else total
+        first = t["receipt"].format(
+            m=_snippet(receipt["merchant"]),
+            total=t["receipt_total"].format(a=amount) if amount else "",
+        )
+        return " ".join([first, *_faces(signals, t)][:2])
     kind = _TEXT_KINDS.get(category)
     if kind and lines:
         title = t["title"].format(t=_snippet(lines[0]))

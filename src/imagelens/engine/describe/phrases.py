@@ -524,6 +524,8 @@ CONCEPT_NOUNS: dict[str, dict[str, str]] = {
 # singular form of the key before it, where the language needs one.
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
+        "receipt": "A shop receipt from “{m}”{total}.",
+        "receipt_total": ", total {a}",
         "sure": "A photo of {noun}{detail}.",
         "likely": "A photo that probably shows {noun}{detail}.",
         "none": "A photo in which no familiar object was recognised with confidence.",
@@ -537,6 +539,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "{n} faces are visible.",
     },
     "zh": {
+        "receipt": "一张来自“{m}”的购物收据{total}。",
+        "receipt_total": "，合计{a}",
         "detail": "（{label}）",
         "sure": "一张{noun}的照片{detail}。",
         "likely": "这张照片可能拍的是{noun}{detail}。",
@@ -549,6 +553,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "可以看到{n}张人脸。",
     },
     "de": {
+        "receipt": "Ein Kassenbon von „{m}“{total}.",
+        "receipt_total": ", Summe {a}",
         "sure": "Ein Foto mit folgendem Motiv: {noun}{detail}.",
         "likely": "Das Foto zeigt vermutlich: {noun}{detail}.",
         "none": "Ein Foto, auf dem kein bekanntes Objekt sicher erkannt wurde.",
@@ -560,6 +566,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "{n} Gesichter sind zu sehen.",
     },
     "es": {
+        "receipt": "Un recibo de compra de «{m}»{total}.",
+        "receipt_total": ", total {a}",
         "sure": "Una foto que muestra: {noun}{detail}.",
         "likely": "Una foto que probablemente muestra: {noun}{detail}.",
         "none": "Una foto en la que no se reconoció con seguridad ningún objeto conocido.",
@@ -571,6 +579,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "Se ven {n} caras.",
     },
     "fr": {
+        "receipt": "Un ticket de caisse de « {m} »{total}.",
+        "receipt_total": ", total {a}",
         "sure": "Une photo montrant : {noun}{detail}.",
         "likely": "Une photo montrant probablement : {noun}{detail}.",
         "none": "Une photo dans laquelle aucun objet connu n’a été reconnu avec certitude.",
@@ -582,6 +592,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "{n} visages sont visibles.",
     },
     "ja": {
+        "receipt": "「{m}」のレシートです{total}。",
+        "receipt_total": "（合計 {a}）",
         "detail": "（{label}）",
         "sure": "{noun}の写真です{detail}。",
         "likely": "{noun}が写っていると思われる写真です{detail}。",
@@ -594,6 +606,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "顔が{n}つ写っています。",
     },
     "ko": {
+        "receipt": "“{m}”의 영수증입니다{total}.",
+        "receipt_total": " (합계 {a})",
         "sure": "{noun} 사진입니다{detail}.",
         "likely": "{noun}(으)로 보이는 사진입니다{detail}.",
         "none": "확실하게 인식된 사물이 없는 사진입니다.",
@@ -605,6 +619,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "얼굴 {n}개가 보입니다.",
     },
     "fi": {
+        "receipt": "Kuitti kaupasta ”{m}”{total}.",
+        "receipt_total": ", yhteensä {a}",
         "sure": "Valokuva, jossa on: {noun}{detail}.",
         "likely": "Valokuva, jossa on todennäköisesti: {noun}{detail}.",
         "none": "Valokuva, josta ei tunnistettu varmasti mitään tuttua kohdetta.",
@@ -616,6 +632,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "Kuvassa näkyy {n} kasvot.",
     },
     "nl": {
+        "receipt": "Een kassabon van ‘{m}’{total}.",
+        "receipt_total": ", totaal {a}",
         "sure": "Een foto van: {noun}{detail}.",
         "likely": "Een foto die waarschijnlijk het volgende toont: {noun}{detail}.",
         "none": "Een foto waarop geen bekend object met zekerheid is herkend.",
@@ -627,6 +645,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "Er zijn {n} gezichten te zien.",
     },
     "pt": {
+        "receipt": "Um recibo de compra de “{m}”{total}.",
+        "receipt_total": ", total {a}",
         "sure": "Uma foto que mostra: {noun}{detail}.",
         "likely": "Uma foto que provavelmente mostra: {noun}{detail}.",
         "none": "Uma foto em que nenhum objeto conhecido foi reconhecido com segurança.",
@@ -638,6 +658,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "{n} rostos estão visíveis.",
     },
     "tr": {
+        "receipt": "“{m}” mağazasından bir fiş{total}.",
+        "receipt_total": ", toplam {a}",
         "sure": "Şunu gösteren bir fotoğraf: {noun}{detail}.",
         "likely": "Muhtemelen şunu gösteren bir fotoğraf: {noun}{detail}.",
         "none": "Bilinen hiçbir nesnenin kesin olarak tanınmadığı bir fotoğraf.",
@@ -649,6 +671,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "faces": "{n} yüz görünüyor.",
     },
     "ru": {
+        "receipt": "Кассовый чек из «{m}»{total}.",
+        "receipt_total": ", итого {a}",
         "sure": "Фотография: {noun}{detail}.",
         "likely": "На фотографии, вероятно: {noun}{detail}.",
         "none": "Фотография, на которой не удалось уверенно распознать знакомые объекты.",

@@ -18,6 +18,7 @@ from imagelens.types import ContentCategory
 _INT_FIELDS = {"people_count"}
 _BOOL_FIELDS = {"text_present"}
 _MAP_FIELDS = {"key_values", "operating_conditions"}
+_ITEM_FIELDS = {"line_items"}  # [{"name": ..., "price": ...}]
 _STRING_FIELDS = {
     "scene",
     "room_type",
@@ -46,6 +47,10 @@ _STRING_FIELDS = {
     "phase",
     "system",
     "condition_rating",
+    "merchant",
+    "total",
+    "currency",
+    "tax",
 }  # every other field is a list of strings
 
 
@@ -56,6 +61,8 @@ def field_type(name: str) -> Any:
         return bool | None
     if name in _MAP_FIELDS:
         return dict[str, str] | None
+    if name in _ITEM_FIELDS:
+        return list[dict[str, str]] | None
     if name in _STRING_FIELDS:
         return str | None
     return list[str] | None
