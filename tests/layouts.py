@@ -94,3 +94,66 @@ def receipt() -> Fixture:
             draw.text((width - 24 - draw.textlength(right, font=f), y), right, fill="black", font=f)
     text = "\n".join(f"{left} {right}" if right else left for left, right, _ in lines)
     return Fixture(image, text)
+
+
+_THEMES = {
+    "light": {"bg": (255, 255, 255), "fg": (17, 17, 17), "line": (229, 229, 234)},
+    "dark": {"bg": (0, 0, 0), "fg": (242, 242, 247), "line": (44, 44, 46)},
+}
+SETTINGS_ROWS = ("Wi-Fi", "Bluetooth", "Mobile Data", "Notifications", "Sounds", "Display",
+                 "Battery", "Privacy", "Storage", "About phone")  # fmt: skip
+
+
+def phone_screenshot(theme: str = "light") -> Fixture:
+    """A 1080x2400 settings screen: status bar (clock, battery), title, rows with toggles."""
+    colours = _THEMES[theme]
+    image = Image.new("RGB", (1080, 2400), colours["bg"])
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 28), "9:41", fill=colours["fg"], font=font(40, bold=True))
+    draw.text((900, 30), "87%", fill=colours["fg"], font=font(36))
+    draw.rounded_rectangle((990, 36, 1040, 64), radius=6, outline=colours["fg"], width=3)
+    draw.text((60, 170), "Settings", fill=colours["fg"], font=font(72, bold=True))
+    for i, label in enumerate(SETTINGS_ROWS):
+        y = 340 + i * 150
+        draw.text((60, y + 40), label, fill=colours["fg"], font=font(44))
+        toggle = (0, 199, 89) if i % 3 else colours["line"]
+        draw.rounded_rectangle((880, y + 38, 1010, y + 110), radius=36, fill=toggle)
+        draw.line((60, y + 148, 1080, y + 148), fill=colours["line"], width=2)
+    text = "\n".join(("9:41 87%", "Settings", *SETTINGS_ROWS))
+    return Fixture(image, text)
+
+
+def desktop_screenshot(theme: str = "light") -> Fixture:
+    """A 1920x1080 desktop: a menu bar with a clock, a text editor window with a document."""
+    colours = _THEMES[theme]
+    image = Image.new("RGB", (1920, 1080), colours["bg"])
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 1920, 34), fill=colours["line"])
+    draw.text(
+        (20, 6), "Editor   File   Edit   View   Window   Help", fill=colours["fg"], font=font(20)
+    )
+    draw.text((1830, 6), "10:24", fill=colours["fg"], font=font(20))
+    draw.rectangle((0, 34, 300, 1080), fill=colours["line"])
+    for i, name in enumerate(("notes.txt", "plan.md", "budget.csv", "ideas.txt")):
+        draw.text((24, 70 + i * 44), name, fill=colours["fg"], font=font(22))
+    body = ("Meeting notes", "Agenda: budget review and hiring plan for the next quarter.",
+            "Decision: move the launch to May and hire two engineers.",
+            "Action items: Anna drafts the budget, Ben updates the roadmap.")  # fmt: skip
+    for i, line in enumerate(body):
+        draw.text(
+            (360, 90 + i * 52), line, fill=colours["fg"], font=font(28 if i else 36, bold=i == 0)
+        )
+    return Fixture(image, "\n".join(body))
+
+
+def photo_with_sign() -> Fixture:
+    """A real photo with a printed notice pinned in it (a photo with text, not a page)."""
+    from tests.imagegen import photo
+
+    image = photo("rocket").resize((1280, 854))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((80, 120, 620, 420), fill=(236, 232, 220))
+    lines = ("LAUNCH VIEWING AREA", "Visitors must stay", "behind the fence")
+    for i, line in enumerate(lines):
+        draw.text((110, 150 + i * 80), line, fill=(30, 30, 30), font=font(40, bold=i == 0))
+    return Fixture(image, "\n".join(lines))

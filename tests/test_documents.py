@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
+
 from imagelens.engine import AnalysisOptions, Engine
 from imagelens.engine.receipts import is_receipt, read_receipt
 from imagelens.types import ContentCategory, Language
 from tests.imagegen import encode, text_page
-from tests.layouts import RECEIPT_ITEMS, receipt
+from tests.layouts import (
+    RECEIPT_ITEMS,
+    desktop_screenshot,
+    phone_screenshot,
+    photo_with_sign,
+    receipt,
+    two_column_page,
+)
 
 AUTO = AnalysisOptions(category=ContentCategory.AUTO)
 
@@ -58,3 +67,21 @@ def test_receipt_rules_on_text() -> None:
     assert read["currency"] == "USD" and len(read["line_items"]) == 3
     # A price list without a total or payment is not a receipt.
     assert not is_receipt(["Menu", "Soup 4.00", "Salad 6.50", "Pie 3.20"], 600, 1200)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_screenshots_in_both_themes_are_screenshots(engine: Engine, theme: str, fmt: str) -> None:
+    # Light themes used to be filed as documents (mostly white, lots of text).
+    for fixture in (phone_screenshot(theme), desktop_screenshot(theme)):
+        result = engine.analyze(encode(fixture.image, fmt), AUTO)
+        assert result.category == ContentCategory.SCREENSHOT, (theme, fmt, fixture.image.size)
+
+
+def test_pages_stay_documents_and_a_photo_with_a_notice_stays_a_photo(engine: Engine) -> None:
+    for page in (text_page().image, two_column_page().image):
+        for fmt in ("PNG", "JPEG"):
+            assert engine.analyze(encode(page, fmt), AUTO).category == ContentCategory.DOCUMENT
+    notice = engine.analyze(encode(photo_with_sign().image, "JPEG"), AUTO)
+    assert notice.category == ContentCategory.GENERAL  # was "screenshot"
+    assert notice.visible_text and "VIEWING AREA" in notice.visible_text

@@ -7,6 +7,7 @@ from typing import Any
 
 from imagelens.engine.base import Signals
 from imagelens.engine.receipts import is_receipt, read_receipt
+from imagelens.engine.screens import flatness, screen_shaped, screen_sized, status_bar
 from imagelens.intake import DecodedImage
 from imagelens.types import ContentCategory as C
 
@@ -52,6 +53,7 @@ CATEGORY_FIELDS: dict[C, tuple[str, ...]] = {
 }
 
 _PAPER = frozenset({"white", "silver", "beige"})
+_FLAT = 0.6  # screens.flatness: rendered above, photographed or scanned below
 _DOC_TYPES = ("invoice", "receipt", "contract", "letter", "report", "form", "menu", "certificate")
 _DATE = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|"
@@ -98,11 +100,16 @@ def classify(signals: Signals, image: DecodedImage) -> C:
     if receipt_of(signals, image) is not None:
         return C.DOCUMENT
     if chars >= 40 and coverage >= 0.02:
-        # Pages are mostly paper-coloured; screens have chrome (bars, panels) around the text
-        # and a screen's shape.
+        regions = signals.ocr.regions if signals.ocr else []
+        flat = flatness(image) >= _FLAT
+        if status_bar(regions) or (flat and screen_sized(width, height)):
+            return C.SCREENSHOT
+        if not flat:  # photographed or scanned: a page fills the frame, a notice does not
+            return C.DOCUMENT if coverage >= 0.15 or light >= 0.6 else C.GENERAL
+        # Rendered: pages are mostly paper-coloured and page-shaped; screens have chrome
+        # (bars, panels) around the text and a screen's shape.
         ratio = width / height
-        screen_shape = 1.3 <= ratio <= 2.4 or 1.9 <= 1 / ratio <= 2.4
-        if light >= 0.8 or (light >= 0.5 and ratio <= 1.0 and not screen_shape):
+        if light >= 0.8 or (light >= 0.5 and ratio <= 1.0 and not screen_shaped(width, height)):
             return C.DOCUMENT
         return C.SCREENSHOT
     if "website" in labels or (concepts.get("screen", 0) >= 0.5 and chars > 0):
