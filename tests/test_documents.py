@@ -85,3 +85,12 @@ def test_pages_stay_documents_and_a_photo_with_a_notice_stays_a_photo(engine: En
     notice = engine.analyze(encode(photo_with_sign().image, "JPEG"), AUTO)
     assert notice.category == ContentCategory.GENERAL  # was "screenshot"
     assert notice.visible_text and "VIEWING AREA" in notice.visible_text
+
+
+def test_titles_skip_the_status_bar_and_sidebars_are_their_own_blocks(engine: Engine) -> None:
+    phone = engine.analyze(encode(phone_screenshot("dark").image), AUTO)
+    assert "“Settings”" in phone.description and "9:41" not in phone.description
+    desktop = engine.analyze(encode(desktop_screenshot("light").image), AUTO)
+    lines = (desktop.visible_text or "").splitlines()
+    # The sidebar's file names are not spliced into the document's lines.
+    assert "Meeting notes" in lines and not any("plan.md" in x and "Meeting" in x for x in lines)

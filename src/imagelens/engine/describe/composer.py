@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from imagelens.engine.base import Signals
@@ -37,7 +38,7 @@ def compose_description(
         return " ".join([first, *_faces(signals, t)][:2])
     kind = _TEXT_KINDS.get(category)
     if kind and lines:
-        title = t["title"].format(t=_snippet(lines[0]))
+        title = t["title"].format(t=_snippet(_title(signals) or lines[0]))
         key = f"{kind}1" if len(lines) == 1 and f"{kind}1" in t else kind
         first = t[key].format(n=len(lines), title=title)
         return " ".join([first, *_faces(signals, t)][:2])
@@ -87,6 +88,27 @@ def _faces(signals: Signals, t: dict[str, str]) -> list[str]:
     if n == 0:
         return []
     return [t["face1"] if n == 1 else t["faces"].format(n=n)]
+
+
+def _title(signals: Signals) -> str | None:
+    """The page's or screen's title: the first much larger text in its upper part, else
+    its first line that is not the status bar (a clock, battery level or carrier there says
+    nothing about the content)."""
+    regions = [
+        r
+        for r in (signals.ocr.regions if signals.ocr else [])
+        if sum(ch.isalpha() for ch in r.text) >= 3
+        and not (r.bbox.y <= 0.06 and _STATUS.search(r.text))
+    ]
+    if not regions:
+        return None
+    heights = sorted(r.bbox.height for r in regions)
+    median = heights[len(heights) // 2]
+    headline = next((r for r in regions if r.bbox.y < 0.4 and r.bbox.height >= 1.5 * median), None)
+    return (headline or regions[0]).text
+
+
+_STATUS = re.compile(r"\d{1,2}[:.]\d{2}|\d{1,3}\s?%|\b(?:LTE|5G|4G|3G|VoLTE|Wi-?Fi)\b", re.I)
 
 
 def _snippet(text: str) -> str:

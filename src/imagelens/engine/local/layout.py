@@ -45,8 +45,8 @@ def blocks(boxes: list[Box]) -> list[list[list[Box]]]:
     A region is cut where its boxes leave an empty band: across it (between a heading and
     the text below it, between paragraphs that span the page) or down it (between columns).
     Of the possible cuts the widest gap wins, measured in text heights. A cut down a region is
-    taken only when both sides look like columns of text, at least a quarter of the region
-    wide each: a receipt's price column or a form's values stay on their item's line.
+    taken when both sides are columns of text at least a quarter of the region wide, or to
+    cut off a sidebar; a receipt's price column or a form's values stay on their item's line.
     """
     if not boxes:
         return []
@@ -67,16 +67,21 @@ def _cut(boxes: list[Box], unit: float) -> list[list[Box]]:
         left = [b for b in boxes if b.x1 <= down[1]]
         right = [b for b in boxes if b.x1 > down[1]]
         return _cut(left, unit) + _cut(right, unit)
-    if across is not None and across[0] >= _PARAGRAPH_GAP * unit:
+    if across is not None and across[0] >= _LINE_GAP * unit:
         top = [b for b in boxes if b.y1 <= across[1]]
         bottom = [b for b in boxes if b.y1 > across[1]]
-        return _cut(top, unit) + _cut(bottom, unit)
+        parts = _cut(top, unit) + _cut(bottom, unit)
+        # A wide gap separates blocks; a line's gap only when it frees columns below it
+        # (a menu bar over a sidebar and a window), else the lines stay one block.
+        if across[0] >= _PARAGRAPH_GAP * unit or len(parts) > 2:
+            return parts
     return [boxes]
 
 
 # A gap between columns is at least this many text heights wide; between blocks, this high.
 _GUTTER = 1.0
 _PARAGRAPH_GAP = 1.2
+_LINE_GAP = 0.3
 
 
 def _widest_gap(boxes: list[Box], *, vertical: bool) -> tuple[float, float] | None:
@@ -100,8 +105,16 @@ def _columns(boxes: list[Box], at: float, unit: float) -> bool:
     gap = min(b.x0 for b in right) - max(b.x1 for b in left)
     if gap < _GUTTER * unit:
         return False
-    for side in (left, right):
-        width = max(b.x1 for b in side) - min(b.x0 for b in side)
-        if width < 0.25 * (x1 - x0) or len(reading_order(side)) < 2:
-            return False
-    return True
+    widths = [max(b.x1 for b in side) - min(b.x0 for b in side) for side in (left, right)]
+    if any(len(reading_order(side)) < 2 for side in (left, right)):
+        return False
+    if min(widths) >= 0.25 * (x1 - x0):
+        return True
+    # A narrow column on the left is a sidebar or a list of names: its own block. On the
+    # right it is a receipt's prices or a form's values, each on its item's line, unless its
+    # lines are words that do not sit on the other side's lines (a sidebar on the right).
+    if widths[0] < widths[1]:
+        return len(reading_order(left)) >= 3
+    aligned = sum(any(o.y0 <= (b.y0 + b.y1) / 2 <= o.y1 for o in left) for b in right)
+    numeric = sum(sum(ch.isdigit() for ch in b.text) * 2 >= len(b.text) for b in right)
+    return aligned < 0.5 * len(right) and numeric < 0.5 * len(right)
