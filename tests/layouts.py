@@ -65,17 +65,17 @@ RECEIPT_ITEMS = (
 )
 
 
-def receipt() -> Fixture:
+def receipt(items: tuple[tuple[str, str], ...] = RECEIPT_ITEMS, width: int = 420) -> Fixture:
     """A till receipt: narrow, centred header, items with prices in a right column, totals."""
-    width = 420
+    total = f"{sum(float(price) for _, price in items):.2f}"
     lines: list[tuple[str, str | None, bool]] = [
         ("CORNER MARKET", None, True),
         ("12 High Street", None, False),
         ("TAX INVOICE", None, False),
         ("Date: 14/03/2024 10:42", None, False),
-        *((item, price, False) for item, price in RECEIPT_ITEMS),
-        ("TOTAL", "21.82", True),
-        ("CASH", "30.00", False),
+        *((item, price, False) for item, price in items),
+        ("TOTAL", total, True),
+        ("CASH", f"{float(total) + 8.18:.2f}", False),
         ("CHANGE", "8.18", False),
         ("GST included 1.98", None, False),
         ("Thank you!", None, False),
@@ -157,3 +157,20 @@ def photo_with_sign() -> Fixture:
     for i, line in enumerate(lines):
         draw.text((110, 150 + i * 80), line, fill=(30, 30, 30), font=font(40, bold=i == 0))
     return Fixture(image, "\n".join(lines))
+
+
+def long_receipt(n: int = 40) -> Fixture:
+    """A supermarket receipt with ``n`` items (about 2,200 px tall)."""
+    goods = ("Milk 1L", "Eggs 12pk", "Rice 2kg", "Tea Bags", "Yoghurt", "Pasta 500g", "Onions",
+             "Tomatoes", "Butter", "Olive Oil")  # fmt: skip
+    items = tuple((f"{goods[i % len(goods)]} #{i + 1}", f"{1.05 + i * 0.37:.2f}") for i in range(n))
+    return receipt(items, width=520)
+
+
+def a4_page() -> Fixture:
+    """An A4 page scanned at 300 dpi (2480x3508) full of 11 pt text: 60 lines."""
+    from tests.imagegen import PAGE_LINES, text_page
+
+    lines = (PAGE_LINES * 8)[:60]
+    page = text_page(lines, size=(2480, 3508), font_size=40, spacing=1.4)
+    return Fixture(page.image, page.text)

@@ -78,6 +78,10 @@ def analyze(
                 progress.advance(task)
     else:
         settings = load_settings()
+        if "nice" not in settings.engine.model_fields_set:
+            # Someone is waiting on this command and no API shares the process: run at full
+            # priority unless IMAGELENS_ENGINE__NICE says otherwise.
+            settings.engine.nice = 0
         with Engine(settings) as engine, _progress(err) as progress:
             analyst = Analyst(engine, VlmBackend(settings.vlm) if settings.vlm.enabled else None)
             try:
