@@ -73,6 +73,21 @@ def test_description_in_every_language(engine: Engine) -> None:
     assert len(set(descriptions.values())) == len(LANGS)
     assert "猫" in descriptions["zh"] and "Katze" in descriptions["de"]
     assert "кошка" in descriptions["ru"] and "kissa" in descriptions["fi"]
+    # Only English quotes ImageNet's (English) label: "A photo of a cat (egyptian cat)."
+    assert all(
+        not any(ch.isascii() and ch.isalpha() for ch in descriptions[x]) for x in ("zh", "ja")
+    )
+
+
+def test_describe_markdown_headings_follow_the_language(engine: Engine) -> None:
+    from imagelens.engine.analyst import Analyst
+    from imagelens.intake import decode_image
+    from tests.layouts import receipt
+
+    analyst = Analyst(engine)
+    german = analyst.describe(decode_image(encode(receipt().image)), "describe", Language.DE)
+    assert "**Sichtbarer Text:**" in german and "Visible text" not in german
+    assert "> CORNER MARKET" in german  # quoted text stays as read
 
 
 def test_description_never_invents_a_subject(engine: Engine) -> None:

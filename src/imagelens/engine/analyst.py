@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from imagelens.engine.base import AnalysisOptions
-from imagelens.engine.markdown import to_markdown
 from imagelens.engine.pipeline import Engine
+from imagelens.engine.prompts import answer_locally
 from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.engine.vlm.merge import merge
 from imagelens.errors import HarmfulContent, InvalidInput, VlmError
@@ -74,7 +74,8 @@ class Analyst:
 
     def describe(self, image: DecodedImage, prompt: str, lang: Language) -> str:
         """The describe-image answer in markdown: the VLM answers ``prompt`` when there is
-        one (local moderation guards it), else the local analysis is rendered.
+        one (local moderation guards it), else the local analysis answers what it can of
+        the prompt (:mod:`imagelens.engine.prompts`).
 
         Raises HarmfulContent when moderation flags the image."""
         if self.vlm is not None:
@@ -86,7 +87,7 @@ class Analyst:
         )
         if result.moderation is not None and result.moderation.flagged:
             raise HarmfulContent("The image was flagged by moderation.")
-        return to_markdown(result)
+        return answer_locally(result, prompt, lang)
 
     def _is_flagged(self, image: DecodedImage) -> bool:
         only = AnalysisOptions(analyzers=frozenset({"moderation"}))

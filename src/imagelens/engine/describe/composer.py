@@ -61,7 +61,8 @@ def _subject(signals: Signals, lang: Language, t: dict[str, str]) -> str:
         score = concept.confidence
         detail = (
             t.get("detail", " ({label})").format(label=label_text)
-            if label.confidence >= _MENTION and label_text != noun
+            # ImageNet's label names are English only: other languages keep to the noun.
+            if label.confidence >= _MENTION and label_text != noun and lang is Language.EN
             else ""
         )
     else:
