@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from imagelens.engine.base import Signals
+from imagelens.engine.drawings import drawing_fields, drawing_kind
 from imagelens.engine.receipts import is_receipt, read_receipt
 from imagelens.engine.screens import flatness, screen_shaped, screen_sized, status_bar
 from imagelens.intake import DecodedImage
@@ -53,7 +54,10 @@ CATEGORY_FIELDS: dict[C, tuple[str, ...]] = {
 }
 
 _PAPER = frozenset({"white", "silver", "beige"})
-_FLAT = 0.6  # screens.flatness: rendered above, photographed or scanned below
+_FLAT = 0.6
+_DRAWINGS = frozenset(
+    {C.PID, C.PFD, C.TECHNICAL_DIAGRAM, C.BLUEPRINT, C.MAP}
+)  # screens.flatness: rendered above, photographed or scanned below
 _DOC_TYPES = ("invoice", "receipt", "contract", "letter", "report", "form", "menu", "certificate")
 _DATE = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|"
@@ -99,6 +103,9 @@ def classify(signals: Signals, image: DecodedImage) -> C:
     width, height = image.metadata.width, image.metadata.height
     if receipt_of(signals, image) is not None:
         return C.DOCUMENT
+    # Drawings print short labels over a mostly empty sheet; a page's text covers more.
+    if coverage < 0.1 and (drawing := drawing_kind(lines, image)) is not None:
+        return drawing
     if chars >= 40 and coverage >= 0.02:
         regions = signals.ocr.regions if signals.ocr else []
         flat = flatness(image) >= _FLAT
@@ -147,6 +154,9 @@ def extract(
         return None
     out: dict[str, Any] = dict.fromkeys(fields)
     out.update({k: v for k, v in _local_values(category, signals).items() if k in out})
+    if category in _DRAWINGS:
+        found = drawing_fields(category, _lines(signals))
+        out.update({k: v for k, v in found.items() if k in out and v is not None})
     if category is C.DOCUMENT and receipt is not None:
         out.update({k: v for k, v in receipt.items() if k in out}, document_type="receipt")
         out["title"] = receipt["merchant"] or out["title"]

@@ -14,6 +14,7 @@ from imagelens.types import ContentCategory, Language, TagScore
 _MENTION = 0.15
 _SURE = 0.6
 _SNIPPET = 60
+_DRAWINGS = {"blueprint", "pid", "pfd", "technical_diagram", "map"}
 _TEXT_KINDS = {ContentCategory.DOCUMENT: "document", ContentCategory.SCREENSHOT: "screenshot"}
 
 
@@ -36,10 +37,16 @@ def compose_description(
             total=t["receipt_total"].format(a=amount) if amount else "",
         )
         return " ".join([first, *_faces(signals, t)][:2])
-    kind = _TEXT_KINDS.get(category)
-    if kind and lines:
+    if category.value in _DRAWINGS:
+        kind = t[category.value]
+        if lang is Language.TR:  # the noun ends the sentence there
+            kind = kind[0].lower() + kind[1:]
+        # A drawing's labels name its parts, not the drawing: no "headed" clause.
+        return t["drawing"].format(kind=kind, n=len(lines), title="")
+    text_kind = _TEXT_KINDS.get(category)
+    if text_kind and lines:
         title = t["title"].format(t=_snippet(_title(signals) or lines[0]))
-        key = f"{kind}1" if len(lines) == 1 and f"{kind}1" in t else kind
+        key = f"{text_kind}1" if len(lines) == 1 and f"{text_kind}1" in t else text_kind
         first = t[key].format(n=len(lines), title=title)
         return " ".join([first, *_faces(signals, t)][:2])
     sentences = [_subject(signals, lang, t)]
