@@ -150,22 +150,13 @@ def drain(
 def noop_worker(data_dir: Path) -> None:
     """A burst worker whose engine has no analyzers (run as a process by ``drain``)."""
     from imagelens.cli.startup import settings_for
+    from imagelens.cli.worker import run_worker
     from imagelens.core import Services
     from imagelens.engine import Engine
-    from imagelens.jobs.celery import CeleryQueue
-    from imagelens.jobs.worker import Worker
 
     settings = settings_for(data_dir)
     services = Services.build(settings, engine=Engine(settings, analyzers=[]), db_pool=10)
-    assert isinstance(services.queue, CeleryQueue)
-    Worker(
-        app=services.queue.app,
-        runner=services.runner,
-        db=services.db,
-        lease=services.lease,
-        queue=services.queue,
-        renew_every=settings.jobs.sweep_interval,
-    ).run(concurrency=8, burst=True)
+    run_worker(services, concurrency=8, burst=True)
 
 
 def main() -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from imagelens.cli.startup import settings_for, startup_errors
+
+if TYPE_CHECKING:
+    from imagelens.core import Services
 
 
 def worker(
@@ -21,7 +24,6 @@ def worker(
     from imagelens.core import Services
     from imagelens.intake.budget import tune_allocator
     from imagelens.jobs.celery import CeleryQueue
-    from imagelens.jobs.worker import Worker
 
     with startup_errors():
         settings = settings_for(data_dir)
@@ -36,11 +38,20 @@ def worker(
     tune_allocator()
     services.engine.warmup()
     typer.echo(f"imagelens: worker {services.lease.owner} taking jobs ({concurrency} at once)")
+    run_worker(services, concurrency=concurrency, burst=burst)
+
+
+def run_worker(services: Services, *, concurrency: int, burst: bool) -> None:
+    """Consume the broker's jobs with ``services`` (built for Celery) until stopped."""
+    from imagelens.jobs.celery import CeleryQueue
+    from imagelens.jobs.worker import Worker
+
+    assert isinstance(services.queue, CeleryQueue)
     Worker(
         app=services.queue.app,
         runner=services.runner,
         db=services.db,
         lease=services.lease,
         queue=services.queue,
-        renew_every=settings.jobs.sweep_interval,
+        renew_every=services.settings.jobs.sweep_interval,
     ).run(concurrency=concurrency, burst=burst)
