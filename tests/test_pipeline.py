@@ -127,3 +127,19 @@ def test_analyzer_failure_becomes_a_classified_error(settings: Settings) -> None
         "message": "The tags analyzer failed: RuntimeError: model exploded on PNG",
         "retryable": True,
     }
+
+
+def test_faces_are_counted_as_people() -> None:
+    from imagelens.engine.base import Signals
+    from imagelens.engine.describe.composer import compose_description
+    from imagelens.types import ContentCategory, Moderation
+
+    def described(faces: int, lang: Language) -> str:
+        signals = Signals(moderation=Moderation(flagged=False, face_count=faces))
+        return compose_description(signals, ContentCategory.GENERAL, lang)
+
+    assert described(3, Language.EN).endswith("Three people are visible (3 faces).")
+    assert described(1, Language.EN).endswith("One person is visible (one face).")
+    assert described(12, Language.EN).endswith("12 people are visible (12 faces).")
+    assert described(3, Language.DE).endswith("3 Personen sind zu sehen (3 Gesichter).")
+    assert "people" not in described(0, Language.EN)

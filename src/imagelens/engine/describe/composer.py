@@ -95,7 +95,17 @@ def _faces(signals: Signals, t: dict[str, str]) -> list[str]:
     n = signals.moderation.face_count if signals.moderation else 0
     if n == 0:
         return []
-    return [t["face1"] if n == 1 else t["faces"].format(n=n)]
+    if n == 1:
+        return [t["face1"]]
+    sentence = t["faces"].format(n=n)
+    if t is TEMPLATES["en"] and n <= 10:  # "Three people are visible (3 faces)."
+        word = _EN_NUMBERS[n]
+        sentence = sentence.replace(f"{n} people", f"{word[0].upper()}{word[1:]} people", 1)
+    return [sentence]
+
+
+_EN_NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
+               8: "eight", 9: "nine", 10: "ten"}  # fmt: skip
 
 
 def _title(signals: Signals) -> str | None:
