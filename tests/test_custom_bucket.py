@@ -77,6 +77,7 @@ def test_uploads_go_to_the_tenants_bucket(
         result = client.files.upload(photo_bytes, filename="cat.jpg", storage_target="custom")
         assert result.is_completed and "cat" in " ".join(result.tags or []).lower()
         assert result.object_key and result.object_key.startswith("photos/originals/")
+        assert result.image_id is not None
         stored = _s3(s3_endpoint).get_object(Bucket=bucket, Key=result.object_key)
         assert stored["Body"].read() == photo_bytes
         assert client.files.content(result.image_id) == photo_bytes

@@ -60,6 +60,7 @@ def test_single_upload_and_reads(live: LiveServer, image_dir: Path) -> None:
             assert result.to_dict()["description_status"] == "completed"
             assert "description_error" not in result.to_dict()
             assert "description_error" in result.to_dict(exclude_none=False)
+            assert result.image_id is not None  # None only for files no image was stored for
             same = await client.files.get(result.image_id)
             assert same.description == result.description
             answer = await client.images.analyze(image_dir / "page.png")
@@ -103,19 +104,28 @@ def test_mixed_sources_hidden_and_failures(
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
 
+    completed: list[sdk.UploadResult] = []
+
     async def scenario() -> sdk.BatchUploadResults:
         async with _client(live) as client:
             return await client.files.upload_batch(
                 [photo_tree / ".cache", image_dir / "astronaut.jpg", bad, tmp_path / "gone.jpg"],
                 include_hidden=True,
                 recursive=False,
+                on_file_complete=completed.append,
             )
 
     results = asyncio.run(scenario())
-    names = [Path(r.filename).name for r in results]
+    names = [r.filename for r in results]  # base names, as the server stores them
     assert sorted(names) == ["astronaut.jpg", "broken.jpg", "coffee.png", "gone.jpg"]
+    assert {r.local_path for r in results} >= {str(bad), str(image_dir / "astronaut.jpg")}
+    assert sorted(r.filename for r in completed) == sorted(names)  # once per file, final
     assert results.failed_count == 2 and results.succeeded_count == 2
-    assert {Path(r.filename).name for r in results.failed()} == {"broken.jpg", "gone.jpg"}
+    assert {r.filename for r in results.failed()} == {"broken.jpg", "gone.jpg"}
+    assert all(r.image_id is None for r in results.failed())  # no image was stored
+    done = results.succeeded()[0]
+    described = sdk.DescriptionResult.from_upload(done)
+    assert described.description == done.description and described.operation_id
     with pytest.raises(sdk.ImageLensAPIError, match="2 succeeded, 2 failed"):
         results.raise_on_failures()
 
@@ -202,6 +212,7 @@ def test_sync_client_does_what_the_async_one_does(
         assert pending.pending_count == 1
         page = client.files.list(limit=5)
         assert len(page.items) == 5 and page.has_more
+        assert result.image_id is not None
         text = client.files.text(result.image_id)
         assert text.image_id == result.image_id
         assert "cat" in client.describe_image(f"{image_url}/chelsea.jpg", "What is it?").lower()
@@ -239,3 +250,15 @@ def test_classify_error(message: str, kind: sdk.DescriptionErrorType, retryable:
     assert sdk.DescriptionFailure.classify_error(message) == (kind, retryable)
     failure = sdk.DescriptionFailure.from_error_message("id", message, filename="a.jpg")
     assert failure.error_type is kind and failure.is_retryable is retryable
+
+
+def test_text_regions_read_like_the_reference_sdks_dicts(live: LiveServer) -> None:
+    from tests.imagegen import encode, text_page
+
+    with sdk.ImageLens(live.key, base_url=live.base_url) as client:
+        result = client.files.upload(encode(text_page().image), filename="page.png")
+    regions = result.text_regions or []
+    assert regions and regions[0]["text"] == regions[0].text == "Invoice number 48213"
+    assert regions[0]["bbox"]["x"] == regions[0].bbox.x and regions[0]["block"] == 0
+    with pytest.raises(KeyError):
+        regions[0]["nope"]

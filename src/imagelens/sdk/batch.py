@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,6 +53,7 @@ async def upload_batch(
     chunk_size: int | None,
     on_progress: ProgressCallback | None,
     timeout: float | None,
+    on_file_complete: Callable[[UploadResult], None] | None = None,
 ) -> BatchUploadResults:
     items = [sources] if isinstance(sources, str | Path | bytes) else list(sources)
     blobs = [(f"file-{i}", s) for i, s in enumerate(items) if isinstance(s, bytes)]
@@ -66,11 +67,18 @@ async def upload_batch(
     if len(entries) + len(found.missing) > MAX_FILES:
         raise ValueError(f"{len(entries)} files in one call; upload_batch takes {MAX_FILES}.")
     results = BatchUploadResults(
-        UploadResult.failed_locally(str(p), FileNotFoundError(f"No such file: {p}"))
+        _named(UploadResult.failed_locally(str(p), FileNotFoundError(f"No such file: {p}")), str(p))
         for p in found.missing
     )
     results.skipped_unsupported = found.skipped_unsupported
     results.skipped_hidden = found.skipped_hidden
+
+    def settled(batch: list[UploadResult]) -> None:
+        if on_file_complete is not None:
+            for result in batch:
+                on_file_complete(result)
+
+    settled(results)
     if not entries:
         return results
     limit = (await quota_api.get(requested=len(entries))).max_batch_size or 200
@@ -81,7 +89,9 @@ async def upload_batch(
 
     async def one(chunk: list[tuple[str, Path | bytes]]) -> list[UploadResult]:
         async with gate:
-            return await _send_chunk(core, files_api, chunk, fields, wait, tracker, timeout)
+            done = await _send_chunk(core, files_api, chunk, fields, wait, tracker, timeout)
+        settled(done)  # each file once, as soon as its chunk's results are final
+        return done
 
     for chunk_results in await asyncio.gather(*(one(c) for c in chunks)):
         results.extend(chunk_results)
@@ -123,11 +133,13 @@ async def _send_chunk(
     except ImageLensAPIError as exc:  # the whole chunk failed; the other chunks go on
         tracker.local_failures += len(sent)
         answered = [UploadResult.failed_locally(chunk[i][0], exc) for i in sent]
-    # Results carry the name as given (a path), in the order of the chunk.
+    # Results in the order of the chunk, each with the path it was read from.
     by_index = dict(zip(sent, answered, strict=True))
     by_index.update(unreadable)
     return [_named(by_index[i], chunk[i][0]) for i in range(len(chunk))]
 
 
 def _named(result: UploadResult, name: str) -> UploadResult:
-    return replace(result, filename=name)
+    """The server's base name as ``filename`` (as single uploads have it); the path the
+    file was read from as ``local_path``."""
+    return replace(result, filename=Path(name).name, local_path=name)

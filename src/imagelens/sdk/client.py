@@ -17,7 +17,7 @@ from imagelens.sdk._core import Core
 from imagelens.sdk.batch import upload_batch
 from imagelens.sdk.errors import ImageLensAPIError
 from imagelens.sdk.resources import ImageSource, ProgressCallback, options, read_source
-from imagelens.sdk.types import BatchUploadResults
+from imagelens.sdk.types import BatchUploadResults, UploadResult
 from imagelens.types import ContentCategory
 
 P = ParamSpec("P")
@@ -47,13 +47,16 @@ class AsyncFiles(resources.Files):
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
         storage_target: str | None = None,
+        on_file_complete: Callable[[UploadResult], None] | None = None,
     ) -> BatchUploadResults:
         """Upload files and/or folders (up to 10,000), chunked to the server's batch limit.
 
         Folders keep supported images only (by their bytes); hidden entries are left out
         unless ``include_hidden``. With ``wait`` the call returns when every file is settled,
         reporting summed progress to ``on_progress``. One file's or one chunk's failure
-        becomes that file's failed result; the others go on.
+        becomes that file's failed result; the others go on. ``on_file_complete`` is called
+        once per file as its result becomes final (with ``wait``: when its chunk's session is
+        done), on the client's event loop (the sync client's background thread).
         """
         fields = options(
             content_category=content_category,
@@ -75,6 +78,7 @@ class AsyncFiles(resources.Files):
             chunk_size=chunk_size,
             on_progress=on_progress,
             timeout=timeout,
+            on_file_complete=on_file_complete,
         )
 
 

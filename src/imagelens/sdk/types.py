@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from imagelens.sdk.errors import ImageLensAPIError
 from imagelens.types import ContentCategory, TextRegion
@@ -16,6 +17,7 @@ __all__ = [
     "ContentCategory",
     "DescriptionErrorType",
     "DescriptionFailure",
+    "DescriptionResult",
     "DescriptionStatus",
     "QuotaInfo",
     "UploadResult",
@@ -89,8 +91,8 @@ class DescriptionFailure:
 
 @dataclass(frozen=True)
 class UploadResult:
-    image_id: str
-    filename: str
+    image_id: str | None  # None for a file no image was stored for (refused, unreadable)
+    filename: str  # the file's base name, as the server stores it
     description: str | None = None
     tags: list[str] | None = None
     visible_text: str | None = None
@@ -107,6 +109,7 @@ class UploadResult:
     status: str | None = None
     job_id: str | None = None
     object_key: str | None = None  # the key in the tenant's own bucket (storage_target="custom")
+    local_path: str | None = None  # upload_batch: the path the file was read from
 
     @property
     def is_failed(self) -> bool:
@@ -135,7 +138,7 @@ class UploadResult:
 
     @classmethod
     def from_wire(cls, wire: _WireUpload) -> UploadResult:
-        values = {f.name: getattr(wire, f.name) for f in fields(cls)}
+        values: dict[str, Any] = {f.name: getattr(wire, f.name, None) for f in fields(cls)}
         values["description_status"] = DescriptionStatus(wire.description_status)
         return cls(**values)
 
@@ -144,12 +147,46 @@ class UploadResult:
         """A file that never reached the server (unreadable, or its chunk was refused)."""
         kind, retryable = DescriptionFailure.classify_error(str(error))
         return cls(
-            image_id="",
+            image_id=None,
             filename=filename,
             description_status=DescriptionStatus.FAILED,
             description_error=str(error),
             description_error_type=kind.value,
             description_is_retryable=retryable,
+        )
+
+
+@dataclass(frozen=True)
+class DescriptionResult:
+    """A description on its own, as the reference SDK's ``scopix.types.describe`` has it;
+    ``DescriptionResult.from_upload(result)`` makes one from any finished upload or file."""
+
+    operation_id: str
+    description: str
+    confidence_score: float | None = None
+    key_elements: list[str] | None = None
+    tags: list[str] | None = None
+    visible_text: str | None = None
+    text_regions: list[TextRegion] | None = None
+    analysis_level: str = "standard"
+    provider_count: int = 1
+    processing_time_ms: int = 0
+    metadata: dict[str, Any] | None = None
+
+    @classmethod
+    def from_upload(cls, result: UploadResult, processing_time_ms: int = 0) -> DescriptionResult:
+        if result.description is None or result.image_id is None:
+            raise ValueError(f"{result.filename} has no description ({result.description_status}).")
+        return cls(
+            operation_id=result.job_id or result.image_id,
+            description=result.description,
+            confidence_score=result.confidence_score,
+            key_elements=(result.tags or [])[:5] or None,
+            tags=result.tags,
+            visible_text=result.visible_text,
+            text_regions=result.text_regions,
+            processing_time_ms=processing_time_ms,
+            metadata={"image_id": result.image_id, "filename": result.filename},
         )
 
 

@@ -104,7 +104,7 @@ def ingest_batch(
 
 def _refused(filename: str, exc: ImageLensError) -> UploadResult:
     return UploadResult(
-        image_id="",
+        image_id=None,  # no image was stored
         filename=filename,
         description_status="failed",
         description_error=exc.message,

@@ -11,6 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    def __getitem__(self, name: str) -> Any:
+        """``region["text"]`` as well as ``region.text``: the reference SDK hands these out as
+        dicts, and code written against it indexes them."""
+        if name not in type(self).model_fields:
+            raise KeyError(name)
+        return getattr(self, name)
+
 
 class BBox(_Model):
     """A box normalised to 0-1 of the upright image's width and height."""

@@ -123,7 +123,7 @@ DescriptionStatusValue = Literal[
 
 
 class UploadResult(_Wire):
-    image_id: str
+    image_id: str | None  # None for a batch file that was refused (no image stored)
     filename: str
     description: str | None = None
     tags: list[str] | None = None
