@@ -185,3 +185,40 @@ def test_private_endpoints_and_a_missing_server_key(
     with run_server(keyless, engine) as live, live.client() as api:
         missing = api.put(f"{API}/settings/custom-s3", json=body)
         assert missing.status_code == 501 and "IMAGELENS_SECRET_KEY" in missing.text
+
+
+def test_an_endpoint_that_now_resolves_inside_is_refused_when_used(tmp_path: Path) -> None:
+    """The endpoint is checked again whenever a tenant's client is (re)built, not only when
+    configured: a name re-pointed at a private address (DNS rebinding) is refused."""
+    from imagelens.config import UrlFetchSettings
+    from imagelens.db import Database, upgrade
+    from imagelens.db.buckets import save_bucket
+    from imagelens.db.tables import TenantBucket
+    from imagelens.errors import StorageUnavailable
+    from imagelens.intake.fetch import UrlFetcher
+    from imagelens.secretbox import SecretBox
+    from imagelens.storage import LocalStore
+    from imagelens.storage.tenants import CUSTOM, TenantStores
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    db = Database(url)
+    box = SecretBox(SERVER_KEY)
+    row = TenantBucket(
+        tenant_id="t1",
+        bucket="b",
+        region="us-east-1",
+        endpoint_url="http://localhost:9000",  # configured while it was public, say
+        prefix="",
+        access_key_id="AKIA0000",
+        sealed_secret=box.seal(SECRET),
+    )
+    with db.session() as session:
+        save_bucket(session=session, bucket=row)
+    strict = UrlFetcher(UrlFetchSettings(), max_bytes=1, allow_private=False)
+    stores = TenantStores(LocalStore(tmp_path), db, box, check_endpoint=strict.check_url_blocking)
+    with pytest.raises(StorageUnavailable, match="endpoint is refused"):
+        stores.get("t1", CUSTOM)
+    lenient = UrlFetcher(UrlFetchSettings(), max_bytes=1, allow_private=True)
+    assert TenantStores(LocalStore(tmp_path), db, box, lenient.check_url_blocking).get("t1", CUSTOM)
+    db.dispose()

@@ -117,7 +117,19 @@ class Services:
         db = Database(settings.resolved_database_url, pool_size=db_pool)
         store = build_store(settings.storage, settings.data_dir)
         secret = settings.secret_key
-        stores = TenantStores(store, db, SecretBox(secret.get_secret_value()) if secret else None)
+        fetcher = UrlFetcher(
+            settings.url_fetch,
+            max_bytes=settings.limits.max_bytes,
+            allow_private=settings.allow_private_urls,
+        )
+        stores = TenantStores(
+            store,
+            db,
+            SecretBox(secret.get_secret_value()) if secret else None,
+            # Tenants' bucket endpoints obey the rules of URL inputs, checked at each client
+            # (re)build, not only when configured.
+            check_endpoint=fetcher.check_url_blocking,
+        )
         limits = settings.limits
         budget = DecodeBudget(limits.decode_memory_bytes, wait=limits.decode_wait_seconds)
         decoder = Decoder(limits, budget)
@@ -161,11 +173,6 @@ class Services:
                 sweep_interval=settings.jobs.sweep_interval,
                 lease=lease,
             )
-        fetcher = UrlFetcher(
-            settings.url_fetch,
-            max_bytes=settings.limits.max_bytes,
-            allow_private=settings.allow_private_urls,
-        )
         ingestor = Ingestor(
             settings=settings, decoder=decoder, db=db, stores=stores, queue=queue, analyst=analyst
         )

@@ -113,10 +113,27 @@ class UrlFetcher:
         endpoint)."""
         await self._addresses(_parse(url))
 
+    def check_url_blocking(self, url: str) -> None:
+        """:meth:`check_url` for threads without an event loop (a bucket client being built
+        in a worker thread): resolved again each time, so a name that now points inside is
+        refused."""
+        parsed = _parse(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            infos = socket.getaddrinfo(parsed.host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise UrlFetchFailed(f"The host {parsed.host!r} could not be resolved: {exc}") from exc
+        addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
+        self._refuse_private(parsed.host, addresses)
+
     async def _addresses(self, url: httpx.URL) -> list[IPAddress]:
         host = url.host
         port = url.port or (443 if url.scheme == "https" else 80)
         addresses = await self._resolve(host, port)
+        self._refuse_private(host, addresses)
+        return addresses
+
+    def _refuse_private(self, host: str, addresses: list[IPAddress]) -> None:
         refused = [ip for ip in addresses if not self.check_address(ip)]
         if not addresses or refused:
             raise UrlNotAllowed(
@@ -124,7 +141,6 @@ class UrlFetcher:
                 f"({refused[0] if refused else 'none'}); only public addresses may be used.",
                 details={"host": host},
             )
-        return addresses
 
     async def _open(self, url: httpx.URL) -> httpx.Response:
         host = url.host

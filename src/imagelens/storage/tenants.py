@@ -9,12 +9,14 @@ changes.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from imagelens.db import Database
 from imagelens.db.buckets import get_bucket
 from imagelens.db.tables import TenantBucket
-from imagelens.errors import InvalidInput, StorageUnavailable
+from imagelens.errors import ImageLensError, InvalidInput, StorageUnavailable
 from imagelens.secretbox import SecretBox
 from imagelens.storage.base import ObjectStore
 
@@ -22,11 +24,23 @@ CUSTOM = "custom"
 
 
 class TenantStores:
-    def __init__(self, default: ObjectStore, db: Database, box: SecretBox | None) -> None:
+    def __init__(
+        self,
+        default: ObjectStore,
+        db: Database,
+        box: SecretBox | None,
+        check_endpoint: Callable[[str], None] = lambda _url: None,
+        max_age: float = 300.0,
+    ) -> None:
+        """``check_endpoint`` raises for an endpoint this server may not connect to; it runs
+        each time a tenant's client is built, and clients are rebuilt after ``max_age``
+        seconds, so a name re-pointed at a private address is refused within that time."""
         self.default = default
         self.db = db
         self.box = box
-        self._clients: dict[str, tuple[datetime, ObjectStore]] = {}
+        self.check_endpoint = check_endpoint
+        self.max_age = max_age
+        self._clients: dict[str, tuple[datetime, float, ObjectStore]] = {}
         self._lock = threading.Lock()
 
     def get(self, tenant_id: str, target: str | None) -> ObjectStore:
@@ -45,11 +59,12 @@ class TenantStores:
                 )
             with self._lock:
                 cached = self._clients.get(tenant_id)
-                if cached is not None and cached[0] == row.updated_at:
-                    return cached[1]
+                fresh = cached is not None and time.monotonic() - cached[1] < self.max_age
+                if cached is not None and fresh and cached[0] == row.updated_at:
+                    return cached[2]
             store = self.connect(row)
         with self._lock:
-            self._clients[tenant_id] = (row.updated_at, store)
+            self._clients[tenant_id] = (row.updated_at, time.monotonic(), store)
         return store
 
     def connect(self, row: TenantBucket) -> ObjectStore:
@@ -60,6 +75,15 @@ class TenantStores:
                 retryable=False,
             )
         from imagelens.storage.s3 import S3Store  # boto3 loads only when S3 is used
+
+        if row.endpoint_url:
+            try:
+                self.check_endpoint(row.endpoint_url)
+            except ImageLensError as exc:
+                raise StorageUnavailable(
+                    f"The bucket {row.bucket}'s endpoint is refused: {exc.message}",
+                    retryable=False,
+                ) from None
 
         return S3Store.connect(
             bucket=row.bucket,
