@@ -90,7 +90,7 @@ def text_coverage(signals: Signals) -> float:
     return sum(r.bbox.width * r.bbox.height for r in regions)
 
 
-def classify(signals: Signals, image: DecodedImage) -> C:
+def classify(signals: Signals, image: DecodedImage, receipt: dict[str, Any] | None = None) -> C:
     """Choose a category from the signals (document, screenshot, and photo kinds)."""
     lines = _lines(signals)
     chars = sum(len(line) for line in lines)
@@ -101,7 +101,7 @@ def classify(signals: Signals, image: DecodedImage) -> C:
     top_color = colors[0] if colors else None
     light = sum(c.fraction for c in colors if c.name in _PAPER)
     width, height = image.metadata.width, image.metadata.height
-    if receipt_of(signals, image) is not None:
+    if receipt is not None:  # receipt_of(signals, image), read once by the caller
         return C.DOCUMENT
     # Drawings print short labels over a mostly empty sheet; a page's text covers more.
     if coverage < 0.1 and (drawing := drawing_kind(lines, image)) is not None:

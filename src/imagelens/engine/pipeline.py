@@ -87,10 +87,12 @@ class Engine:
         timings.update({o.name: o.ms for o in outcomes})
         compose_start = time.perf_counter()
         signals = Signals.from_outputs({o.name: o.output for o in outcomes})
+        receipt = receipt_of(signals, image)  # a few regexes over the text lines
         category = options.category
         if category is ContentCategory.AUTO:
-            category = classify(signals, image)
-        receipt = receipt_of(signals, image) if category is ContentCategory.DOCUMENT else None
+            category = classify(signals, image, receipt)
+        if category is not ContentCategory.DOCUMENT:
+            receipt = None
         description = compose_description(signals, category, options.lang, receipt=receipt)
         extracted = extract(category, signals, receipt)
         timings["compose"] = _ms(compose_start)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,7 +25,7 @@ from imagelens.errors import AnalysisError, AnalysisTimeout, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs.lease import Lease
 from imagelens.metrics import Metrics
-from imagelens.storage import ObjectStore, upload_key
+from imagelens.storage import upload_key
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import DescribeOptions, JobOptions, JobSpec, JobStatus, JobType
 
@@ -80,6 +82,7 @@ class JobRunner:
             self.on_finished(job_id)
 
     def _run(self, job_id: str, decoded: DecodedImage | None) -> None:
+        work: Callable[[DecodedImage | None], None]
         with self.db.session() as session:
             job = claim(
                 session=session,
@@ -90,43 +93,25 @@ class JobRunner:
             if job is None:
                 return
             if job.job_type == JobType.DESCRIBE:
-                describe = DescribeOptions.model_validate(job.options)
-                waited = utcnow() - job.created_at
-                target = None
-            elif (target := _start_image(job, session)) is None:
+                options = DescribeOptions.model_validate(job.options)
+                work = partial(self._describe, job_id, options, utcnow() - job.created_at)
+            elif (target := _start_image(job, session)) is not None:
+                work = partial(self._analyze, job_id, target)
+            else:
                 return
-        if target is None:
-            self._describe(job_id, describe, waited, decoded)
-            return
-        key, options, tenant_id, storage_target = target
-        try:
-            store = self.stores.get(tenant_id, storage_target)
-        except ImageLensError as exc:  # the tenant's bucket was removed
-            self._save(job_id, None, exc.to_dict())
-            return
-        self._analyze(job_id, store, key, options, decoded)
+        work(decoded)
 
-    def _analyze(
-        self,
-        job_id: str,
-        store: ObjectStore,
-        storage_key: str,
-        options: AnalysisOptions,
-        decoded: DecodedImage | None,
-    ) -> None:
-        result: dict[str, Any] | None = None
-        error: dict[str, Any] | None = None
-        try:
-            if decoded is None:
-                decoded = self.decoder.decode(store.get(storage_key))
-            analysis = self.analyst.analyze(decoded, options)
-            result = analysis.model_dump(mode="json")
-            self.metrics.observe_stages(analysis.timings_ms)
-        except ImageLensError as exc:
-            error = exc.to_dict()
-        except Exception as exc:  # a bug must fail the job, classified, not kill the worker
-            error = AnalysisError(f"Unexpected {type(exc).__name__}: {exc}").to_dict()
-        self._save(job_id, result, error)
+    def _analyze(self, job_id: str, target: _Target, decoded: DecodedImage | None) -> None:
+        def analysis() -> dict[str, Any]:
+            image = decoded
+            if image is None:
+                store = self.stores.get(target.tenant_id, target.storage_target)
+                image = self.decoder.decode(store.get(target.key))
+            done = self.analyst.analyze(image, target.options)
+            self.metrics.observe_stages(done.timings_ms)
+            return done.model_dump(mode="json")
+
+        self._save(job_id, *_outcome(analysis))
 
     def _describe(
         self,
@@ -136,20 +121,16 @@ class JobRunner:
         decoded: DecodedImage | None,
     ) -> None:
         key = upload_key(job_id)
-        result: dict[str, Any] | None = None
-        error: dict[str, Any] | None = None
-        try:
+
+        def answer() -> dict[str, Any]:
             if waited > timedelta(seconds=self.describe_timeout):  # its caller has given up
                 raise AnalysisTimeout(
                     f"No worker took the describe-image call within {self.describe_timeout:g} s."
                 )
-            if decoded is None:
-                decoded = self.decoder.decode(self.stores.default.get(key))
-            result = {"content": self.analyst.describe(decoded, options.prompt, options.lang)}
-        except ImageLensError as exc:
-            error = exc.to_dict()
-        except Exception as exc:
-            error = AnalysisError(f"Unexpected {type(exc).__name__}: {exc}").to_dict()
+            image = decoded or self.decoder.decode(self.stores.default.get(key))
+            return {"content": self.analyst.describe(image, options.prompt, options.lang)}
+
+        result, error = _outcome(answer)
         with self.db.session() as session:
             job = session.get(Job, job_id)
             if job is not None:
@@ -180,10 +161,19 @@ class JobRunner:
             self.metrics.jobs_finished.labels(status=job.status).inc()
 
 
-def _start_image(job: Job, session: Session) -> tuple[str, AnalysisOptions, str, str | None] | None:
-    """Mark a claimed image job's image as processing; its stored key, options, tenant and
-    storage target, or None
-    (the job is finished as failed) when the image was deleted while queued."""
+@dataclass(frozen=True)
+class _Target:
+    """What an image job analyses: the stored original (in which tenant's store) and how."""
+
+    key: str
+    options: AnalysisOptions
+    tenant_id: str
+    storage_target: str | None
+
+
+def _start_image(job: Job, session: Session) -> _Target | None:
+    """Mark a claimed image job's image as processing; what to analyse, or None (the job is
+    finished as failed) when the image was deleted while queued."""
     if job.image_id is None:
         return None
     # Rows written before JobOptions existed validate too (extra keys ignored).
@@ -198,7 +188,21 @@ def _start_image(job: Job, session: Session) -> tuple[str, AnalysisOptions, str,
         finish(job=job, error=_gone())
         return None
     image.status = JobStatus.PROCESSING.value
-    return image.storage_key, analysis_options(spec.options), image.tenant_id, image.storage_target
+    return _Target(
+        image.storage_key, analysis_options(spec.options), image.tenant_id, image.storage_target
+    )
+
+
+def _outcome(
+    work: Callable[[], dict[str, Any]],
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(result, None) or (None, error record): a job's failure is classified, never raised."""
+    try:
+        return work(), None
+    except ImageLensError as exc:
+        return None, exc.to_dict()
+    except Exception as exc:  # a bug must fail the job, classified, not kill the worker
+        return None, AnalysisError(f"Unexpected {type(exc).__name__}: {exc}").to_dict()
 
 
 def _gone() -> dict[str, Any]:
