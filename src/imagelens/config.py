@@ -153,6 +153,17 @@ class VlmSettings(BaseModel):
         return bool(self.base_url)
 
 
+class WebSettings(BaseModel):
+    """The web page served at / (IMAGELENS_WEB__*)."""
+
+    enabled: bool = True
+    # A browser's sign-in lasts this long, whatever it does meanwhile.
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    # Mark the session cookie Secure even when the request arrived over http (a TLS proxy in
+    # front that does not say so); over https it is always Secure.
+    secure_cookie: bool = False
+
+
 class Settings(BaseSettings):
     """All of imagelens's settings."""
 
@@ -185,6 +196,7 @@ class Settings(BaseSettings):
     url_fetch: UrlFetchSettings = UrlFetchSettings()
     storage: StorageSettings = StorageSettings()
     vlm: VlmSettings = VlmSettings()
+    web: WebSettings = WebSettings()
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,15 +1,27 @@
-"""Typed dependencies: the services, and the caller's key checked for scope and rate."""
+"""Typed dependencies: the services, and the caller's key checked for scope and rate.
+
+A caller proves who it is with ``Authorization: Bearer <key>`` or, from the web page, with
+the session cookie it got by signing in; a cookie-borne request that changes state must also
+carry the session's CSRF token in ``X-CSRF-Token``.
+"""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from imagelens.core import Services
 from imagelens.errors import Forbidden, RateLimited, Unauthorized
 from imagelens.service.auth import Principal
 from imagelens.service.keys import find_principal, hash_key
+from imagelens.service.websessions import resolve
+
+SESSION_COOKIE = "imagelens_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_services(request: Request) -> Services:
@@ -31,15 +43,37 @@ def _lookup(services: Services, key: str) -> Principal | None:
     return None if principal.expired else principal
 
 
-async def authenticate(request: Request, services: ServicesDep) -> Principal:
-    """The key in ``Authorization: Bearer``; rate-limited per key."""
-    header = request.headers.get("authorization", "")
+def _from_bearer(header: str, services: Services) -> Principal:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
     principal = _lookup(services, key.strip())  # a cache hit needs no thread
     if principal is None:
         raise Unauthorized("The API key is unknown, revoked or expired.")
+    return principal
+
+
+async def _from_session(request: Request, token: str, services: Services) -> Principal:
+    identity = await run_in_threadpool(resolve, services.db, token)
+    if identity is None or identity.principal.expired:
+        raise Unauthorized("Your session has ended (signed out, expired or its key revoked).")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not secrets.compare_digest(sent.encode(), identity.csrf_token.encode()):
+            raise Forbidden(
+                f"A signed-in page must send its CSRF token in {CSRF_HEADER}; reload the page."
+            )
+    return identity.principal
+
+
+async def authenticate(request: Request, services: ServicesDep) -> Principal:
+    """The key in ``Authorization: Bearer`` (or the web page's session); rate-limited per key."""
+    header = request.headers.get("authorization")
+    token = request.cookies.get(SESSION_COOKIE)
+    if header is None and token:
+        principal = await _from_session(request, token, services)
+    else:
+        principal = _from_bearer(header or "", services)
     decision = services.limiter.hit(principal.key_id)
     if decision is not None:
         request.state.rate_headers = decision.headers()

@@ -70,6 +70,7 @@ class RequestContext:
                     status = message["status"]
                     headers = list(message.get("headers", []))
                     headers.append((b"x-request-id", rid.encode()))
+                    headers.extend(_SECURITY_HEADERS)
                     state: MutableMapping[str, Any] = scope.get("state", {})
                     for name, value in (state.get("rate_headers") or {}).items():
                         if not any(h[0].lower() == name.lower().encode() for h in headers):
@@ -101,6 +102,14 @@ def _header(scope: Scope, name: bytes) -> str | None:
             return str(value.decode("latin-1"))
     return None
 
+
+# On every answer: no MIME sniffing (a stored upload is never run as HTML or script), no
+# Referer leaving the server, no framing (clickjacking the web page).
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
 
 _REQUEST_ID = re.compile(r"[!-~]{1,128}")  # printable ASCII, no spaces
 

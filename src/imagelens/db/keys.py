@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imagelens.db.tables import ApiKey, Tenant, utcnow
+from imagelens.db.websessions import remove_key_sessions
 
 KEY_PREFIX = "il_"
 
@@ -74,6 +75,7 @@ def delete_key(*, session: Session, key_id: str, tenant_id: str | None) -> bool:
     row = session.get(ApiKey, key_id)
     if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
         return False
+    remove_key_sessions(session=session, key_id=key_id)  # signs the key's browsers out
     session.delete(row)
     return True
 

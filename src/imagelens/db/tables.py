@@ -64,6 +64,20 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class WebSession(Base):
+    """A browser's sign-in: the web page trades an API key for a random session token kept in
+    an HttpOnly cookie. Only the token's sha256 is stored; the session dies with its key."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    # Sent back by the page in X-CSRF-Token on every state-changing request.
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
 class Image(Base):
     __tablename__ = "images"
     __table_args__ = (

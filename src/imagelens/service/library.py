@@ -14,11 +14,18 @@ from imagelens.db.tables import Image, Job
 from imagelens.errors import NotFound
 from imagelens.intake import Decoder, make_thumbnail
 from imagelens.intake.hashes import hamming_distance
-from imagelens.service.views import batch_job_view, image_job_view, session_view, upload_view
+from imagelens.service.views import (
+    analysis_view,
+    batch_job_view,
+    image_job_view,
+    session_view,
+    upload_view,
+)
 from imagelens.storage import thumbnail_key
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import AnalysisResult, JobType
 from imagelens.types.api import (
+    FileAnalysis,
     FileList,
     FileText,
     JobResponse,
@@ -66,6 +73,9 @@ class Library:
 
     def get_file(self, tenant_id: str, image_id: str) -> UploadResult:
         return upload_view(self._image(tenant_id, image_id))
+
+    def analysis(self, tenant_id: str, image_id: str) -> FileAnalysis:
+        return analysis_view(self._image(tenant_id, image_id))
 
     def content(self, tenant_id: str, image_id: str) -> StoredFile:
         """The original bytes as uploaded."""

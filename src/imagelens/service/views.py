@@ -11,6 +11,7 @@ from imagelens.types.api import (
     AnalyzeFailed,
     AnalyzeProcessing,
     ErrorInfo,
+    FileAnalysis,
     JobCompleted,
     JobFailed,
     JobProcessing,
@@ -67,6 +68,18 @@ def analyze_view(
         )
     return AnalyzeProcessing(
         image_id=image.id, processing_time_ms=elapsed_ms, job_id=job.id, poll_url=poll_url(job.id)
+    )
+
+
+def analysis_view(image: Image) -> FileAnalysis:
+    return FileAnalysis(
+        image_id=image.id,
+        filename=image.filename,
+        status=image.status,
+        created_at=image.created_at,
+        content_hash=image.content_hash,
+        error=_error(image.error),
+        result=_result(image),
     )
 
 

@@ -7,7 +7,13 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from imagelens.types.analysis import ColorSummary, ImageMetadata, Moderation, TextRegion
+from imagelens.types.analysis import (
+    AnalysisResult,
+    ColorSummary,
+    ImageMetadata,
+    Moderation,
+    TextRegion,
+)
 
 
 class _Wire(BaseModel):
@@ -171,6 +177,19 @@ class FileText(_Wire):
     image_id: str
     visible_text: str | None
     text_regions: list[TextRegion]
+
+
+class FileAnalysis(_Wire):
+    """One image's record with everything its last analysis said (EXIF, per-tag scores,
+    per-stage timings and model versions included); ``result`` is None until it completes."""
+
+    image_id: str
+    filename: str
+    status: str  # queued | processing | completed | failed
+    created_at: datetime
+    content_hash: str
+    error: ErrorInfo | None = None
+    result: AnalysisResult | None = None
 
 
 class SimilarImage(_Wire):

@@ -1,4 +1,4 @@
-"""Per-image reads (content, thumbnail, text, similar) and describe-again."""
+"""Per-image reads (content, thumbnail, analysis, text, similar) and describe-again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from imagelens.api.deps import Reader, ServicesDep, Writer
 from imagelens.api.inputs import parse_params, read_json_object
 from imagelens.service.views import poll_url
-from imagelens.types.api import FileText, JobAccepted, SimilarImages
+from imagelens.types.api import FileAnalysis, FileText, JobAccepted, SimilarImages
 
 router = APIRouter(prefix="/files", tags=["files"])
 
@@ -26,6 +26,12 @@ async def thumbnail(image_id: str, principal: Reader, services: ServicesDep) -> 
     """A WebP at most 256 px on its longer side."""
     data = await run_in_threadpool(services.library.thumbnail, principal.tenant_id, image_id)
     return Response(data, media_type="image/webp")
+
+
+@router.get("/{image_id}/analysis", response_model=FileAnalysis, operation_id="files-analysis")
+async def analysis(image_id: str, principal: Reader, services: ServicesDep) -> FileAnalysis:
+    """Everything the last analysis said: EXIF, tag scores, per-stage timings included."""
+    return await run_in_threadpool(services.library.analysis, principal.tenant_id, image_id)
 
 
 @router.get("/{image_id}/text", response_model=FileText, operation_id="files-text")
