@@ -25,6 +25,7 @@ from imagelens.api.routes import (
 from imagelens.api.routes import (
     settings as tenant_settings,
 )
+from imagelens.api.routes.web import install_web
 from imagelens.config import Settings
 from imagelens.core import Services
 from imagelens.engine import Engine
@@ -64,6 +65,8 @@ def create_app(
         app.include_router(module.router, prefix="/api/v2")
     app.include_router(describe.router)
     app.include_router(health.router)
+    if settings.web.enabled:
+        install_web(app)
     max_body = settings.limits.max_bytes + 1024 * 1024  # room for the multipart framing
     app.add_middleware(
         RequestContext,

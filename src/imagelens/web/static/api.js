@@ -1,0 +1,102 @@
+// The one place the page talks to the server: same-origin fetch with the session cookie,
+// the CSRF token on every state-changing call, and the server's own error messages.
+
+let csrf = null;
+
+export function setCsrf(token) {
+  csrf = token;
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details || {};
+  }
+}
+
+// v2 errors are {error: {code, message}}; describe-image's are {code, msg, detail}.
+function errorFrom(status, body, text) {
+  if (body && body.error && body.error.message) {
+    return new ApiError(status, body.error.code, body.error.message, body.error.details);
+  }
+  if (body && (body.detail || body.msg)) {
+    const message = typeof body.detail === "string" ? body.detail : body.msg;
+    return new ApiError(status, body.msg || body.code, message, {});
+  }
+  const brief = (text || "").trim().slice(0, 200);
+  return new ApiError(status, `http_${status}`, brief || `The server answered HTTP ${status}.`);
+}
+
+export async function request(path, { method = "GET", json, form, signal } = {}) {
+  const headers = { Accept: "application/json" };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form) {
+    body = form;
+  }
+  if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body, signal, credentials: "same-origin" });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, "network", `The server could not be reached (${err.message}).`);
+  }
+  const text = response.status === 204 ? "" : await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = errorFrom(response.status, data, text);
+    if (response.status === 401 && !path.startsWith("/web/session")) {
+      window.dispatchEvent(new CustomEvent("imagelens:signed-out", { detail: error }));
+    }
+    throw error;
+  }
+  return { data, headers: response.headers };
+}
+
+export async function api(path, options) {
+  return (await request(path, options)).data;
+}
+
+export function formOf(entries) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(entries)) {
+    if (value === undefined || value === null || value === "") continue;
+    if (value instanceof Blob) form.append(name, value, value.name || "upload");
+    else form.append(name, String(value));
+  }
+  return form;
+}
+
+// Wait for a job (GET /api/v2/job/{id}) to finish; resolves with its final state.
+export async function waitForJob(jobId, { interval = 700, signal } = {}) {
+  for (;;) {
+    const job = await api(`/api/v2/job/${encodeURIComponent(jobId)}`, { signal });
+    if (job.status !== "processing") return job;
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+export function loadAnalysis(imageId, options) {
+  return api(`/api/v2/files/${encodeURIComponent(imageId)}/analysis`, options);
+}
+
+// POST /api/v2/analyze (a File, or a URL as JSON), waiting past the server's own timeout
+// if it has to, and answering the stored analysis (EXIF and timings included).
+export async function analyzeImage(source, values, { signal } = {}) {
+  const answer =
+    source instanceof Blob
+      ? await api("/api/v2/images/analyze", { method: "POST", form: formOf({ ...values, file: source }), signal })
+      : await api("/api/v2/images/analyze", { method: "POST", json: { ...values, url: source }, signal });
+  if (answer.status === "processing") await waitForJob(answer.job_id, { signal });
+  return loadAnalysis(answer.image_id, { signal });
+}
