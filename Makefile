@@ -31,7 +31,12 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
-test: lint typecheck
+# The web page's tests drive Debian's Chromium through Playwright (no Playwright browser download).
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: lint typecheck chromium
 	$(BIN)/pytest
 
 # Tesseract is the yardstick for OCR in the benchmark; it comes from Debian.

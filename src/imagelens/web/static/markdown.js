@@ -1,8 +1,21 @@
-// Markdown written by a model, made safe: marked renders it, DOMPurify strips anything
-// that could run (scripts, handlers, javascript: URLs), inline styles (the page's CSP refuses
-// them) and images (they would load from wherever the model pointed).
-import { marked } from "./vendor/marked.esm.js";
+// Markdown written by a model, made safe in two layers. marked renders it with raw HTML and
+// images turned into plain text (a model's <b style> or <img onerror> is shown, not parsed,
+// so the page's CSP never even sees it); DOMPurify then strips whatever could still run
+// (javascript: links and the like) before the HTML reaches the DOM.
+import { Marked } from "./vendor/marked.esm.js";
 import DOMPurify from "./vendor/purify.es.mjs";
+
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+const marked = new Marked({
+  async: false,
+  gfm: true,
+  renderer: {
+    html: (token) => escapeHtml(token.text),
+    image: (token) => escapeHtml(token.text || ""),
+  },
+});
 
 DOMPurify.addHook("afterSanitizeAttributes", (node) => {
   if (node.tagName === "A") {
@@ -12,10 +25,9 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
 });
 
 export function renderMarkdown(markdown) {
-  const html = marked.parse(markdown, { async: false, gfm: true });
   const div = document.createElement("div");
   div.className = "markdown";
-  div.innerHTML = DOMPurify.sanitize(html, {
+  div.innerHTML = DOMPurify.sanitize(marked.parse(markdown), {
     FORBID_TAGS: ["style", "img", "form", "input", "button", "iframe", "svg", "math"],
     FORBID_ATTR: ["style", "class", "id"],
   });
