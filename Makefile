@@ -44,12 +44,13 @@ test: lint typecheck chromium
 tesseract:
 	@command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq tesseract-ocr; }
 
-bench: dev tesseract
+bench: dev tesseract chromium
 	$(BIN)/python benchmarks/engine.py --out benchmarks/results
 	$(BIN)/python benchmarks/api.py --out benchmarks/results
 	$(BIN)/python benchmarks/vlm.py --out benchmarks/results
 	$(BIN)/python benchmarks/memory.py --out benchmarks/results
 	$(BIN)/python benchmarks/scaleout.py --out benchmarks/results
+	$(BIN)/python benchmarks/web.py --out benchmarks/results
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
