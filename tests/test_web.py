@@ -4,6 +4,7 @@ describe-image and errors, with no console error, failed request or CSP violatio
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import update
 
+from imagelens.db import Database
+from imagelens.db.tables import Tenant
 from imagelens.engine import Engine
 from tests import imagegen
 from tests.live import LiveServer, make_settings, run_server
@@ -341,3 +345,69 @@ def test_library_pages_by_cursor_as_you_scroll(browser: Browser, server: LiveSer
         assert tiles.count() > 24
         links = [tiles.nth(i).get_attribute("href") for i in range(tiles.count())]
         assert len(links) == len(set(links)), "a page repeated an image"
+
+
+_DROP_OR_PASTE = """async ([kind, name, b64]) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], name, { type: 'image/png' }));
+    const how = { bubbles: true, cancelable: true };
+    if (kind === 'drop') {
+        const zone = document.querySelector('.drop');
+        zone.dispatchEvent(new DragEvent('dragover', { ...how, dataTransfer: data }));
+        zone.dispatchEvent(new DragEvent('drop', { ...how, dataTransfer: data }));
+    } else {
+        document.dispatchEvent(new ClipboardEvent('paste', { ...how, clipboardData: data }));
+    }
+}"""
+
+
+def test_drop_and_paste_an_image(browser: Browser, server: LiveServer) -> None:
+    dropped = base64.b64encode(imagegen.encode(imagegen.photo("coffee"))).decode()
+    pasted = base64.b64encode(imagegen.encode(imagegen.photo("rocket"))).decode()
+    with watched_page(browser, server.base_url) as (page, _):
+        sign_in(page, server.key)
+        page.evaluate(_DROP_OR_PASTE, ["drop", "dropped.png", dropped])
+        _result(page, "dropped.png")
+        page.evaluate(_DROP_OR_PASTE, ["paste", "pasted.png", pasted])
+        _result(page, "pasted.png")
+        expect(page.locator("article.result")).to_have_count(2)
+
+
+def test_a_folder_goes_up_as_a_batch(browser: Browser, server: LiveServer, files: Path) -> None:
+    folder = files / "holiday"
+    folder.mkdir(exist_ok=True)
+    for name in ("chelsea.jpg", "coffee.jpg", "astronaut.jpg"):
+        (folder / name).write_bytes((files / name).read_bytes())
+    with watched_page(browser, server.base_url) as (page, _):
+        sign_in(page, server.key)
+        page.get_by_role("link", name="Batch").click()
+        page.get_by_label("Choose a folder").set_input_files(folder)
+        expect(page.locator(".summary")).to_have_text("3/3 done", timeout=120_000)
+        expect(page.locator("table.batch")).to_contain_text("holiday/coffee.jpg")
+
+
+def test_an_exhausted_quota_reads_like_the_api(
+    browser: Browser, server: LiveServer, files: Path
+) -> None:
+    tenant = f"tiny-{uuid.uuid4().hex[:6]}"
+    with server.client() as client:
+        made = client.post(
+            f"{API}/api-keys", json={"name": "tiny", "scopes": ["read", "write"], "tenant": tenant}
+        )
+        assert made.status_code == 201, made.text
+    db = Database(server.settings.resolved_database_url)
+    try:
+        with db.session() as session:
+            session.execute(update(Tenant).where(Tenant.id == tenant).values(monthly_quota=1))
+    finally:
+        db.dispose()
+    with watched_page(browser, server.base_url) as (page, watch):
+        watch.allow(402, r"/images/analyze$")
+        sign_in(page, made.json()["key"])
+        page.get_by_label("Choose images").set_input_files(files / "chelsea.jpg")
+        _result(page, "chelsea.jpg")
+        page.get_by_label("Choose images").set_input_files(files / "coffee.jpg")
+        refused = page.locator(".card", has=page.get_by_role("heading", name="coffee.jpg"))
+        expect(refused.get_by_role("alert")).to_contain_text("quota", timeout=60_000)
+        expect(refused.get_by_role("alert")).to_contain_text("quota_exceeded")
