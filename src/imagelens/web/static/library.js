@@ -1,7 +1,7 @@
 // Library: the tenant's images newest first, searched and paged by cursor as you scroll,
 // and one image's detail: its result, look-alikes, re-analyse and delete.
 import { api, loadAnalysis, waitForJob } from "./api.js";
-import { clear, confirmDialog, errorBox, field, h, select, showError } from "./dom.js";
+import { clear, confirmDialog, field, h, select, showError } from "./dom.js";
 import { optionsFieldset } from "./options.js";
 import { renderResult } from "./result.js";
 
