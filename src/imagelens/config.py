@@ -24,6 +24,10 @@ class LimitSettings(BaseModel):
     # Pixels kept for analysis: larger images are decoded at (JPEG) or reduced to this size
     # right away. 16 MP keeps 12 MP photos and 400 dpi A4 scans whole.
     max_analysis_pixels: int = Field(default=16_000_000, gt=0)
+    # PDFs: their own size limit (the reference API's 50 MB) and a page limit; each page is
+    # rendered at 150 dpi (at most 4 MP) and analysed.
+    max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    max_pages: int = Field(default=50, ge=1)
     # Decoded pixel bytes in flight across the server, and how long a decode waits for room
     # before answering 503. 1 GiB fits two 100 MP images being decoded at once.
     decode_memory_bytes: int = Field(default=1024**3, gt=0)

@@ -21,10 +21,10 @@ class Discovery:
 
 
 def is_image(path: Path) -> bool:
-    """Whether the first bytes of ``path`` announce a supported image type."""
+    """Whether the first bytes of ``path`` announce a supported type (an image or a PDF)."""
     try:
         with path.open("rb") as fh:
-            sniff_format(fh.read(64))
+            sniff_format(fh.read(1024))
     except (OSError, ImageLensError):
         return False
     return True

@@ -1,8 +1,11 @@
-"""The pipeline: decode, run the analyzers a request needs concurrently, compose one result."""
+"""The pipeline: decode, run the analyzers a request needs concurrently, compose one result.
+
+A PDF goes through the same steps with its text read page by page (engine.documents)."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,11 +15,12 @@ from imagelens.config import Settings
 from imagelens.engine.base import AnalysisOptions, Analyzer, Signals
 from imagelens.engine.categories import classify, extract, receipt_of
 from imagelens.engine.describe import compose_description
+from imagelens.engine.documents import read_document
 from imagelens.engine.registry import local_analyzers
 from imagelens.engine.runtime import lower_thread_priority
 from imagelens.errors import AnalysisError, ImageLensError
 from imagelens.intake import DecodedImage, decode_image
-from imagelens.types import AnalysisResult, ContentCategory
+from imagelens.types import AnalysisResult, ContentCategory, Moderation, PageSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,24 +84,46 @@ class Engine:
             for name, a in self.analyzers.items()
             if options.analyzers is None or name in options.analyzers
         ]
-        outcomes = self._run_all(selected, image)
-        failures = [o.error for o in outcomes if o.error is not None]
-        if failures:
-            raise failures[0]
-        timings.update({o.name: o.ms for o in outcomes})
+        pages: list[PageSummary] = []
+        if image.document is None:
+            signals = Signals.from_outputs(self._run_outputs(selected, image, timings))
+            look = signals
+        else:
+            # Every page's text (its text layer, or OCR) and moderation; the rest on page 1.
+            by_name = {a.name: a for a in selected}
+            others = [a for a in selected if a.name != "ocr"]
+            outputs = self._run_outputs(others, image, timings)
+            document = read_document(
+                image.document,
+                image,
+                ocr=by_name.get("ocr"),
+                moderation=by_name.get("moderation"),
+                first_moderation=_moderation(outputs.get("moderation")),
+                run=lambda analyzers, page: self._run_outputs(analyzers, page, None),
+            )
+            for stage, ms in document.timings.items():
+                timings[stage] = round(timings.get(stage, 0.0) + ms, 2)
+            signals = Signals.from_outputs(
+                outputs | {"ocr": document.ocr, "moderation": document.moderation}
+            )
+            look = dataclasses.replace(signals, ocr=document.first_page_ocr)
+            pages = document.pages
         compose_start = time.perf_counter()
-        signals = Signals.from_outputs({o.name: o.output for o in outcomes})
         receipt = receipt_of(signals, image)  # a few regexes over the text lines
         category = options.category
         if category is ContentCategory.AUTO:
-            category = classify(signals, image, receipt)
+            category = classify(look, image, receipt)
+        if pages and category in _NOT_A_DOCUMENT and signals.ocr and signals.ocr.regions:
+            category = ContentCategory.DOCUMENT  # a PDF with text is a document, not a photo
         if category is not ContentCategory.DOCUMENT:
             receipt = None
-        description = compose_description(signals, category, options.lang, receipt=receipt)
+        description = compose_description(
+            signals, category, options.lang, receipt=receipt, pages=len(pages) or None
+        )
         extracted = extract(category, signals, receipt)
         timings["compose"] = _ms(compose_start)
         timings["total"] = _ms(started)
-        return _result(
+        result = _result(
             image,
             signals,
             category,
@@ -107,12 +133,36 @@ class Engine:
             timings,
             {a.name: a.version for a in selected},
         )
+        return result.model_copy(update={"pages": pages}) if pages else result
+
+    def _run_outputs(
+        self,
+        analyzers: Sequence[Analyzer],
+        image: DecodedImage,
+        timings: dict[str, float] | None,
+    ) -> dict[str, object]:
+        """Run ``analyzers`` side by side on ``image``; raise the first failure."""
+        outcomes = self._run_all(analyzers, image)
+        failures = [o.error for o in outcomes if o.error is not None]
+        if failures:
+            raise failures[0]
+        if timings is not None:
+            timings.update({o.name: o.ms for o in outcomes})
+        return {o.name: o.output for o in outcomes}
 
     def _run_all(self, analyzers: Sequence[Analyzer], image: DecodedImage) -> list[_Outcome]:
         futures: list[tuple[str, Future[_Outcome]]] = [
             (a.name, self._pool.submit(_run_one, a, image)) for a in analyzers
         ]
         return [future.result() for _name, future in futures]
+
+
+# What a PDF with text is not, whether asked for (the default, general) or classified so.
+_NOT_A_DOCUMENT = frozenset({ContentCategory.GENERAL, ContentCategory.SCREENSHOT})
+
+
+def _moderation(output: object) -> Moderation | None:
+    return output if isinstance(output, Moderation) else None
 
 
 def _run_one(analyzer: Analyzer, image: DecodedImage) -> _Outcome:

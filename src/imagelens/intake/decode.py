@@ -18,6 +18,7 @@ from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage
 from imagelens.intake.budget import DecodeBudget
 from imagelens.intake.exif import summarize_exif
 from imagelens.intake.hashes import content_hash, perceptual_hash
+from imagelens.intake.pdf import PdfSource, open_pdf
 from imagelens.intake.sniff import ImageFormat, sniff_format
 from imagelens.types import ExifSummary, ImageMetadata
 
@@ -33,6 +34,8 @@ class DecodedImage:
     content_hash: str
     perceptual_hash: str
     frames: int
+    # A PDF's pages, rendered on demand (``image`` is its first page); None for an image.
+    document: PdfSource | None = None
 
     @cached_property
     def bgr(self) -> np.ndarray:
@@ -66,6 +69,9 @@ def probe_image(data: bytes, limits: LimitSettings | None = None) -> ProbedImage
     """
     limits = limits or LimitSettings()
     fmt = _check_size_and_sniff(data, limits)
+    if fmt is ImageFormat.PDF:
+        width_pt, height_pt = open_pdf(data, limits).first_size
+        return ProbedImage(fmt, round(width_pt), round(height_pt), len(data), content_hash(data))
     image = _open_header(data, fmt, limits)
     width, height = image.size
     image.close()
@@ -100,6 +106,8 @@ def decode_image(
     """
     limits = limits or LimitSettings()
     fmt = _check_size_and_sniff(data, limits)
+    if fmt is ImageFormat.PDF:
+        return _decode_pdf(data, limits, budget, wait)
     image = _open_header(data, fmt, limits)
     original = image.size
     target = _fit(original, limits.max_analysis_pixels)
@@ -139,6 +147,35 @@ def decode_image(
         content_hash=content_hash(data),
         perceptual_hash=perceptual_hash(rgb),
         frames=frames,
+    )
+
+
+def _decode_pdf(
+    data: bytes, limits: LimitSettings, budget: DecodeBudget | None, wait: float | None
+) -> DecodedImage:
+    """A checked PDF with its first page rendered (the thumbnail, tags, colours); the other
+    pages are rendered when the engine reads them."""
+    source = open_pdf(data, limits)
+    with budget.reserve(4 * source.max_pixels, wait) if budget is not None else nullcontext():
+        first = source.page(0)
+    metadata = ImageMetadata(
+        width=round(first.width_pt),
+        height=round(first.height_pt),
+        format=ImageFormat.PDF.value,
+        size_bytes=len(data),
+        content_type=ImageFormat.PDF.content_type,
+        media_type=ImageFormat.PDF.media_type,
+        pages=source.page_count,
+    )
+    return DecodedImage(
+        image=first.image,
+        format=ImageFormat.PDF,
+        metadata=metadata,
+        exif=None,
+        content_hash=content_hash(data),
+        perceptual_hash=perceptual_hash(first.image),
+        frames=source.page_count,
+        document=source,
     )
 
 

@@ -1,4 +1,5 @@
-"""Detect an image's type from its first bytes, never from its name or a header."""
+"""Detect a file's type (an image or a PDF) from its first bytes, never from its name or a
+header."""
 
 from __future__ import annotations
 
@@ -15,10 +16,16 @@ class ImageFormat(StrEnum):
     HEIF = "HEIF"
     TIFF = "TIFF"
     BMP = "BMP"
+    PDF = "PDF"
 
     @property
     def content_type(self) -> str:
         return _CONTENT_TYPES[self]
+
+    @property
+    def media_type(self) -> str:
+        """The reference APIs' media_type: ``document`` for a PDF, ``image`` otherwise."""
+        return "document" if self is ImageFormat.PDF else "image"
 
 
 _CONTENT_TYPES = {
@@ -29,6 +36,7 @@ _CONTENT_TYPES = {
     ImageFormat.HEIF: "image/heif",
     ImageFormat.TIFF: "image/tiff",
     ImageFormat.BMP: "image/bmp",
+    ImageFormat.PDF: "application/pdf",
 }
 
 # ISO-BMFF major/compatible brands that mean an HEIF still image (HEIC is HEIF with HEVC).
@@ -56,8 +64,10 @@ def sniff_format(data: bytes) -> ImageFormat:
         return ImageFormat.BMP
     if head[4:8] == b"ftyp" and _is_heif(data):
         return ImageFormat.HEIF
+    if b"%PDF-" in data[:1024]:  # readers accept a header anywhere in the first 1 KB
+        return ImageFormat.PDF
     raise UnsupportedMediaType(
-        f"Unsupported or unrecognised file type; supported image types are {SUPPORTED}.",
+        f"Unsupported or unrecognised file type; supported types are {SUPPORTED}.",
         details={"magic": head[:12].hex()},
     )
 

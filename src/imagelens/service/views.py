@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from imagelens.db.tables import Image, Job, UploadSession
+from imagelens.intake.sniff import ImageFormat
 from imagelens.types import AnalysisResult, JobStatus
 from imagelens.types.api import (
     AnalyzeCompleted,
@@ -57,6 +58,7 @@ def analyze_view(
             colors=result.colors,
             backend=result.backend,
             vlm_fallback=result.vlm_fallback,
+            pages=result.pages or None,
         )
     if job.status == JobStatus.FAILED:
         return AnalyzeFailed(
@@ -108,7 +110,7 @@ def upload_view(
         description_error_type=error_type(error.get("type")) if error else None,
         description_is_retryable=error.get("retryable") if error else None,
         deduplicated=skipped or deduplicated,
-        media_type="image",
+        media_type=ImageFormat(image.format).media_type,
         status="completed" if JobStatus(image.status).finished else "processing",
         job_id=job_id,
         object_key=object_key,

@@ -9,6 +9,7 @@ from imagelens.types.analysis import (
     ImageMetadata,
     Moderation,
     ModerationLabel,
+    PageSummary,
     TagScore,
     TextRegion,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Language",
     "Moderation",
     "ModerationLabel",
+    "PageSummary",
     "RequestedOptions",
     "TagScore",
     "TextRegion",

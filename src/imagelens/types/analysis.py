@@ -36,6 +36,8 @@ class TextRegion(_Model):
     # within that block, both counted from 0 (None from back-ends that do not say).
     block: int | None = None
     line: int | None = None
+    # The page (from 1) of a PDF the box is on; None for an image.
+    page: int | None = None
 
 
 class ImageMetadata(_Model):
@@ -44,7 +46,8 @@ class ImageMetadata(_Model):
     format: str
     size_bytes: int
     content_type: str
-    media_type: str = "image"
+    media_type: str = "image"  # image | document
+    pages: int | None = None  # a document's page count
 
 
 class ExifSummary(_Model):
@@ -87,6 +90,17 @@ class ColorSummary(_Model):
     is_blurry: bool
 
 
+class PageSummary(_Model):
+    """One page of a document: its size, where its text came from, and that text."""
+
+    page: int
+    width: int  # in PDF points (1/72 inch), upright
+    height: int
+    text_source: str  # "text_layer" (the PDF's own text, exact) or "ocr" (a scan)
+    visible_text: str | None = None
+    text_regions: int = 0  # how many of the result's text_regions are on this page
+
+
 class AnalysisResult(_Model):
     """Everything the engine says about one image."""
 
@@ -110,3 +124,4 @@ class AnalysisResult(_Model):
     model_versions: dict[str, str] = {}
     # Set when a VLM back-end failed and the local result was returned instead: why.
     vlm_fallback: str | None = None
+    pages: list[PageSummary] = []  # a document's pages, in order; empty for an image

@@ -12,6 +12,7 @@ from imagelens.types.analysis import (
     ColorSummary,
     ImageMetadata,
     Moderation,
+    PageSummary,
     TextRegion,
 )
 
@@ -42,6 +43,7 @@ class AnalyzeCompleted(_Wire):
     colors: ColorSummary | None = None
     backend: str = "local"
     vlm_fallback: str | None = None
+    pages: list[PageSummary] | None = None  # a PDF's pages; None for an image
 
 
 class AnalyzeProcessing(_Wire):

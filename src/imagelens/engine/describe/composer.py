@@ -23,12 +23,13 @@ def compose_description(
     category: ContentCategory,
     lang: Language,
     receipt: dict[str, Any] | None = None,
+    pages: int | None = None,
 ) -> str:
-    """Describe the image in ``lang``; every clause rests on a detected signal."""
+    """Describe the image (or the ``pages``-page PDF) in ``lang``; every clause rests on a
+    detected signal."""
     t = TEMPLATES[lang.value]
-    lines = (
-        signals.ocr.visible_text.splitlines() if signals.ocr and signals.ocr.visible_text else []
-    )
+    text = signals.ocr.visible_text if signals.ocr and signals.ocr.visible_text else ""
+    lines = [line for line in text.splitlines() if line.strip()]  # pages end in a blank line
     if receipt is not None and receipt.get("merchant"):
         total = receipt.get("total")
         amount = f"{total} {receipt['currency']}" if total and receipt.get("currency") else total
@@ -47,7 +48,9 @@ def compose_description(
     if text_kind and lines:
         title = t["title"].format(t=_snippet(_title(signals) or lines[0]))
         key = f"{text_kind}1" if len(lines) == 1 and f"{text_kind}1" in t else text_kind
-        first = t[key].format(n=len(lines), title=title)
+        if pages is not None and text_kind == "document":
+            key = "pdf1" if pages == 1 and "pdf1" in t else "pdf"
+        first = t[key].format(n=len(lines), title=title, p=pages)
         return " ".join([first, *_faces(signals, t)][:2])
     sentences = [_subject(signals, lang, t)]
     if lines:

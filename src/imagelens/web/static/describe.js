@@ -4,7 +4,7 @@ import { clear, field, h, showError } from "./dom.js";
 import { languageSelect } from "./options.js";
 
 export function describeView(main, { session }) {
-  const file = h("input", { type: "file", name: "image", accept: "image/*" });
+  const file = h("input", { type: "file", name: "image", accept: "image/*,application/pdf" });
   const url = h("input", { type: "url", name: "url", placeholder: "or an image URL" });
   const prompt = h("textarea", { name: "prompt", rows: 3, required: true, maxlength: 4000 }, "Describe this image.");
   const lang = languageSelect(session);

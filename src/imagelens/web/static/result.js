@@ -5,9 +5,11 @@ const pct = (value) => `${Math.round(value * 100)}%`;
 
 // The image with a focusable box over each text line; hover or focus shows its text.
 function overlay(analysis) {
-  const regions = (analysis.result && analysis.result.text_regions) || [];
+  // A PDF shows its first page (the thumbnail) with that page's boxes.
+  const isDocument = analysis.result.metadata.media_type === "document";
+  const regions = (analysis.result.text_regions || []).filter((r) => (r.page || 1) === 1);
   const img = h("img", {
-    src: `/api/v2/files/${encodeURIComponent(analysis.image_id)}/content`,
+    src: `/api/v2/files/${encodeURIComponent(analysis.image_id)}/${isDocument ? "thumbnail" : "content"}`,
     alt: analysis.filename,
     class: "subject",
   });
@@ -93,7 +95,7 @@ function metadataOf(analysis, result) {
   const m = result.metadata;
   const rows = [
     ["File", analysis.filename], ["Size", `${m.width} × ${m.height} px, ${formatBytes(m.size_bytes)}`],
-    ["Format", `${m.format} (${m.content_type})`], ["Uploaded", formatDate(analysis.created_at)],
+    ["Format", `${m.format} (${m.content_type})${m.pages ? `, ${m.pages} pages` : ""}`], ["Uploaded", formatDate(analysis.created_at)],
     ["Category", result.category], ["Back-end", result.backend], ["Language", result.lang],
     ["SHA-256", h("code", { class: "wrap" }, analysis.content_hash)],
   ];
@@ -104,6 +106,13 @@ function metadataOf(analysis, result) {
     ["Orientation", exif.orientation],
   ].filter(([, v]) => v !== null && v !== undefined);
   return [table(rows), h("h4", null, "EXIF"), exifRows.length ? table(exifRows) : h("p", { class: "muted" }, "No EXIF data.")];
+}
+
+function pagesOf(result) {
+  return table(
+    result.pages.map((p) => [`Page ${p.page}`, `${p.width} × ${p.height} pt · ${p.text_source === "ocr" ? "OCR" : "text layer"} · ${p.text_regions} lines`]),
+    ["Page", "Size and text"],
+  );
 }
 
 function timingsOf(result) {
@@ -134,6 +143,7 @@ export function renderResult(analysis, { curl } = {}) {
       ),
     ),
     result.extracted && Object.keys(result.extracted).length ? section("Extracted fields", renderValue(result.extracted)) : null,
+    result.pages && result.pages.length ? section(`Pages (${result.pages.length})`, pagesOf(result)) : null,
     h("div", { class: "cards" },
       section("Moderation", moderationOf(result.moderation)),
       section("Colours", colorsOf(result.colors)),

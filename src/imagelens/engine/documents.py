@@ -1,0 +1,114 @@
+"""Reading a PDF page by page: its own text layer where it has one, OCR where it does not
+(a scan), moderation on every page; one OCR signal for the whole document.
+
+The pipeline runs the other analyzers (tags, colours) on the first page only: they describe
+how the document looks, and its first page is what a person sees first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from imagelens.engine.base import Analyzer, OcrOutput
+from imagelens.intake import DecodedImage
+from imagelens.intake.pdf import PdfPage, PdfSource
+from imagelens.types import Moderation, ModerationLabel, PageSummary, TextRegion
+
+# Runs analyzers on one page image and answers {name: output} (the engine's pool).
+RunAnalyzers = Callable[[Sequence[Analyzer], DecodedImage], dict[str, object]]
+
+
+@dataclass(frozen=True)
+class DocumentRead:
+    ocr: OcrOutput  # every page's text in order; each region carries its page
+    first_page_ocr: OcrOutput  # page 1 alone (what classifying the look needs)
+    moderation: Moderation | None  # over every page
+    pages: list[PageSummary]
+    timings: dict[str, float]
+
+
+def read_document(
+    source: PdfSource,
+    first: DecodedImage,
+    *,
+    ocr: Analyzer | None,
+    moderation: Analyzer | None,
+    first_moderation: Moderation | None,
+    run: RunAnalyzers,
+) -> DocumentRead:
+    timings = {"render": 0.0, "ocr": 0.0, "moderation": 0.0}
+    regions: list[TextRegion] = []
+    texts: list[str] = []
+    summaries: list[PageSummary] = []
+    verdicts = [first_moderation] if first_moderation is not None else []
+    first_ocr = OcrOutput(None, [])
+    for index in range(source.page_count):
+        started = time.perf_counter()
+        page = source.page(index)
+        timings["render"] += _ms(started)
+        wanted = [a for a in (ocr if not page.text else None, moderation if index else None) if a]
+        outputs = _timed(run, wanted, dataclasses.replace(first, image=page.image), timings)
+        verdict = outputs.get("moderation")
+        if index and isinstance(verdict, Moderation):
+            verdicts.append(verdict)
+        page_ocr = _page_text(page, outputs.get("ocr"))
+        if index == 0:
+            first_ocr = page_ocr
+        regions.extend(r.model_copy(update={"page": page.number}) for r in page_ocr.regions)
+        if page_ocr.visible_text:
+            texts.append(page_ocr.visible_text)
+        summaries.append(
+            PageSummary(
+                page=page.number,
+                width=round(page.width_pt),
+                height=round(page.height_pt),
+                text_source="text_layer" if page.text else "ocr",
+                visible_text=page_ocr.visible_text,
+                text_regions=len(page_ocr.regions),
+            )
+        )
+    combined = OcrOutput("\n\n".join(texts) or None, regions)
+    return DocumentRead(combined, first_ocr, _merge(verdicts), summaries, timings)
+
+
+def _timed(
+    run: RunAnalyzers, analyzers: list[Analyzer], image: DecodedImage, timings: dict[str, float]
+) -> dict[str, object]:
+    if not analyzers:
+        return {}
+    started = time.perf_counter()
+    outputs = run(analyzers, image)
+    elapsed = _ms(started)
+    for analyzer in analyzers:  # they ran side by side: each is charged the page's time
+        timings[analyzer.name] = timings.get(analyzer.name, 0.0) + elapsed
+    return outputs
+
+
+def _page_text(page: PdfPage, ocr_output: object) -> OcrOutput:
+    if page.text:  # the PDF's own text: exact, in content order
+        return OcrOutput("\n".join(r.text for r in page.text), list(page.text))
+    if isinstance(ocr_output, OcrOutput):
+        return ocr_output
+    return OcrOutput(None, [])
+
+
+def _merge(verdicts: list[Moderation]) -> Moderation | None:
+    """Flagged if any page is; each label at its highest score; faces over all pages."""
+    if not verdicts:
+        return None
+    scores: dict[str, float] = {}
+    for verdict in verdicts:
+        for label in verdict.labels:
+            scores[label.label] = max(scores.get(label.label, 0.0), label.score)
+    return Moderation(
+        flagged=any(v.flagged for v in verdicts),
+        labels=[ModerationLabel(label=k, score=v) for k, v in sorted(scores.items())],
+        face_count=sum(v.face_count for v in verdicts),
+    )
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,157 @@
+"""PDF documents through PDFium (pypdfium2's wheels): checked, pages rendered and text read.
+
+Nothing in a PDF runs: this PDFium build carries no JavaScript engine, forms are never
+initialised and attachments never read. PDFium is not thread-safe, so every call into it
+holds one process-wide lock. Pages are rendered one at a time, when asked, so a 50-page
+document never holds more than one page's pixels.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+from imagelens.config import LimitSettings
+from imagelens.errors import ImageTooLarge, InvalidImage
+from imagelens.types import BBox, TextRegion
+
+_PDFIUM = threading.Lock()
+# About what the OCR models want: 10 pt text is ~21 px tall, an A4 page 1240x1754.
+RENDER_DPI = 150
+_MAX_PAGE_PIXELS = 4_000_000  # a page's render never exceeds this, whatever its media box
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    number: int  # from 1
+    image: Image.Image  # RGB, upright (the page's /Rotate applied)
+    width_pt: float  # upright size in PDF points (1/72 inch)
+    height_pt: float
+    # The text layer, one region per line in content order, boxes normalised to the upright
+    # page; empty for a scan (its text needs OCR).
+    text: tuple[TextRegion, ...]
+
+
+@dataclass(frozen=True)
+class PdfSource:
+    """A checked PDF whose pages are rendered on demand."""
+
+    data: bytes
+    page_count: int
+    max_pixels: int
+    first_size: tuple[float, float]  # the first page's size in points, before /Rotate
+
+    def page(self, index: int) -> PdfPage:
+        with _document(self.data) as document:
+            return _read_page(document, index, self.max_pixels)
+
+    def pages(self) -> Iterator[PdfPage]:
+        for index in range(self.page_count):
+            yield self.page(index)
+
+
+def open_pdf(data: bytes, limits: LimitSettings) -> PdfSource:
+    """Check ``data`` (size, password, corruption, page count); nothing is rendered yet."""
+    if len(data) > limits.max_document_bytes:
+        raise ImageTooLarge(
+            f"The PDF is {len(data) / 1e6:.1f} MB, over the document limit of "
+            f"{limits.max_document_bytes / 1e6:.0f} MB (IMAGELENS_LIMITS__MAX_DOCUMENT_BYTES).",
+            details={"size_bytes": len(data), "max_bytes": limits.max_document_bytes},
+        )
+    with _document(data) as document:
+        count = len(document)
+        first_size = document.get_page_size(0) if count else (0.0, 0.0)
+    if count == 0:
+        raise InvalidImage("The PDF has no pages.")
+    if count > limits.max_pages:
+        raise ImageTooLarge(
+            f"The PDF has {count} pages, over the limit of {limits.max_pages} "
+            "(IMAGELENS_LIMITS__MAX_PAGES); split it.",
+            details={"pages": count, "max_pages": limits.max_pages},
+        )
+    max_pixels = min(limits.max_analysis_pixels, _MAX_PAGE_PIXELS)
+    return PdfSource(data, count, max_pixels, (float(first_size[0]), float(first_size[1])))
+
+
+@contextmanager
+def _document(data: bytes) -> Iterator[pdfium.PdfDocument]:
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise InvalidImage(
+                    "The PDF is password-protected; remove the password and upload it again."
+                ) from exc
+            raise InvalidImage(f"The PDF is corrupt or truncated ({exc}).") from exc
+        try:
+            yield document
+        finally:
+            document.close()
+
+
+def _read_page(document: pdfium.PdfDocument, index: int, max_pixels: int) -> PdfPage:
+    try:
+        page = document[index]
+    except pdfium.PdfiumError as exc:
+        raise InvalidImage(f"Page {index + 1} of the PDF cannot be read ({exc}).") from exc
+    try:
+        left, bottom, right, top = page.get_bbox()  # the crop box, inherited ones included
+        width, height = max(right - left, 1e-3), max(top - bottom, 1e-3)
+        scale = min(RENDER_DPI / 72, math.sqrt(max_pixels / (width * height)))
+        rendered = page.render(scale=scale).to_pil().convert("RGB")
+        regions = _text_layer(page, (left, bottom, width, height))
+        rotation = page.get_rotation() % 360
+    except pdfium.PdfiumError as exc:
+        raise InvalidImage(f"Page {index + 1} of the PDF cannot be rendered ({exc}).") from exc
+    finally:
+        page.close()
+    upright = (height, width) if rotation in (90, 270) else (width, height)
+    text = tuple(_rotate(r, rotation) for r in regions)
+    return PdfPage(index + 1, rendered, upright[0], upright[1], text)
+
+
+def _text_layer(page: pdfium.PdfPage, box: tuple[float, float, float, float]) -> list[TextRegion]:
+    """PDFium's text rectangles (about one per line) with the text inside each."""
+    left, bottom, width, height = box
+    text_page = page.get_textpage()
+    try:
+        regions = []
+        for i in range(text_page.count_rects()):
+            x0, y0, x1, y1 = text_page.get_rect(i)
+            text = " ".join(text_page.get_text_bounded(x0, y0, x1, y1).split())
+            if not text:
+                continue
+            top = bottom + height  # PDF space grows upwards; these boxes grow downwards
+            nx0, nx1 = _unit((x0 - left) / width), _unit((x1 - left) / width)
+            ny0, ny1 = _unit((top - y1) / height), _unit((top - y0) / height)
+            bbox = BBox(x=nx0, y=ny0, width=max(0.0, nx1 - nx0), height=max(0.0, ny1 - ny0))
+            regions.append(TextRegion(text=text, confidence=1.0, bbox=bbox, block=None))
+        return regions
+    finally:
+        text_page.close()
+
+
+def _unit(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def _rotate(region: TextRegion, rotation: int) -> TextRegion:
+    """A box on the unrotated page moved to where it sits once /Rotate (clockwise) applies."""
+    b = region.bbox
+    if rotation == 90:
+        box = BBox(x=_unit(1 - b.y - b.height), y=b.x, width=b.height, height=b.width)
+    elif rotation == 180:
+        x, y = _unit(1 - b.x - b.width), _unit(1 - b.y - b.height)
+        box = BBox(x=x, y=y, width=b.width, height=b.height)
+    elif rotation == 270:
+        box = BBox(x=b.y, y=_unit(1 - b.x - b.width), width=b.height, height=b.width)
+    else:
+        return region
+    return region.model_copy(update={"bbox": box})

@@ -1,0 +1,231 @@
+"""PDFs as documents: the text layer read exactly, scans through OCR, every page in the
+result, hostile files refused or bounded; through the engine, the HTTP API, the SDK and CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from imagelens.config import LimitSettings
+from imagelens.engine import Engine
+from imagelens.engine.base import AnalysisOptions
+from imagelens.errors import ImageTooLarge, InvalidImage
+from imagelens.intake import decode_image, probe_image
+from imagelens.sdk import ImageLens
+from imagelens.types import ContentCategory, Language
+from tests import imagegen, pdfs
+from tests.live import LiveServer, image_host
+
+API = "/api/v2"
+INVOICE = [
+    ["INVOICE 2041", "Northwind Traders Ltd", "Date: 2026-03-14"],
+    ["Consulting services 12 h", "Total due: 418.50 EUR", "Thank you for your business"],
+]
+
+
+# --- the engine -------------------------------------------------------------------------
+
+
+def test_a_text_layer_is_read_exactly_page_by_page(engine: Engine) -> None:
+    data = pdfs.text_pdf(INVOICE)
+    result = engine.analyze(data, AnalysisOptions(category=ContentCategory.AUTO))
+    assert result.visible_text == "\n".join(INVOICE[0]) + "\n\n" + "\n".join(INVOICE[1])
+    assert result.category == "document"
+    assert result.metadata.media_type == "document" and result.metadata.pages == 2
+    assert (result.metadata.width, result.metadata.height) == (595, 842)  # A4 in points
+    assert [(p.page, p.text_source, p.text_regions) for p in result.pages] == [
+        (1, "text_layer", 3),
+        (2, "text_layer", 3),
+    ]
+    assert [r.page for r in result.text_regions] == [1, 1, 1, 2, 2, 2]
+    first = result.text_regions[0]
+    assert first.text == "INVOICE 2041" and first.confidence == 1.0
+    # fpdf2 wrote the line in a 10 mm cell at (20 mm, 20 mm) on a 210 x 297 mm page.
+    assert abs(first.bbox.x - 20 / 210) < 0.01
+    assert 20 / 297 < first.bbox.y < 30 / 297 and first.bbox.height < 10 / 297
+    assert "2-page PDF" in result.description and "INVOICE 2041" in result.description
+    assert result.extracted is not None and result.extracted["document_type"] == "invoice"
+    assert result.timings_ms["ocr"] == 0.0  # no OCR where the PDF has its own text
+
+
+def test_a_scan_goes_through_ocr(engine: Engine) -> None:
+    page = imagegen.text_page(("INVOICE 2041", "Total due: 418.50 EUR"))
+    result = engine.analyze(pdfs.scanned_pdf([page.image]))
+    assert result.pages[0].text_source == "ocr"
+    assert imagegen.character_error_rate(page.text, result.visible_text or "") < 0.05
+    assert all(r.page == 1 for r in result.text_regions)
+    assert result.timings_ms["ocr"] > 0
+
+
+def test_a_mixed_document_and_its_language(engine: Engine) -> None:
+    scan = imagegen.text_page(("Appendix B", "Delivery schedule"))
+    data = pdfs.mixed_pdf(["Quarterly report 2026", "Revenue grew by 12 percent"], scan.image)
+    result = engine.analyze(data, AnalysisOptions(lang=Language.DE))
+    assert [p.text_source for p in result.pages] == ["text_layer", "ocr"]
+    assert "Quarterly report 2026" in (result.visible_text or "")
+    assert "Appendix" in (result.visible_text or "")
+    assert result.description.startswith("Ein PDF-Dokument mit 2 Seiten")
+
+
+def test_pdf_by_magic_bytes_whatever_its_name() -> None:
+    decoded = decode_image(b"\n" * 10 + pdfs.text_pdf([["Hello"]]))  # junk before the header
+    assert decoded.format.value == "PDF" and decoded.document is not None
+
+
+# --- hostile PDFs -----------------------------------------------------------------------
+
+
+def test_a_password_protected_pdf_is_refused_clearly() -> None:
+    with pytest.raises(InvalidImage, match="password-protected"):
+        decode_image(pdfs.text_pdf([["secret"]], password="hunter2"))
+    # An owner password alone (print/copy restrictions) opens with an empty password.
+    assert decode_image(pdfs.text_pdf([["open"]], owner="x")).metadata.pages == 1
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.6, 0.95])
+def test_a_truncated_pdf_is_refused(cut: float) -> None:
+    data = pdfs.text_pdf(INVOICE)
+    with pytest.raises(InvalidImage):
+        decode_image(data[: int(len(data) * cut)])
+
+
+def test_a_page_count_bomb_is_refused_at_once() -> None:
+    started = time.perf_counter()
+    with pytest.raises(ImageTooLarge) as caught:
+        probe_image(pdfs.page_bomb())
+    assert caught.value.details == {"pages": 1_000_000, "max_pages": 50}
+    assert time.perf_counter() - started < 5  # no page was rendered
+
+
+def test_the_page_and_size_limits_are_settings() -> None:
+    data = pdfs.text_pdf([[f"page {i}"] for i in range(6)])
+    with pytest.raises(ImageTooLarge, match="6 pages"):
+        decode_image(data, LimitSettings(max_pages=5))
+    with pytest.raises(ImageTooLarge, match="document limit"):
+        decode_image(data, LimitSettings(max_document_bytes=len(data) - 1))
+
+
+def test_a_gigantic_page_renders_within_bounds(engine: Engine) -> None:
+    result = engine.analyze(pdfs.giant_page())
+    assert result.metadata.width == 2_000_000
+    decoded = decode_image(pdfs.giant_page())
+    assert decoded.image.width * decoded.image.height <= 4_000_000
+
+
+def test_javascript_and_attachments_never_run(engine: Engine, tmp_path: Path) -> None:
+    result = engine.analyze(pdfs.scripted_pdf())
+    assert result.metadata.pages == 1 and result.pages[0].text_source == "ocr"
+    assert not list(tmp_path.iterdir())  # nothing was extracted anywhere we can see
+
+
+# --- through the server -------------------------------------------------------------------
+
+
+def test_analyze_upload_and_thumbnail_over_http(server: LiveServer) -> None:
+    data = pdfs.text_pdf(INVOICE)
+    with server.client() as client:
+        done = client.post(
+            f"{API}/images/analyze",
+            files={"file": ("invoice.pdf", data, "application/pdf")},
+            data={"content_category": "auto"},
+        ).json()
+        assert done["status"] == "completed", done
+        assert done["metadata"]["media_type"] == "document"
+        assert done["metadata"]["pages"] == 2 and len(done["pages"]) == 2
+        assert done["category"] == "document"
+        assert {r["page"] for r in done["text_regions"]} == {1, 2}
+        image_id = done["image_id"]
+        listed = client.get(f"{API}/files/{image_id}").json()
+        assert listed["media_type"] == "document"
+        thumb = client.get(f"{API}/files/{image_id}/thumbnail")
+        assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/webp"
+        content = client.get(f"{API}/files/{image_id}/content")
+        assert content.headers["content-type"] == "application/pdf" and content.content == data
+
+
+def test_async_batch_and_describe_take_pdfs(server: LiveServer) -> None:
+    data = pdfs.text_pdf([["Meeting notes", "Budget approved for 2027"]])
+    with server.client() as client:
+        accepted = client.post(
+            f"{API}/images/analyze/async", files={"file": ("notes.pdf", data)}
+        ).json()
+        deadline = time.monotonic() + 60
+        while (job := client.get(accepted["poll_url"]).json())["status"] == "processing":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert job["status"] == "completed", job
+        assert "Budget approved" in job["results"][0]["visible_text"]
+        batch = client.post(
+            f"{API}/files/upload/batch",
+            files=[
+                ("files", ("a.pdf", data)),
+                ("files", ("b.png", imagegen.encode(imagegen.photo("coffee")))),
+            ],
+        )
+        assert batch.status_code == 202, batch.text
+        assert [r["media_type"] for r in batch.json()["results"]] == ["document", "image"]
+        described = client.post(
+            "/api/openapi-v2/describe-image",
+            files={"image": ("notes.pdf", data)},
+            data={"prompt": "Transcribe the text", "lang": "en"},
+        ).json()
+        assert described["code"] == 200, described
+        assert "Budget approved for 2027" in described["data"]["content"]
+
+
+def test_hostile_pdfs_get_clear_errors_over_http(server: LiveServer) -> None:
+    cases = {
+        "locked.pdf": (pdfs.text_pdf([["x"]], password="pw"), 400, "password-protected"),
+        "broken.pdf": (pdfs.text_pdf(INVOICE)[:300], 400, "corrupt"),
+        "bomb.pdf": (pdfs.page_bomb(), 413, "1000000 pages"),
+    }
+    with server.client() as client:
+        for name, (data, status, words) in cases.items():
+            response = client.post(f"{API}/images/analyze", files={"file": (name, data)})
+            assert response.status_code == status, (name, response.text)
+            assert words in response.json()["error"]["message"], name
+        assert client.get("/readyz").status_code == 200  # and the server is fine
+
+
+def test_a_pdf_url_and_a_pdf_named_jpg(server: LiveServer, tmp_path: Path) -> None:
+    (tmp_path / "menu.pdf").write_bytes(pdfs.text_pdf([["Lunch menu", "Soup of the day 6.50"]]))
+    with image_host(tmp_path) as base, server.client() as client:
+        done = client.post(f"{API}/images/analyze", json={"url": f"{base}/menu.pdf"}).json()
+        assert done["status"] == "completed", done
+        assert "Soup of the day" in done["visible_text"]
+        disguised = client.post(
+            f"{API}/images/analyze",
+            files={"file": ("photo.jpg", pdfs.text_pdf([["Not a photo"]]), "image/jpeg")},
+        ).json()
+        assert disguised["metadata"]["media_type"] == "document"
+
+
+def test_sdk_and_cli_pick_up_pdfs_in_folders(server: LiveServer, tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(pdfs.text_pdf([["Packing list 77"]]))
+    imagegen.photo("chelsea").save(folder / "cat.jpg")
+    with ImageLens(api_key=server.key, base_url=server.base_url) as client:
+        results = client.files.upload_batch(folder)
+    assert sorted(r.filename for r in results) == ["cat.jpg", "scan.pdf"]
+    document = next(r for r in results if r.filename == "scan.pdf")
+    assert document.media_type == "document"
+    assert "Packing list 77" in (document.visible_text or "")
+    cli = subprocess.run(
+        [sys.executable, "-m", "imagelens.cli", "analyze", str(folder), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=300,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stderr
+    records = json.loads(cli.stdout)
+    assert {Path(r["file"]).name for r in records} == {"cat.jpg", "scan.pdf"}
+    assert any("Packing list 77" in (r.get("visible_text") or "") for r in records)
