@@ -42,6 +42,7 @@ from tests.layouts import (
     receipt,
     two_column_page,
 )
+from tests.pdfs import scanned_pdf, text_pdf
 
 from imagelens.config import load_settings
 from imagelens.engine import AnalysisOptions, Engine
@@ -159,6 +160,9 @@ def main() -> None:
         "a4_page_300dpi": encode(a4_page().image),
         "long_receipt": encode(long_receipt().image, "JPEG", quality=90),
         "two_column_page": encode(two_column_page().image),
+        # Documents: 10 A4 pages with a text layer (no OCR), and the same as scans (OCR).
+        "pdf_10_pages_text_layer": text_pdf([list(dense_page(30).lines)] * 10),
+        "pdf_10_pages_scanned": scanned_pdf([text_page().image] * 10),
     }
     settings = load_settings()
     report: dict[str, Any] = {"cold_start_s": round(cold, 3), "cpus": os.cpu_count()}
@@ -190,6 +194,8 @@ def main() -> None:
         "photos_p50_le_200ms": all(lat[k]["total"]["p50"] <= 200 for k in photos_),
         "screenshots_p50_le_500ms": all(lat[k]["total"]["p50"] <= 500 for k in screens),
         "pages_p50_le_1s": all(lat[k]["total"]["p50"] <= 1000 for k in pages),
+        "pdf_text_10_pages_p50_le_1s": lat["pdf_10_pages_text_layer"]["total"]["p50"] <= 1000,
+        "pdf_scanned_10_pages_p50_le_10s": lat["pdf_10_pages_scanned"]["total"]["p50"] <= 10_000,
         "cold_start_le_5s": report["cold_start_s"] <= 5,
         "peak_rss_le_1_5gb": report["peak_rss_mb"] <= 1536,
     }

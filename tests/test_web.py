@@ -18,7 +18,7 @@ from sqlalchemy import update
 from imagelens.db import Database
 from imagelens.db.tables import Tenant
 from imagelens.engine import Engine
-from tests import imagegen
+from tests import imagegen, pdfs
 from tests.live import LiveServer, make_settings, run_server
 from tests.web import CHROMIUM, PHONE, screenshot, sign_in, watched_page
 
@@ -411,3 +411,17 @@ def test_an_exhausted_quota_reads_like_the_api(
         refused = page.locator(".card", has=page.get_by_role("heading", name="coffee.jpg"))
         expect(refused.get_by_role("alert")).to_contain_text("quota", timeout=60_000)
         expect(refused.get_by_role("alert")).to_contain_text("quota_exceeded")
+
+
+def test_a_pdf_shows_its_pages(browser: Browser, server: LiveServer, tmp_path: Path) -> None:
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(pdfs.text_pdf([["Board minutes", "Budget approved"], ["Next meeting May"]]))
+    with watched_page(browser, server.base_url) as (page, _):
+        sign_in(page, server.key)
+        page.get_by_label("Choose images").set_input_files(path)
+        _result(page, "minutes.pdf")
+        result = page.locator("article.result")
+        expect(result.get_by_role("heading", name="Pages (2)")).to_be_visible()
+        expect(result.locator(".description")).to_contain_text("2-page PDF")
+        expect(result.locator("button.box")).to_have_count(2)  # page 1's lines over page 1
+        page.wait_for_function("document.querySelector('img.subject').naturalWidth > 0")
