@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     # Encrypts secrets kept in the database (tenants' bucket credentials); without it no
     # tenant can configure a custom bucket.
     secret_key: SecretStr | None = Field(default=None, min_length=16)
+    # A signed request (service.signing) is accepted this many seconds either side of the
+    # server's clock, and only once.
+    signature_window_seconds: float = Field(default=300.0, gt=0, le=3600)
     # Lifts the private-address rule for URL inputs (tests, labs); never on a public server.
     allow_private_urls: bool = False
     max_batch: int = Field(default=200, ge=1)

@@ -44,6 +44,7 @@ from imagelens.service.ingest import Ingestor
 from imagelens.service.keycache import KeyCache, MemoryKeyCache, RedisKeyCache
 from imagelens.service.library import Library
 from imagelens.service.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from imagelens.service.signing import RequestSigning
 from imagelens.storage import ObjectStore, build_store
 from imagelens.storage.tenants import TenantStores
 
@@ -99,6 +100,7 @@ class Services:
     fetcher: UrlFetcher
     limiter: RateLimiter
     keys: KeyCache
+    signing: RequestSigning
     redis: Redis | None = None
     owns_engine: bool = False
     ready: bool = False
@@ -122,10 +124,11 @@ class Services:
             max_bytes=settings.limits.max_bytes,
             allow_private=settings.allow_private_urls,
         )
+        box = SecretBox(secret.get_secret_value()) if secret else None
         stores = TenantStores(
             store,
             db,
-            SecretBox(secret.get_secret_value()) if secret else None,
+            box,
             # Tenants' bucket endpoints obey the rules of URL inputs, checked at each client
             # (re)build, not only when configured.
             check_endpoint=fetcher.check_url_blocking,
@@ -198,6 +201,7 @@ class Services:
             fetcher=fetcher,
             limiter=shared.limiter,
             keys=shared.keys,
+            signing=RequestSigning(db, box, settings.signature_window_seconds, redis),
             redis=redis,
             owns_engine=owns_engine,
         )

@@ -7,6 +7,7 @@
     │   ├── HarmfulContent            400 harmful_content    moderation flagged (describe-image)
     │   └── UrlFetchFailed            400 url_fetch_failed   the URL did not give an image
     ├── Unauthorized                  401 unauthorized       missing, unknown or expired key
+    │   └── InvalidSignature          401 invalid_signature  a signed request that does not verify
     ├── QuotaExceeded                 402 quota_exceeded     monthly analyses used up
     ├── Forbidden                     403 forbidden          the key lacks a scope
     ├── UnsupportedMediaType          415 unsupported_media_type
@@ -90,6 +91,10 @@ class Unauthorized(ImageLensError):
 class QuotaExceeded(ImageLensError):
     code = "quota_exceeded"
     http_status = 402
+
+
+class InvalidSignature(Unauthorized):
+    code = "invalid_signature"
 
 
 class Forbidden(ImageLensError):

@@ -1,8 +1,9 @@
 """Typed dependencies: the services, and the caller's key checked for scope and rate.
 
-A caller proves who it is with ``Authorization: Bearer <key>`` or, from the web page, with
-the session cookie it got by signing in; a cookie-borne request that changes state must also
-carry the session's CSRF token in ``X-CSRF-Token``.
+A caller proves who it is with ``Authorization: Bearer <key>``, with a request signed by the
+key's secret (service.signing), or, from the web page, with the session cookie it got by
+signing in; a cookie-borne request that changes state must also carry the session's CSRF
+token in ``X-CSRF-Token``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from imagelens.core import Services
-from imagelens.errors import Forbidden, RateLimited, Unauthorized
+from imagelens.errors import Forbidden, InvalidSignature, RateLimited, Unauthorized
 from imagelens.service.auth import Principal
 from imagelens.service.keys import find_principal, hash_key
+from imagelens.service.signing import SignedRequest
 from imagelens.service.websessions import resolve
+from imagelens.signature import KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 SESSION_COOKIE = "imagelens_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -66,11 +69,35 @@ async def _from_session(request: Request, token: str, services: Services) -> Pri
     return identity.principal
 
 
+async def _from_signature(request: Request, signature: str, services: Services) -> Principal:
+    key_id = request.headers.get(KEY_ID_HEADER, "")
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+    if not key_id or not timestamp:
+        raise InvalidSignature(
+            f"A signed request needs {KEY_ID_HEADER}, {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}."
+        )
+    signed = SignedRequest(
+        key_id=key_id,
+        timestamp=timestamp,
+        signature=signature,
+        method=request.method,
+        # As sent (percent-encoded), which is what the client signed.
+        path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
+        query=request.scope.get("query_string", b"").decode("latin-1"),
+        body=await request.body(),  # kept by Starlette for the route to read again
+    )
+    return await run_in_threadpool(services.signing.verify, signed)
+
+
 async def authenticate(request: Request, services: ServicesDep) -> Principal:
-    """The key in ``Authorization: Bearer`` (or the web page's session); rate-limited per key."""
+    """The key in ``Authorization: Bearer``, a signed request or the web page's session;
+    rate-limited per key."""
     header = request.headers.get("authorization")
     token = request.cookies.get(SESSION_COOKIE)
-    if header is None and token:
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if signature is not None:
+        principal = await _from_signature(request, signature, services)
+    elif header is None and token:
         principal = await _from_session(request, token, services)
     else:
         principal = _from_bearer(header or "", services)

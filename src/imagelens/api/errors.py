@@ -19,6 +19,7 @@ from imagelens.errors import (
     HarmfulContent,
     ImageLensError,
     InvalidInput,
+    InvalidSignature,
     QuotaExceeded,
     RateLimited,
     Unauthorized,
@@ -30,6 +31,7 @@ DESCRIBE_PREFIX = "/api/openapi-v2/"
 
 # describe-image codes, checked in order (the first class the error is an instance of wins).
 _DESCRIBE_CODES: list[tuple[type[ImageLensError], int, str]] = [
+    (InvalidSignature, 30002, "INVALID_SIGNATURE"),
     (Unauthorized, 30001, "INVALID_API_KEY"),
     (QuotaExceeded, 10003, "INSUFFICIENT_CREDITS"),
     (HarmfulContent, 10005, "HARMFUL_CONTENT"),

@@ -128,8 +128,11 @@ def keys_create(
     ] = None,
     tenant: Annotated[str | None, typer.Option(help="Tenant of the key (new or existing).")] = None,
     expires_at: Annotated[str | None, typer.Option(help="ISO 8601 expiry.")] = None,
+    signing: Annotated[
+        bool, typer.Option("--signing", help="Also make a request-signing secret.")
+    ] = False,
 ) -> None:
-    """Create an API key; the key is printed once."""
+    """Create an API key; the key (and its signing secret) is printed once."""
     unknown = set(scope or []) - set(SCOPES)
     if unknown:
         raise typer.BadParameter(
@@ -138,7 +141,9 @@ def keys_create(
     scopes = [s for s in SCOPES if s in (scope or [])] or None
     with connect(server, api_key) as client:
         try:
-            created = client.keys.create(name, scopes=scopes, tenant=tenant, expires_at=expires_at)
+            created = client.keys.create(
+                name, scopes=scopes, tenant=tenant, expires_at=expires_at, signing=signing
+            )
         except ImageLensAPIError as exc:
             raise _fail(exc) from None
         _print(created.model_dump(mode="json"))

@@ -61,6 +61,9 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     scopes: Mapped[str] = mapped_column(String(100))  # space-separated: read write admin
     expires_at: Mapped[datetime | None]
+    # The request-signing secret, sealed with IMAGELENS_SECRET_KEY (service.signing); None
+    # for a key created without signing.
+    sealed_secret: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -6,7 +6,7 @@ import asyncio
 import email.utils
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 
 import httpx
 
@@ -18,6 +18,7 @@ from imagelens.sdk.errors import (
     TimeoutError,
     error_for_status,
 )
+from imagelens.signature import key_id_of, signed_headers
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 # Statuses worth another try: the request may succeed unchanged a moment later.
@@ -41,8 +42,27 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, parsed.timestamp() - time.time())
 
 
+class RequestSigner(httpx.Auth):
+    """Signs every request with a key's secret (imagelens.signature): the key itself is
+    never sent. httpx hands the auth flow the finished body, multipart included."""
+
+    requires_request_body = True
+
+    def __init__(self, secret: str) -> None:
+        key_id_of(secret)  # fail now, not at the first request
+        self.secret = secret
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        target = request.url.raw_path.decode("ascii")
+        request.headers.update(
+            signed_headers(self.secret, int(time.time()), request.method, target, request.content)
+        )
+        yield request
+
+
 class Core:
-    """One httpx.AsyncClient with the key, the base URL and the retry policy."""
+    """One httpx.AsyncClient with the key (or a signing secret), the base URL and the retry
+    policy."""
 
     def __init__(
         self,
@@ -52,19 +72,26 @@ class Core:
         timeout: float,
         max_retries: int,
         transport: httpx.AsyncBaseTransport | None = None,
+        secret: str | None = None,
     ) -> None:
+        secret = secret or os.environ.get("IMAGELENS_SIGNING_SECRET")
         key = api_key or os.environ.get("IMAGELENS_API_KEY")
-        if not key:
+        if not key and not secret:
             raise ImageLensAPIError(
-                "No API key: pass api_key= or set IMAGELENS_API_KEY.", code="missing_api_key"
+                "No API key: pass api_key= (or secret= to sign requests) or set IMAGELENS_API_KEY.",
+                code="missing_api_key",
             )
+        headers = {"User-Agent": "imagelens-sdk/1"}
+        if not secret:
+            headers["Authorization"] = f"Bearer {key}"
         self.base_url = base_url or os.environ.get("IMAGELENS_BASE_URL") or DEFAULT_BASE_URL
         self.max_retries = max_retries
         self.http = httpx.AsyncClient(
             base_url=self.base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {key}", "User-Agent": "imagelens-sdk/1"},
+            headers=headers,
             timeout=timeout,
             transport=transport,
+            auth=RequestSigner(secret) if secret else None,
         )
 
     async def aclose(self) -> None:

@@ -84,7 +84,9 @@ class AsyncFiles(resources.Files):
 
 class AsyncImageLens:
     """The async client. ``api_key``/``base_url`` default to ``IMAGELENS_API_KEY`` and
-    ``IMAGELENS_BASE_URL``; errors are retried ``max_retries`` times with backoff."""
+    ``IMAGELENS_BASE_URL``; errors are retried ``max_retries`` times with backoff. With
+    ``secret`` (a key's signing secret, or ``IMAGELENS_SIGNING_SECRET``) every request is
+    signed instead, and the key is not needed."""
 
     def __init__(
         self,
@@ -94,6 +96,7 @@ class AsyncImageLens:
         timeout: float = 60.0,
         max_retries: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
+        secret: str | None = None,
     ) -> None:
         self._core = Core(
             api_key=api_key,
@@ -101,6 +104,7 @@ class AsyncImageLens:
             timeout=timeout,
             max_retries=max_retries,
             transport=transport,
+            secret=secret,
         )
         self.images = resources.Images(self._core)
         self.jobs = resources.Jobs(self._core)
@@ -236,6 +240,7 @@ class ImageLens:
         timeout: float = 60.0,
         max_retries: int = 3,
         transport: httpx.AsyncBaseTransport | None = None,
+        secret: str | None = None,
     ) -> None:
         self._loop = _Loop()
         try:
@@ -245,6 +250,7 @@ class ImageLens:
                 timeout=timeout,
                 max_retries=max_retries,
                 transport=transport,
+                secret=secret,
             )
         except BaseException:
             self._loop.stop()

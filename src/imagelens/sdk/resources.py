@@ -349,10 +349,14 @@ class Keys:
         scopes: list[Scope] | None = None,
         tenant: str | None = None,
         expires_at: str | None = None,
+        signing: bool = False,
     ) -> ApiKeyCreated:
         """Create an API key (admin: in its own tenant; operator: in ``tenant``, any tenant);
-        the returned ``key`` is shown only this once."""
+        the returned ``key`` (and, with ``signing``, the request-signing ``secret``) is shown
+        only this once."""
         body: dict[str, object] = {"name": name}
+        if signing:
+            body["signing"] = True
         if scopes is not None:
             body["scopes"] = scopes
         if tenant is not None:

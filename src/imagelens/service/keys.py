@@ -13,6 +13,7 @@ from imagelens.db.keys import create_key, delete_key, find_key, hash_key, list_k
 from imagelens.db.tables import ApiKey
 from imagelens.errors import Forbidden, InvalidInput, NotFound
 from imagelens.service.auth import Principal
+from imagelens.service.signing import RequestSigning
 from imagelens.types.api import ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, ApiKeyList
 
 __all__ = [
@@ -33,6 +34,7 @@ def _info(row: ApiKey) -> ApiKeyInfo:
         tenant=row.tenant_id,
         expires_at=row.expires_at,
         created_at=row.created_at,
+        signing=row.sealed_secret is not None,
     )
 
 
@@ -55,8 +57,11 @@ def find_principal(db: Database, key: str) -> Principal | None:
         return Principal(row.id, row.tenant_id, frozenset(row.scopes.split()), row.expires_at)
 
 
-def create_api_key(db: Database, caller: Principal, body: ApiKeyCreate) -> ApiKeyCreated:
-    """A new key for the caller's tenant (or, for an operator, any tenant); shown once."""
+def create_api_key(
+    db: Database, caller: Principal, body: ApiKeyCreate, signing: RequestSigning
+) -> ApiKeyCreated:
+    """A new key for the caller's tenant (or, for an operator, any tenant), with a signing
+    secret if asked; both shown once."""
     tenant = _target_tenant(caller, body.tenant, "Creating keys")
     if "operator" in body.scopes and not caller.is_operator:
         raise Forbidden("Only a key with the 'operator' scope can grant 'operator'.")
@@ -78,7 +83,10 @@ def create_api_key(db: Database, caller: Principal, body: ApiKeyCreate) -> ApiKe
             scopes=list(body.scopes),
             expires_at=expires_at,
         )
-        return ApiKeyCreated(**_info(row).model_dump(), key=key)
+        secret = None
+        if body.signing:
+            secret, row.sealed_secret = signing.new_secret(row.id)
+        return ApiKeyCreated(**_info(row).model_dump(), key=key, secret=secret)
 
 
 def list_api_keys(db: Database, caller: Principal, tenant: str | None = None) -> ApiKeyList:

@@ -233,6 +233,8 @@ class ApiKeyCreate(_Wire):
     scopes: list[Scope] = Field(default_factory=_default_scopes, min_length=1)
     tenant: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[\w.-]+$")
     expires_at: datetime | None = None
+    # Also make a request-signing secret (shown once); needs IMAGELENS_SECRET_KEY.
+    signing: bool = False
 
 
 class ApiKeyInfo(_Wire):
@@ -243,10 +245,12 @@ class ApiKeyInfo(_Wire):
     tenant: str
     expires_at: datetime | None
     created_at: datetime
+    signing: bool = False  # whether the key has a request-signing secret
 
 
 class ApiKeyCreated(ApiKeyInfo):
     key: str  # shown once, never again
+    secret: str | None = None  # the signing secret, when asked for: shown once too
 
 
 class ApiKeyList(_Wire):

@@ -26,7 +26,7 @@ async def quota(
 async def create(body: ApiKeyCreate, principal: Admin, services: ServicesDep) -> ApiKeyCreated:
     """Create a key in the caller's tenant (another or a new tenant needs `operator`); the key
     is shown once."""
-    return await run_in_threadpool(create_api_key, services.db, principal, body)
+    return await run_in_threadpool(create_api_key, services.db, principal, body, services.signing)
 
 
 @router.get("/api-keys", response_model=ApiKeyList, operation_id="keys-list")
