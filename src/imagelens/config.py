@@ -28,6 +28,9 @@ class LimitSettings(BaseModel):
     # rendered at 150 dpi (at most 4 MP) and analysed.
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     max_pages: int = Field(default=50, ge=1)
+    # Videos: their own size and duration limits; at most 16 key frames are analysed.
+    max_video_bytes: int = Field(default=500 * 1024 * 1024, gt=0)
+    max_video_seconds: float = Field(default=600.0, gt=0)
     # Decoded pixel bytes in flight across the server, and how long a decode waits for room
     # before answering 503. 1 GiB fits two 100 MP images being decoded at once.
     decode_memory_bytes: int = Field(default=1024**3, gt=0)

@@ -7,40 +7,21 @@ import math
 import re
 import warnings
 from contextlib import nullcontext
-from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache
 
-import numpy as np
 from PIL import Image, ImageOps
 
 from imagelens.config import LimitSettings
 from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage
 from imagelens.intake.budget import DecodeBudget
+from imagelens.intake.decoded import DecodedImage, ProbedImage
 from imagelens.intake.exif import summarize_exif
 from imagelens.intake.hashes import content_hash, perceptual_hash
-from imagelens.intake.pdf import PdfSource, open_pdf
+from imagelens.intake.media import decode_clip, decode_document
+from imagelens.intake.pdf import open_pdf
 from imagelens.intake.sniff import ImageFormat, sniff_format
-from imagelens.types import ExifSummary, ImageMetadata
-
-
-@dataclass(frozen=True)
-class DecodedImage:
-    """An upright RGB image with what intake learned about the original bytes."""
-
-    image: Image.Image
-    format: ImageFormat
-    metadata: ImageMetadata
-    exif: ExifSummary | None
-    content_hash: str
-    perceptual_hash: str
-    frames: int
-    # A PDF's pages, rendered on demand (``image`` is its first page); None for an image.
-    document: PdfSource | None = None
-
-    @cached_property
-    def bgr(self) -> np.ndarray:
-        """The pixels as a contiguous BGR array, made once and shared by the ONNX analyzers."""
-        return np.ascontiguousarray(np.asarray(self.image)[:, :, ::-1])
+from imagelens.intake.video import probe_video
+from imagelens.types import ImageMetadata
 
 
 @cache
@@ -49,17 +30,6 @@ def _register_heif() -> None:
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
-
-
-@dataclass(frozen=True)
-class ProbedImage:
-    """What the header says, checked against the limits; no pixel decoded."""
-
-    format: ImageFormat
-    width: int  # as stored, before EXIF orientation
-    height: int
-    size_bytes: int
-    content_hash: str
 
 
 def probe_image(data: bytes, limits: LimitSettings | None = None) -> ProbedImage:
@@ -72,6 +42,9 @@ def probe_image(data: bytes, limits: LimitSettings | None = None) -> ProbedImage
     if fmt is ImageFormat.PDF:
         width_pt, height_pt = open_pdf(data, limits).first_size
         return ProbedImage(fmt, round(width_pt), round(height_pt), len(data), content_hash(data))
+    if fmt.media_type == "video":
+        info = probe_video(data, limits)
+        return ProbedImage(fmt, info.width, info.height, len(data), content_hash(data))
     image = _open_header(data, fmt, limits)
     width, height = image.size
     image.close()
@@ -79,12 +52,14 @@ def probe_image(data: bytes, limits: LimitSettings | None = None) -> ProbedImage
 
 
 def _check_size_and_sniff(data: bytes, limits: LimitSettings) -> ImageFormat:
-    if len(data) > limits.max_bytes:
+    """The type from the bytes, and an image's size limit (PDFs and videos have their own,
+    checked where they are opened)."""
+    fmt = sniff_format(data)
+    if fmt.media_type == "image" and len(data) > limits.max_bytes:
         raise ImageTooLarge(
             f"The file is {_mb(len(data))}, over the limit of {_mb(limits.max_bytes)}.",
             details={"size_bytes": len(data), "max_bytes": limits.max_bytes},
         )
-    fmt = sniff_format(data)
     if fmt is ImageFormat.HEIF:
         _register_heif()
     return fmt
@@ -107,7 +82,9 @@ def decode_image(
     limits = limits or LimitSettings()
     fmt = _check_size_and_sniff(data, limits)
     if fmt is ImageFormat.PDF:
-        return _decode_pdf(data, limits, budget, wait)
+        return decode_document(data, limits, budget, wait)
+    if fmt.media_type == "video":
+        return decode_clip(data, fmt, limits, budget, wait)
     image = _open_header(data, fmt, limits)
     original = image.size
     target = _fit(original, limits.max_analysis_pixels)
@@ -147,35 +124,6 @@ def decode_image(
         content_hash=content_hash(data),
         perceptual_hash=perceptual_hash(rgb),
         frames=frames,
-    )
-
-
-def _decode_pdf(
-    data: bytes, limits: LimitSettings, budget: DecodeBudget | None, wait: float | None
-) -> DecodedImage:
-    """A checked PDF with its first page rendered (the thumbnail, tags, colours); the other
-    pages are rendered when the engine reads them."""
-    source = open_pdf(data, limits)
-    with budget.reserve(4 * source.max_pixels, wait) if budget is not None else nullcontext():
-        first = source.page(0)
-    metadata = ImageMetadata(
-        width=round(first.width_pt),
-        height=round(first.height_pt),
-        format=ImageFormat.PDF.value,
-        size_bytes=len(data),
-        content_type=ImageFormat.PDF.content_type,
-        media_type=ImageFormat.PDF.media_type,
-        pages=source.page_count,
-    )
-    return DecodedImage(
-        image=first.image,
-        format=ImageFormat.PDF,
-        metadata=metadata,
-        exif=None,
-        content_hash=content_hash(data),
-        perceptual_hash=perceptual_hash(first.image),
-        frames=source.page_count,
-        document=source,
     )
 
 

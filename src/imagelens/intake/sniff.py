@@ -1,5 +1,5 @@
-"""Detect a file's type (an image or a PDF) from its first bytes, never from its name or a
-header."""
+"""Detect a file's type (an image, a PDF or a video) from its first bytes, never from its
+name or a header."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ class ImageFormat(StrEnum):
     TIFF = "TIFF"
     BMP = "BMP"
     PDF = "PDF"
+    MP4 = "MP4"
+    MOV = "MOV"
+    WEBM = "WEBM"
+    MKV = "MKV"
 
     @property
     def content_type(self) -> str:
@@ -24,8 +28,10 @@ class ImageFormat(StrEnum):
 
     @property
     def media_type(self) -> str:
-        """The reference APIs' media_type: ``document`` for a PDF, ``image`` otherwise."""
-        return "document" if self is ImageFormat.PDF else "image"
+        """The reference APIs' media_type: ``image``, ``document`` (PDF) or ``video``."""
+        if self is ImageFormat.PDF:
+            return "document"
+        return "video" if self in _VIDEOS else "image"
 
 
 _CONTENT_TYPES = {
@@ -37,6 +43,33 @@ _CONTENT_TYPES = {
     ImageFormat.TIFF: "image/tiff",
     ImageFormat.BMP: "image/bmp",
     ImageFormat.PDF: "application/pdf",
+    ImageFormat.MP4: "video/mp4",
+    ImageFormat.MOV: "video/quicktime",
+    ImageFormat.WEBM: "video/webm",
+    ImageFormat.MKV: "video/x-matroska",
+}
+_VIDEOS = frozenset({ImageFormat.MP4, ImageFormat.MOV, ImageFormat.WEBM, ImageFormat.MKV})
+# ISO-BMFF brands of video files (MP4, QuickTime, 3GP, DASH segments).
+_VIDEO_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"M4V ",
+    b"M4VH",
+    b"dash",
+    b"3gp4",
+    b"3gp5",
+    b"3gp6",
+    b"3g2a",
+    b"MSNV",
+    b"f4v ",
+    b"mmp4",
+    b"qt  ",
 }
 
 # ISO-BMFF major/compatible brands that mean an HEIF still image (HEIC is HEIF with HEVC).
@@ -64,6 +97,12 @@ def sniff_format(data: bytes) -> ImageFormat:
         return ImageFormat.BMP
     if head[4:8] == b"ftyp" and _is_heif(data):
         return ImageFormat.HEIF
+    if head[4:8] == b"ftyp" and head[8:12] in _VIDEO_BRANDS:
+        return ImageFormat.MOV if head[8:12] == b"qt  " else ImageFormat.MP4
+    if head[4:8] in (b"moov", b"mdat", b"wide", b"free") and b"ftyp" not in head:
+        return ImageFormat.MOV  # old QuickTime files start with a moov or mdat atom
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska, of which WebM is a profile
+        return ImageFormat.WEBM if b"webm" in data[:64] else ImageFormat.MKV
     if b"%PDF-" in data[:1024]:  # readers accept a header anywhere in the first 1 KB
         return ImageFormat.PDF
     raise UnsupportedMediaType(

@@ -6,10 +6,12 @@ from imagelens.types.analysis import (
     ColorInfo,
     ColorSummary,
     ExifSummary,
+    FrameSummary,
     ImageMetadata,
     Moderation,
     ModerationLabel,
     PageSummary,
+    TagRange,
     TagScore,
     TextRegion,
 )
@@ -34,6 +36,7 @@ __all__ = [
     "ContentCategory",
     "DescribeOptions",
     "ExifSummary",
+    "FrameSummary",
     "ImageMetadata",
     "JobOptions",
     "JobSpec",
@@ -44,6 +47,7 @@ __all__ = [
     "ModerationLabel",
     "PageSummary",
     "RequestedOptions",
+    "TagRange",
     "TagScore",
     "TextRegion",
 ]

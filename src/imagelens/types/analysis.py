@@ -38,6 +38,8 @@ class TextRegion(_Model):
     line: int | None = None
     # The page (from 1) of a PDF the box is on; None for an image.
     page: int | None = None
+    # When in a video the text was on screen (the key frame's time, seconds).
+    time_s: float | None = None
 
 
 class ImageMetadata(_Model):
@@ -46,8 +48,13 @@ class ImageMetadata(_Model):
     format: str
     size_bytes: int
     content_type: str
-    media_type: str = "image"  # image | document
+    media_type: str = "image"  # image | document | video
     pages: int | None = None  # a document's page count
+    # A video's: seconds, frames per second, codec, and the rotation applied to stand it up.
+    duration_s: float | None = None
+    fps: float | None = None
+    codec: str | None = None
+    rotation: int | None = None
 
 
 class ExifSummary(_Model):
@@ -101,6 +108,25 @@ class PageSummary(_Model):
     text_regions: int = 0  # how many of the result's text_regions are on this page
 
 
+class FrameSummary(_Model):
+    """One key frame of a video (a new scene): when, and what it showed."""
+
+    time_s: float
+    tags: list[str] = []
+    visible_text: str | None = None
+    flagged: bool = False
+
+
+class TagRange(_Model):
+    """Where in a video a tag holds: from the key frame it first appears in until the next
+    key frame after it was last seen (or the end)."""
+
+    name: str
+    start_s: float
+    end_s: float
+    confidence: float
+
+
 class AnalysisResult(_Model):
     """Everything the engine says about one image."""
 
@@ -125,3 +151,5 @@ class AnalysisResult(_Model):
     # Set when a VLM back-end failed and the local result was returned instead: why.
     vlm_fallback: str | None = None
     pages: list[PageSummary] = []  # a document's pages, in order; empty for an image
+    frames: list[FrameSummary] = []  # a video's key frames, in time order
+    tag_ranges: list[TagRange] = []  # a video's tags with when they hold

@@ -1,0 +1,48 @@
+"""What intake hands on: a decoded, upright image (with a PDF's pages or a video's key
+frames behind it), or what a header alone says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from PIL import Image
+
+from imagelens.intake.pdf import PdfSource
+from imagelens.intake.sniff import ImageFormat
+from imagelens.intake.video import VideoSource
+from imagelens.types import ExifSummary, ImageMetadata
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """An upright RGB image with what intake learned about the original bytes."""
+
+    image: Image.Image
+    format: ImageFormat
+    metadata: ImageMetadata
+    exif: ExifSummary | None
+    content_hash: str
+    perceptual_hash: str
+    frames: int
+    # A PDF's pages, rendered on demand (``image`` is its first page); None otherwise.
+    document: PdfSource | None = None
+    # A video's key frames (``image`` is the one from the middle of the clip); None otherwise.
+    video: VideoSource | None = None
+
+    @cached_property
+    def bgr(self) -> np.ndarray:
+        """The pixels as a contiguous BGR array, made once and shared by the ONNX analyzers."""
+        return np.ascontiguousarray(np.asarray(self.image)[:, :, ::-1])
+
+
+@dataclass(frozen=True)
+class ProbedImage:
+    """What the header says, checked against the limits; no pixel decoded."""
+
+    format: ImageFormat
+    width: int  # as stored, before EXIF orientation
+    height: int
+    size_bytes: int
+    content_hash: str
