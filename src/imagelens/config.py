@@ -31,10 +31,16 @@ class LimitSettings(BaseModel):
     # Videos: their own size and duration limits; at most 16 key frames are analysed.
     max_video_bytes: int = Field(default=500 * 1024 * 1024, gt=0)
     max_video_seconds: float = Field(default=600.0, gt=0)
+
     # Decoded pixel bytes in flight across the server, and how long a decode waits for room
     # before answering 503. 1 GiB fits two 100 MP images being decoded at once.
     decode_memory_bytes: int = Field(default=1024**3, gt=0)
     decode_wait_seconds: float = Field(default=30.0, ge=0)
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The largest file of any kind: what a request body or a URL may bring."""
+        return max(self.max_bytes, self.max_document_bytes, self.max_video_bytes)
 
 
 def _default_threads() -> int:

@@ -121,7 +121,7 @@ class Services:
         secret = settings.secret_key
         fetcher = UrlFetcher(
             settings.url_fetch,
-            max_bytes=settings.limits.max_bytes,
+            max_bytes=settings.limits.max_file_bytes,
             allow_private=settings.allow_private_urls,
         )
         box = SecretBox(secret.get_secret_value()) if secret else None

@@ -67,7 +67,7 @@ def create_app(
     app.include_router(health.router)
     if settings.web.enabled:
         install_web(app)
-    max_body = settings.limits.max_bytes + 1024 * 1024  # room for the multipart framing
+    max_body = settings.limits.max_file_bytes + 1024 * 1024  # room for the multipart framing
     app.add_middleware(
         RequestContext,
         metrics=services.metrics,

@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from imagelens.engine.base import Analyzer, OcrOutput
+from imagelens.engine.frames import merge_moderation
 from imagelens.intake import DecodedImage
 from imagelens.intake.pdf import PdfPage, PdfSource
-from imagelens.types import Moderation, ModerationLabel, PageSummary, TextRegion
+from imagelens.types import Moderation, PageSummary, TextRegion
 
 # Runs analyzers on one page image and answers {name: output} (the engine's pool).
 RunAnalyzers = Callable[[Sequence[Analyzer], DecodedImage], dict[str, object]]
@@ -71,7 +72,7 @@ def read_document(
             )
         )
     combined = OcrOutput("\n\n".join(texts) or None, regions)
-    return DocumentRead(combined, first_ocr, _merge(verdicts), summaries, timings)
+    return DocumentRead(combined, first_ocr, merge_moderation(verdicts), summaries, timings)
 
 
 def _timed(
@@ -93,21 +94,6 @@ def _page_text(page: PdfPage, ocr_output: object) -> OcrOutput:
     if isinstance(ocr_output, OcrOutput):
         return ocr_output
     return OcrOutput(None, [])
-
-
-def _merge(verdicts: list[Moderation]) -> Moderation | None:
-    """Flagged if any page is; each label at its highest score; faces over all pages."""
-    if not verdicts:
-        return None
-    scores: dict[str, float] = {}
-    for verdict in verdicts:
-        for label in verdict.labels:
-            scores[label.label] = max(scores.get(label.label, 0.0), label.score)
-    return Moderation(
-        flagged=any(v.flagged for v in verdicts),
-        labels=[ModerationLabel(label=k, score=v) for k, v in sorted(scores.items())],
-        face_count=sum(v.face_count for v in verdicts),
-    )
 
 
 def _ms(start: float) -> float:

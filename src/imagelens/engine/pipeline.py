@@ -1,6 +1,7 @@
 """The pipeline: decode, run the analyzers a request needs concurrently, compose one result.
 
-A PDF goes through the same steps with its text read page by page (engine.documents)."""
+A PDF goes through the same steps with its text read page by page (engine.documents), a video
+with its key frames read one by one (engine.videos)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,16 @@ from imagelens.engine.describe import compose_description
 from imagelens.engine.documents import read_document
 from imagelens.engine.registry import local_analyzers
 from imagelens.engine.runtime import lower_thread_priority
+from imagelens.engine.videos import VideoRead, read_video
 from imagelens.errors import AnalysisError, ImageLensError
 from imagelens.intake import DecodedImage, decode_image
-from imagelens.types import AnalysisResult, ContentCategory, Moderation, PageSummary
+from imagelens.types import (
+    AnalysisResult,
+    ColorSummary,
+    ContentCategory,
+    Moderation,
+    PageSummary,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +93,21 @@ class Engine:
             if options.analyzers is None or name in options.analyzers
         ]
         pages: list[PageSummary] = []
-        if image.document is None:
+        video: VideoRead | None = None
+        if image.video is not None:
+            # Colours describe the frame standing for the clip; the rest runs on every frame.
+            colors = [a for a in selected if a.name == "colors"]
+            outputs = self._run_outputs(colors, image, timings)
+            video = read_video(
+                image.video,
+                image,
+                [a for a in selected if a.name != "colors"],
+                lambda analyzers, frame: self._run_outputs(analyzers, frame, None),
+            )
+            timings.update(video.timings)
+            signals = dataclasses.replace(video.merged, colors=_colors(outputs.get("colors")))
+            look = dataclasses.replace(video.shown, colors=signals.colors)
+        elif image.document is None:
             signals = Signals.from_outputs(self._run_outputs(selected, image, timings))
             look = signals
         else:
@@ -118,7 +140,12 @@ class Engine:
         if category is not ContentCategory.DOCUMENT:
             receipt = None
         description = compose_description(
-            signals, category, options.lang, receipt=receipt, pages=len(pages) or None
+            look if video else signals,
+            category,
+            options.lang,
+            receipt=receipt,
+            pages=len(pages) or None,
+            duration_s=image.metadata.duration_s if video else None,
         )
         extracted = extract(category, signals, receipt)
         timings["compose"] = _ms(compose_start)
@@ -133,6 +160,10 @@ class Engine:
             timings,
             {a.name: a.version for a in selected},
         )
+        if video is not None:
+            return result.model_copy(
+                update={"frames": video.frames, "tag_ranges": video.tag_ranges}
+            )
         return result.model_copy(update={"pages": pages}) if pages else result
 
     def _run_outputs(
@@ -163,6 +194,10 @@ _NOT_A_DOCUMENT = frozenset({ContentCategory.GENERAL, ContentCategory.SCREENSHOT
 
 def _moderation(output: object) -> Moderation | None:
     return output if isinstance(output, Moderation) else None
+
+
+def _colors(output: object) -> ColorSummary | None:
+    return output if isinstance(output, ColorSummary) else None
 
 
 def _run_one(analyzer: Analyzer, image: DecodedImage) -> _Outcome:

@@ -90,13 +90,21 @@ def decode_video(data: bytes, limits: LimitSettings) -> VideoSource:
                     break
         except av.FFmpegError as exc:
             if not kept:  # truncated before the first frame: nothing to analyse
-                raise InvalidImage(f"The video cannot be decoded: {exc}.") from exc
+                raise InvalidImage(f"The video cannot be decoded ({_reason(exc)}).") from exc
     if not kept:
         raise InvalidImage("The video has no frame that could be decoded.")
-    if rotation in (90, 270):
-        info = VideoInfo(info.codec, info.height, info.width, info.fps, info.duration_s, rotation)
+    if rotation:
+        turned = rotation in (90, 270)
+        width, height = (info.height, info.width) if turned else (info.width, info.height)
+        clockwise = (360 - rotation) % 360  # FFmpeg counts counter-clockwise
+        info = VideoInfo(info.codec, width, height, info.fps, info.duration_s, clockwise)
     frames = sorted(_best(kept), key=lambda k: k.time_s)
     return VideoSource(info, tuple(frames), decoded)
+
+
+def _reason(exc: av.FFmpegError) -> str:
+    """FFmpeg's words without the errno and the object names PyAV adds."""
+    return str(getattr(exc, "strerror", None) or type(exc).__name__)
 
 
 def _check_size(data: bytes, limits: LimitSettings) -> None:
@@ -113,7 +121,7 @@ def _opened(data: bytes) -> Iterator[av.container.InputContainer]:
     try:
         container = av.open(io.BytesIO(data), mode="r")
     except av.FFmpegError as exc:
-        raise InvalidImage(f"The video is corrupt or unreadable: {exc}.") from exc
+        raise InvalidImage(f"The video is corrupt or unreadable ({_reason(exc)}).") from exc
     try:
         yield container
     finally:

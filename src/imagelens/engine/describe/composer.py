@@ -24,10 +24,16 @@ def compose_description(
     lang: Language,
     receipt: dict[str, Any] | None = None,
     pages: int | None = None,
+    duration_s: float | None = None,
 ) -> str:
     """Describe the image (or the ``pages``-page PDF) in ``lang``; every clause rests on a
-    detected signal."""
+    detected signal. A video (``duration_s``) is said to be one, then described by the
+    frame standing for it."""
     t = TEMPLATES[lang.value]
+    if duration_s is not None:
+        minutes, seconds = divmod(round(duration_s), 60)
+        shown = compose_description(signals, category, lang, receipt=receipt)
+        return f"{t['video'].format(d=f'{minutes}:{seconds:02d}')} {shown}"
     text = signals.ocr.visible_text if signals.ocr and signals.ocr.visible_text else ""
     lines = [line for line in text.splitlines() if line.strip()]  # pages end in a blank line
     if receipt is not None and receipt.get("merchant"):
