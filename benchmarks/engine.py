@@ -43,6 +43,7 @@ from tests.layouts import (
     two_column_page,
 )
 from tests.pdfs import scanned_pdf, text_pdf
+from tests.videos import encode_clip
 
 from imagelens.config import load_settings
 from imagelens.engine import AnalysisOptions, Engine
@@ -163,6 +164,17 @@ def main() -> None:
         # Documents: 10 A4 pages with a text layer (no OCR), and the same as scans (OCR).
         "pdf_10_pages_text_layer": text_pdf([list(dense_page(30).lines)] * 10),
         "pdf_10_pages_scanned": scanned_pdf([text_page().image] * 10),
+        # A 10 s 720p phone-style clip at 30 fps, four scenes (one with a sign).
+        "video_10s_720p_4_scenes": encode_clip(
+            [
+                (photo("chelsea"), 2.5),
+                (photo("coffee"), 2.5),
+                (text_page().image, 2.5),
+                (photo("rocket"), 2.5),
+            ],
+            fps=30,
+            size=(1280, 720),
+        ),
     }
     settings = load_settings()
     report: dict[str, Any] = {"cold_start_s": round(cold, 3), "cpus": os.cpu_count()}

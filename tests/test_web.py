@@ -18,7 +18,7 @@ from sqlalchemy import update
 from imagelens.db import Database
 from imagelens.db.tables import Tenant
 from imagelens.engine import Engine
-from tests import imagegen, pdfs
+from tests import imagegen, pdfs, videos
 from tests.live import LiveServer, make_settings, run_server
 from tests.web import CHROMIUM, PHONE, screenshot, sign_in, watched_page
 
@@ -424,4 +424,19 @@ def test_a_pdf_shows_its_pages(browser: Browser, server: LiveServer, tmp_path: P
         expect(result.get_by_role("heading", name="Pages (2)")).to_be_visible()
         expect(result.locator(".description")).to_contain_text("2-page PDF")
         expect(result.locator("button.box")).to_have_count(2)  # page 1's lines over page 1
+        page.wait_for_function("document.querySelector('img.subject').naturalWidth > 0")
+
+
+def test_a_video_shows_its_key_frames(browser: Browser, server: LiveServer, tmp_path: Path) -> None:
+    path = tmp_path / "trip.mp4"
+    scenes = [(imagegen.photo("chelsea"), 1.0), (imagegen.photo("rocket"), 1.0)]
+    path.write_bytes(videos.encode_clip(scenes))
+    with watched_page(browser, server.base_url) as (page, _):
+        sign_in(page, server.key)
+        page.get_by_label("Choose images").set_input_files(path)
+        _result(page, "trip.mp4")
+        result = page.locator("article.result")
+        expect(result.get_by_role("heading", name="Key frames (2)")).to_be_visible()
+        expect(result.locator(".description")).to_contain_text("A video (0:02).")
+        expect(result.get_by_role("heading", name="Tags over time")).to_be_visible()
         page.wait_for_function("document.querySelector('img.subject').naturalWidth > 0")

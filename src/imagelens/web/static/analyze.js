@@ -5,12 +5,12 @@ import { curlCommand, optionsFieldset } from "./options.js";
 import { renderResult } from "./result.js";
 
 export function imageFiles(list) {
-  return [...list].filter((file) => file.type.startsWith("image/") || file.type === "application/pdf" || /\.(heic|heif|avif|webp|jpe?g|png|gif|bmp|tiff?|pdf)$/i.test(file.name));
+  return [...list].filter((file) => file.type.startsWith("image/") || file.type === "application/pdf" || file.type.startsWith("video/") || /\.(heic|heif|avif|webp|jpe?g|png|gif|bmp|tiff?|pdf|mp4|mov|m4v|webm|mkv)$/i.test(file.name));
 }
 
 // A drop zone that is also a keyboard-usable file picker; calls onFiles(File[]).
 export function dropZone({ label, multiple = true, directory = false, onFiles, onDrop }) {
-  const input = h("input", { type: "file", multiple, accept: directory ? null : "image/*,application/pdf", class: "visually-hidden" });
+  const input = h("input", { type: "file", multiple, accept: directory ? null : "image/*,application/pdf,video/*", class: "visually-hidden" });
   input.addEventListener("change", () => {
     if (input.files.length) onFiles([...input.files]);
     input.value = "";
@@ -58,7 +58,7 @@ export function analyzeView(main, { session }) {
   }
 
   const { zone } = dropZone({
-    label: "Drop images or PDFs here, paste one from the clipboard (Ctrl+V), or",
+    label: "Drop images, PDFs or videos here, paste one from the clipboard (Ctrl+V), or",
     onFiles: (files) => {
       const images = imageFiles(files);
       if (images.length) run(images);

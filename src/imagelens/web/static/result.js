@@ -5,9 +5,10 @@ const pct = (value) => `${Math.round(value * 100)}%`;
 
 // The image with a focusable box over each text line; hover or focus shows its text.
 function overlay(analysis) {
-  // A PDF shows its first page (the thumbnail) with that page's boxes.
-  const isDocument = analysis.result.metadata.media_type === "document";
-  const regions = (analysis.result.text_regions || []).filter((r) => (r.page || 1) === 1);
+  // A PDF shows its first page (the thumbnail) with that page's boxes; a video its middle
+  // key frame, without boxes (its text was read on other frames too).
+  const isDocument = analysis.result.metadata.media_type !== "image"; // a PDF or a video
+  const regions = (analysis.result.text_regions || []).filter((r) => (r.page || 1) === 1 && r.time_s == null);
   const img = h("img", {
     src: `/api/v2/files/${encodeURIComponent(analysis.image_id)}/${isDocument ? "thumbnail" : "content"}`,
     alt: analysis.filename,
@@ -95,10 +96,11 @@ function metadataOf(analysis, result) {
   const m = result.metadata;
   const rows = [
     ["File", analysis.filename], ["Size", `${m.width} × ${m.height} px, ${formatBytes(m.size_bytes)}`],
-    ["Format", `${m.format} (${m.content_type})${m.pages ? `, ${m.pages} pages` : ""}`], ["Uploaded", formatDate(analysis.created_at)],
+    ["Format", `${m.format} (${m.content_type})${m.pages ? `, ${m.pages} pages` : ""}${m.codec ? `, ${m.codec}` : ""}`], ["Uploaded", formatDate(analysis.created_at)],
+    m.duration_s != null ? ["Duration", `${m.duration_s} s at ${m.fps} fps${m.rotation ? `, turned ${m.rotation}°` : ""}`] : null,
     ["Category", result.category], ["Back-end", result.backend], ["Language", result.lang],
     ["SHA-256", h("code", { class: "wrap" }, analysis.content_hash)],
-  ];
+  ].filter(Boolean);
   const exif = result.exif || {};
   const exifRows = [
     ["Camera", exif.camera], ["Taken", exif.taken_at ? formatDate(exif.taken_at) : null],
@@ -113,6 +115,15 @@ function pagesOf(result) {
     result.pages.map((p) => [`Page ${p.page}`, `${p.width} × ${p.height} pt · ${p.text_source === "ocr" ? "OCR" : "text layer"} · ${p.text_regions} lines`]),
     ["Page", "Size and text"],
   );
+}
+
+function framesOf(result) {
+  const seconds = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+  return [
+    table(result.frames.map((f) => [seconds(f.time_s), [f.tags.join(", ") || "—", f.visible_text ? ` · “${f.visible_text.replaceAll("\n", " ")}”` : "", f.flagged ? " · flagged" : ""].join("")]), ["Time", "Tags and text"]),
+    h("h4", null, "Tags over time"),
+    table(result.tag_ranges.slice(0, 30).map((r) => [r.name, `${seconds(r.start_s)}–${seconds(r.end_s)} (${pct(r.confidence)})`]), ["Tag", "When"]),
+  ];
 }
 
 function timingsOf(result) {
@@ -144,6 +155,7 @@ export function renderResult(analysis, { curl } = {}) {
     ),
     result.extracted && Object.keys(result.extracted).length ? section("Extracted fields", renderValue(result.extracted)) : null,
     result.pages && result.pages.length ? section(`Pages (${result.pages.length})`, pagesOf(result)) : null,
+    result.frames && result.frames.length ? section(`Key frames (${result.frames.length})`, framesOf(result)) : null,
     h("div", { class: "cards" },
       section("Moderation", moderationOf(result.moderation)),
       section("Colours", colorsOf(result.colors)),
