@@ -28,15 +28,20 @@ def text_pdf(pages: list[list[str]], *, password: str | None = None, owner: str 
     return bytes(pdf.output())
 
 
+def _add_scan(pdf: FPDF, image: Image.Image) -> None:
+    """A page that is one picture filling the sheet (no text layer)."""
+    pdf.add_page()
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "PNG")
+    buffer.seek(0)
+    pdf.image(buffer, x=0, y=0, w=210, h=297)
+
+
 def scanned_pdf(images: list[Image.Image]) -> bytes:
     """An A4 PDF whose pages are pictures only (no text layer): what a scanner makes."""
     pdf = FPDF(format="A4")
     for image in images:
-        pdf.add_page()
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, "PNG")
-        buffer.seek(0)
-        pdf.image(buffer, x=0, y=0, w=210, h=297)
+        _add_scan(pdf, image)
     return bytes(pdf.output())
 
 
@@ -48,11 +53,7 @@ def mixed_pdf(lines: list[str], scan: Image.Image) -> bytes:
     pdf.set_font("helvetica", size=FONT_SIZE)
     for line in lines:
         pdf.cell(0, LINE_MM, line, new_x="LMARGIN", new_y="NEXT")
-    pdf.add_page()
-    buffer = io.BytesIO()
-    scan.convert("RGB").save(buffer, "PNG")
-    buffer.seek(0)
-    pdf.image(buffer, x=0, y=0, w=210, h=297)
+    _add_scan(pdf, scan)
     return bytes(pdf.output())
 
 

@@ -20,7 +20,7 @@ from imagelens.intake import decode_image, probe_image
 from imagelens.sdk import ImageLens
 from imagelens.types import ContentCategory, Language
 from tests import imagegen, pdfs
-from tests.live import LiveServer, image_host
+from tests.live import LiveServer, image_host, wait_job
 
 API = "/api/v2"
 INVOICE = [
@@ -155,10 +155,7 @@ def test_async_batch_and_describe_take_pdfs(server: LiveServer) -> None:
         accepted = client.post(
             f"{API}/images/analyze/async", files={"file": ("notes.pdf", data)}
         ).json()
-        deadline = time.monotonic() + 60
-        while (job := client.get(accepted["poll_url"]).json())["status"] == "processing":
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
+        job = wait_job(client, accepted["job_id"])
         assert job["status"] == "completed", job
         assert "Budget approved" in job["results"][0]["visible_text"]
         batch = client.post(
