@@ -31,6 +31,7 @@ from imagelens.errors import (
 from imagelens.intake import decode_image
 from imagelens.types import Backend, ContentCategory, Language
 from tests.imagegen import encode, photo, text_page
+from tests.videos import encode_clip
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -279,3 +280,21 @@ def test_prompt_mode_sends_no_response_format(cat_image: Any) -> None:
     )
     assert "response_format" not in recorder.requests[0]
     assert "JSON Schema" in recorder.requests[0]["messages"][0]["content"]
+
+
+def test_a_video_goes_to_the_model_as_one_multi_image_request() -> None:
+    scenes = [(photo(n), 1.0) for n in ("chelsea", "coffee", "rocket", "astronaut")]
+    clip = decode_image(encode_clip(scenes))
+    recorder = Recorder(chat(recorded_answer(ContentCategory.GENERAL)))
+    backend(recorder, max_images_per_request=3).analyze(
+        clip, category=ContentCategory.GENERAL, lang=Language.EN
+    )
+    _system, user = recorder.requests[0]["messages"]
+    text, *images = user["content"]
+    assert len(recorder.requests) == 1 and len(images) == 3  # of 4: first, last and between
+    assert "key frames of one video" in text["text"] and "0:00, 0:02, 0:03" in text["text"]
+    assert all(i["image_url"]["url"].startswith("data:image/jpeg;base64,") for i in images)
+    single = Recorder(chat("# A clip"))
+    backend(single, max_images_per_request=1).describe_markdown(clip, "What happens?", Language.EN)
+    _system, user = single.requests[0]["messages"]
+    assert [part["type"] for part in user["content"]] == ["text", "image_url"]

@@ -152,6 +152,9 @@ class VlmSettings(BaseModel):
     # Longest side of the image sent (re-encoded JPEG); larger costs tokens and time.
     max_image_side: int = Field(default=1024, ge=64)
     detail: Literal["auto", "low", "high"] = "auto"
+    # A video's key frames go to the model in one request, at most this many (1: the middle
+    # frame alone, for servers that take one image per request).
+    max_images_per_request: int = Field(default=8, ge=1, le=16)
     concurrency: int = Field(default=2, ge=1)
     # How JSON is asked for: json_schema (response_format, OpenAI/vLLM/Ollama/LM Studio),
     # json_object, or prompt (instructions only, for servers that reject response_format).

@@ -16,7 +16,7 @@ from imagelens.engine.vlm.client import ChatClient
 from imagelens.engine.vlm.custom import validate_against
 from imagelens.engine.vlm.prompts import (
     analysis_messages,
-    image_part,
+    image_parts,
     markdown_messages,
     repair_messages,
     response_format,
@@ -69,8 +69,10 @@ class VlmBackend:
         started = time.perf_counter()
         custom = dict(custom_schema) if custom_schema is not None else None
         schema = answer_schema(category, custom)
+        images, note = image_parts(image, self.settings)
         messages = analysis_messages(
-            image_part(image.image, self.settings),
+            images,
+            note=note,
             category=category,
             lang=lang,
             schema=schema,
@@ -100,7 +102,8 @@ class VlmBackend:
 
     def describe_markdown(self, image: DecodedImage, prompt: str, lang: Language) -> str:
         """The model's free-form markdown answer to ``prompt``."""
-        messages = markdown_messages(image_part(image.image, self.settings), prompt, lang)
+        images, note = image_parts(image, self.settings)
+        messages = markdown_messages(images, prompt, lang, note)
         content = self.client.complete(messages).content.strip()
         if not content:
             raise VlmError("The VLM answered with an empty message.")

@@ -10,6 +10,7 @@ from typing import Any
 from PIL import Image
 
 from imagelens.config import VlmSettings
+from imagelens.intake import DecodedImage
 from imagelens.types import ContentCategory, Language
 
 LANGUAGE_NAMES = {
@@ -47,14 +48,34 @@ def image_part(image: Image.Image, settings: VlmSettings) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": url, "detail": settings.detail}}
 
 
+def image_parts(image: DecodedImage, settings: VlmSettings) -> tuple[list[dict[str, Any]], str]:
+    """What the model is shown: the image, or a video's key frames (at most
+    ``max_images_per_request``, spread over the clip) in one request, with a sentence saying
+    what they are ("" for a single image)."""
+    frames = image.video.frames if image.video is not None else ()
+    if len(frames) < 2 or settings.max_images_per_request < 2:
+        return [image_part(image.image, settings)], ""
+    most = settings.max_images_per_request
+    # Spread over the clip, first and last frame included.
+    picks = sorted({round(i * (len(frames) - 1) / (most - 1)) for i in range(most)})
+    chosen = [frames[i] for i in picks]
+    times = ", ".join(f"{int(f.time_s // 60)}:{round(f.time_s % 60):02d}" for f in chosen)
+    note = (
+        f"The {len(chosen)} images are key frames of one video, in time order, taken at "
+        f"{times}. Describe the whole clip, not one frame."
+    )
+    return [image_part(f.image, settings) for f in chosen], note
+
+
 def analysis_messages(
-    image: dict[str, Any],
+    images: list[dict[str, Any]],
     *,
     category: ContentCategory,
     lang: Language,
     schema: dict[str, Any],
     prompt: str | None,
     hint: str | None,
+    note: str = "",
 ) -> list[dict[str, Any]]:
     """Ask for one JSON object with the description, tags, text summary and `extracted`."""
     language = LANGUAGE_NAMES[lang]
@@ -65,13 +86,15 @@ def analysis_messages(
         "visible in the image; use null for fields you cannot tell."
     )
     task = f"Content category: {category.value}."
+    if note:
+        task = f"{note}\n{task}"
     if hint:
         task += f" Extraction hint: {hint}"
     if prompt:
         task += f"\nThe user asks: {prompt}"
     return [
         {"role": "system", "content": system},
-        {"role": "user", "content": [{"type": "text", "text": task}, image]},
+        {"role": "user", "content": [{"type": "text", "text": task}, *images]},
     ]
 
 
@@ -90,12 +113,15 @@ def repair_messages(
     ]
 
 
-def markdown_messages(image: dict[str, Any], prompt: str, lang: Language) -> list[dict[str, Any]]:
+def markdown_messages(
+    images: list[dict[str, Any]], prompt: str, lang: Language, note: str = ""
+) -> list[dict[str, Any]]:
     """The describe-image endpoint: the user's prompt, a markdown answer in ``lang``."""
     system = f"You describe images. Answer in {LANGUAGE_NAMES[lang]}, formatted as Markdown."
+    text = f"{note}\n{prompt}" if note else prompt
     return [
         {"role": "system", "content": system},
-        {"role": "user", "content": [{"type": "text", "text": prompt}, image]},
+        {"role": "user", "content": [{"type": "text", "text": text}, *images]},
     ]
 
 
