@@ -68,7 +68,7 @@ _WHY = {
     403: "The API key lacks the scope this operation needs",
     404: "No such resource in the caller's tenant",
     413: "The body, the file or its declared pixels are over the limits",
-    415: "The file is not an image type imagelens reads",
+    415: "The file is not a type imagelens reads (an image, a PDF or a video)",
     429: "Over the key's requests per minute (see Retry-After)",
     500: "The analysis failed unexpectedly",
     502: "The vision LLM failed or wrote invalid output",
@@ -90,6 +90,7 @@ _EXTRA: dict[str, set[int]] = {
     "files-thumbnail": {503},
     "describe-image": _TAKES_IMAGES | {500, 502, 504},
     "settings-custom_s3-put": {501},
+    "keys-create": {501},  # a signing secret without IMAGELENS_SECRET_KEY
 }
 _PUBLIC = {"ops-healthz", "ops-readyz"}
 # operations without an id in the path that may still answer 404 (a tenant, image or bucket)

@@ -19,6 +19,12 @@ class _Model(BaseModel):
         return getattr(self, name)
 
 
+def _unless_none() -> Any:
+    """An optional field left out of the JSON while None: a PDF's or a video's extra fields do
+    not change an image's answer (the reference shapes have none of them)."""
+    return Field(default=None, exclude_if=lambda value: value is None)
+
+
 class BBox(_Model):
     """A box normalised to 0-1 of the upright image's width and height."""
 
@@ -37,9 +43,9 @@ class TextRegion(_Model):
     block: int | None = None
     line: int | None = None
     # The page (from 1) of a PDF the box is on; None for an image.
-    page: int | None = None
+    page: int | None = _unless_none()
     # When in a video the text was on screen (the key frame's time, seconds).
-    time_s: float | None = None
+    time_s: float | None = _unless_none()
 
 
 class ImageMetadata(_Model):
@@ -49,12 +55,12 @@ class ImageMetadata(_Model):
     size_bytes: int
     content_type: str
     media_type: str = "image"  # image | document | video
-    pages: int | None = None  # a document's page count
+    pages: int | None = _unless_none()  # a document's page count
     # A video's: seconds, frames per second, codec, and the rotation applied to stand it up.
-    duration_s: float | None = None
-    fps: float | None = None
-    codec: str | None = None
-    rotation: int | None = None
+    duration_s: float | None = _unless_none()
+    fps: float | None = _unless_none()
+    codec: str | None = _unless_none()
+    rotation: int | None = _unless_none()
 
 
 class ExifSummary(_Model):

@@ -43,7 +43,8 @@ class AnalyzeCompleted(_Wire):
     colors: ColorSummary | None = None
     backend: str = "local"
     vlm_fallback: str | None = None
-    pages: list[PageSummary] | None = None  # a PDF's pages; None for an image
+    # A PDF's pages; left out for an image.
+    pages: list[PageSummary] | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class AnalyzeProcessing(_Wire):
