@@ -45,6 +45,16 @@ def scanned_pdf(images: list[Image.Image]) -> bytes:
     return bytes(pdf.output())
 
 
+def numbered_scan(image: Image.Image, number: str) -> bytes:
+    """A scanned page whose only text layer is a page number printed over it."""
+    pdf = FPDF(format="A4")
+    _add_scan(pdf, image)
+    pdf.set_font("helvetica", size=10)
+    pdf.set_xy(100, 285)
+    pdf.cell(10, 5, number)
+    return bytes(pdf.output())
+
+
 def mixed_pdf(lines: list[str], scan: Image.Image) -> bytes:
     """Page 1 with a text layer, page 2 a scan."""
     pdf = FPDF(format="A4")

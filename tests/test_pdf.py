@@ -63,6 +63,13 @@ def test_a_scan_goes_through_ocr(engine: Engine) -> None:
     assert result.timings_ms["ocr"] > 0
 
 
+def test_a_page_number_does_not_hide_a_scan(engine: Engine) -> None:
+    page = imagegen.text_page(("Delivery note 5531", "Pallets: 4"))
+    result = engine.analyze(pdfs.numbered_scan(page.image, "3"))
+    assert result.pages[0].text_source == "ocr"
+    assert "Delivery note 5531" in (result.visible_text or "")
+
+
 def test_a_mixed_document_and_its_language(engine: Engine) -> None:
     scan = imagegen.text_page(("Appendix B", "Delivery schedule"))
     data = pdfs.mixed_pdf(["Quarterly report 2026", "Revenue grew by 12 percent"], scan.image)

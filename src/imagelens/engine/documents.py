@@ -50,12 +50,13 @@ def read_document(
         started = time.perf_counter()
         page = source.page(index)
         timings["render"] += _ms(started)
-        wanted = [a for a in (ocr if not page.text else None, moderation if index else None) if a]
+        layer = _has_text_layer(page)
+        wanted = [a for a in (None if layer else ocr, moderation if index else None) if a]
         outputs = _timed(run, wanted, dataclasses.replace(first, image=page.image), timings)
         verdict = outputs.get("moderation")
         if index and isinstance(verdict, Moderation):
             verdicts.append(verdict)
-        page_ocr = _page_text(page, outputs.get("ocr"))
+        page_ocr = _page_text(page, layer, outputs.get("ocr"))
         if index == 0:
             first_ocr = page_ocr
         regions.extend(r.model_copy(update={"page": page.number}) for r in page_ocr.regions)
@@ -66,7 +67,7 @@ def read_document(
                 page=page.number,
                 width=round(page.width_pt),
                 height=round(page.height_pt),
-                text_source="text_layer" if page.text else "ocr",
+                text_source="text_layer" if layer else "ocr",
                 visible_text=page_ocr.visible_text,
                 text_regions=len(page_ocr.regions),
             )
@@ -88,8 +89,17 @@ def _timed(
     return outputs
 
 
-def _page_text(page: PdfPage, ocr_output: object) -> OcrOutput:
-    if page.text:  # the PDF's own text: exact, in content order
+# A page whose text layer holds less than this is read as a scan: a page number or a stray
+# label over a scanned picture must not hide the picture's text from OCR.
+_MIN_LAYER_CHARS = 10
+
+
+def _has_text_layer(page: PdfPage) -> bool:
+    return sum(len(r.text) for r in page.text) >= _MIN_LAYER_CHARS
+
+
+def _page_text(page: PdfPage, layer: bool, ocr_output: object) -> OcrOutput:
+    if layer:  # the PDF's own text: exact, in content order
         return OcrOutput("\n".join(r.text for r in page.text), list(page.text))
     if isinstance(ocr_output, OcrOutput):
         return ocr_output
