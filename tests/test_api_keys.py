@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import MetaData, insert
 
 from imagelens.db import Database, upgrade
-from imagelens.db.keys import create_key
 from imagelens.db.tables import ApiKey
 from tests.live import LiveServer
 
@@ -125,14 +125,25 @@ def test_upgrade_gives_the_owners_key_operator(tmp_path: Path) -> None:
     upgrade(url, "0002")
     db = Database(url)
     try:
-        with db.session() as session:
-            owner, _ = create_key(
-                session=session, tenant_id="default", name="admin", scopes=["admin", "read"]
-            )
-            other, _ = create_key(
-                session=session, tenant_id="acme", name="acme", scopes=["admin", "read"]
-            )
-            owner_id, other_id = owner.id, other.id
+        # Rows written as that schema had them (today's ORM knows later columns).
+        old = MetaData()
+        old.reflect(bind=db.engine, only=["tenants", "api_keys"])
+        owner_id, other_id = str(uuid.uuid4()), str(uuid.uuid4())
+        now = datetime.now(UTC)
+        with db.engine.begin() as connection:
+            for key_id, tenant in ((owner_id, "default"), (other_id, "acme")):
+                connection.execute(insert(old.tables["tenants"]).values(id=tenant, created_at=now))
+                connection.execute(
+                    insert(old.tables["api_keys"]).values(
+                        id=key_id,
+                        tenant_id=tenant,
+                        name=tenant,
+                        key_hash=uuid.uuid4().hex * 2,
+                        prefix="il_test",
+                        scopes="admin read",
+                        created_at=now,
+                    )
+                )
         upgrade(url)
         with db.session() as session:
             scopes = {row.id: row.scopes.split() for row in session.query(ApiKey)}
