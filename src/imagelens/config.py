@@ -50,8 +50,19 @@ def _default_threads() -> int:
 class EngineSettings(BaseModel):
     """How the local models run."""
 
-    # Threads each model runtime may use. Sized to the cores: more only adds contention.
+    # Threads of the OCR model, the long pole on pages and screenshots: one per core.
     threads: int = Field(default_factory=_default_threads, ge=1)
+    # Threads of the tagger and the moderation model, which run beside OCR (at most
+    # `threads`). One each keeps the CPU from being oversubscribed; measured on 2 cores
+    # (tags+moderation at 2 threads -> 1): photos 136-293 -> 87-222 ms, a dense page 1236 ->
+    # 735-825 ms, screenshots 374-380 -> 300-351 ms.
+    side_threads: int = Field(default=1, ge=1)
+
+    @property
+    def model_threads(self) -> int:
+        """Threads for the tagger and the moderation model."""
+        return min(self.side_threads, self.threads)
+
     # Analyzers of one image that may run at the same time.
     concurrency: int = Field(default=2, ge=1)
     # Longest side the OCR detector sees; smaller is faster, too small loses small print.

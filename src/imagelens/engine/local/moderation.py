@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from imagelens.config import EngineSettings
@@ -25,10 +26,20 @@ FACE_CLASSES = frozenset({"FACE_FEMALE", "FACE_MALE"})
 _FACE_MIN_SCORE = 0.4
 
 
-def _build_detector() -> Any:
+def _build_detector(threads: int) -> Any:
+    import nudenet
+    import onnxruntime
     from nudenet import NudeDetector
 
-    return NudeDetector()
+    detector = NudeDetector()
+    # NudeDetector opens its session with onnxruntime's defaults (a thread per core), which
+    # oversubscribes the CPU while the other analyzers run beside it: reopen it with ours.
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    model = Path(nudenet.__file__).parent / "320n.onnx"
+    detector.onnx_session = onnxruntime.InferenceSession(str(model), options)
+    return detector
 
 
 class NudeNetModerator:
@@ -38,7 +49,7 @@ class NudeNetModerator:
 
     def __init__(self, settings: EngineSettings) -> None:
         self._threshold = settings.moderation_threshold
-        self._detector = LazyModel("moderation", _build_detector)
+        self._detector = LazyModel("moderation", lambda: _build_detector(settings.model_threads))
 
     @property
     def version(self) -> str:

@@ -89,7 +89,7 @@ class ImageNetTagger:
 
     def __init__(self, settings: EngineSettings) -> None:
         self._settings = settings
-        self._model = LazyModel("tagger", lambda: _Classifier(settings.threads))
+        self._model = LazyModel("tagger", lambda: _Classifier(settings.model_threads))
 
     @property
     def version(self) -> str:
