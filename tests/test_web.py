@@ -92,6 +92,8 @@ def test_sign_in_by_keyboard_and_analyse_a_photo(
         expect(result.locator(".description")).to_contain_text("cat")
         expect(result.get_by_role("list", name="Tags")).to_contain_text("cat")
         expect(result.get_by_role("heading", name="Timings")).to_be_visible()
+        stray = "a => [...a.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent)"
+        assert result.evaluate(stray) == []  # no section printed as "null"
         assert page.locator("img.subject").evaluate("img => img.naturalWidth") == 451
         result.get_by_text("curl", exact=True).click()
         expect(result.locator("pre.code").last).to_contain_text("$IMAGELENS_API_KEY")

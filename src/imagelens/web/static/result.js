@@ -1,5 +1,5 @@
 // One analysis, shown whole: the image with its text boxes, then every field of the result.
-import { copyButton, errorBox, formatBytes, formatDate, h } from "./dom.js";
+import { append, copyButton, errorBox, formatBytes, formatDate, h } from "./dom.js";
 
 const pct = (value) => `${Math.round(value * 100)}%`;
 
@@ -137,11 +137,12 @@ export function renderResult(analysis, { curl } = {}) {
   const root = h("article", { class: "result", "aria-label": `Result for ${analysis.filename}`, dataset: { imageId: analysis.image_id } });
   if (analysis.status === "failed" || !result) {
     const why = analysis.error ? analysis.error : { message: `The analysis is ${analysis.status}.` };
-    root.append(h("h2", null, analysis.filename), errorBox(why));
+    append(root, [h("h2", null, analysis.filename), errorBox(why)]);
     return root;
   }
   const text = result.visible_text || "";
-  root.append(
+  // The helper, not Element.append: that one would print a null section as "null".
+  append(root, [
     h("h2", null, analysis.filename),
     h("div", { class: "result-grid" },
       overlay(analysis),
@@ -164,6 +165,6 @@ export function renderResult(analysis, { curl } = {}) {
     ),
     h("details", null, h("summary", null, "Raw JSON"), h("pre", { class: "code" }, JSON.stringify(analysis, null, 2))),
     curl ? h("details", null, h("summary", null, "curl"), h("pre", { class: "code" }, curl), copyButton("Copy command", () => curl)) : null,
-  );
+  ]);
   return root;
 }
