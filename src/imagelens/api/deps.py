@@ -19,7 +19,7 @@ from imagelens.errors import Forbidden, InvalidSignature, RateLimited, Unauthori
 from imagelens.service.auth import Principal
 from imagelens.service.keys import find_principal, hash_key
 from imagelens.service.signing import SignedRequest
-from imagelens.service.websessions import resolve
+from imagelens.service.websessions import WebIdentity, resolve
 from imagelens.signature import KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 SESSION_COOKIE = "imagelens_session"
@@ -56,16 +56,21 @@ def _from_bearer(header: str, services: Services) -> Principal:
     return principal
 
 
+def check_csrf(request: Request, identity: WebIdentity) -> None:
+    """403 unless the request carries its session's CSRF token (compared in constant time)."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not secrets.compare_digest(sent.encode(), identity.csrf_token.encode()):
+        raise Forbidden(
+            f"A signed-in page must send its CSRF token in {CSRF_HEADER}; reload the page."
+        )
+
+
 async def _from_session(request: Request, token: str, services: Services) -> Principal:
     identity = await run_in_threadpool(resolve, services.db, token)
     if identity is None or identity.principal.expired:
         raise Unauthorized("Your session has ended (signed out, expired or its key revoked).")
     if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not secrets.compare_digest(sent.encode(), identity.csrf_token.encode()):
-            raise Forbidden(
-                f"A signed-in page must send its CSRF token in {CSRF_HEADER}; reload the page."
-            )
+        check_csrf(request, identity)
     return identity.principal
 
 

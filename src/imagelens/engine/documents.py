@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from imagelens.engine.base import Analyzer, OcrOutput
-from imagelens.engine.frames import merge_moderation
+from imagelens.engine.frames import RunAnalyzers, merge_moderation, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.pdf import PdfPage, PdfSource
 from imagelens.types import Moderation, PageSummary, TextRegion
-
-# Runs analyzers on one page image and answers {name: output} (the engine's pool).
-RunAnalyzers = Callable[[Sequence[Analyzer], DecodedImage], dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ def read_document(
         timings["render"] += _ms(started)
         layer = _has_text_layer(page)
         wanted = [a for a in (None if layer else ocr, moderation if index else None) if a]
-        outputs = _timed(run, wanted, dataclasses.replace(first, image=page.image), timings)
+        outputs = run_timed(run, wanted, dataclasses.replace(first, image=page.image), timings)
         verdict = outputs.get("moderation")
         if index and isinstance(verdict, Moderation):
             verdicts.append(verdict)
@@ -74,19 +70,6 @@ def read_document(
         )
     combined = OcrOutput("\n\n".join(texts) or None, regions)
     return DocumentRead(combined, first_ocr, merge_moderation(verdicts), summaries, timings)
-
-
-def _timed(
-    run: RunAnalyzers, analyzers: list[Analyzer], image: DecodedImage, timings: dict[str, float]
-) -> dict[str, object]:
-    if not analyzers:
-        return {}
-    started = time.perf_counter()
-    outputs = run(analyzers, image)
-    elapsed = _ms(started)
-    for analyzer in analyzers:  # they ran side by side: each is charged the page's time
-        timings[analyzer.name] = timings.get(analyzer.name, 0.0) + elapsed
-    return outputs
 
 
 # A page whose text layer holds less than this is read as a scan: a page number or a stray

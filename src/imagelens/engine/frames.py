@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
+from imagelens.engine.base import Analyzer
+from imagelens.intake import DecodedImage
 from imagelens.types import Moderation, ModerationLabel, TagScore
+
+# Runs analyzers side by side on one picture and answers {name: output} (the engine's pool).
+RunAnalyzers = Callable[[Sequence[Analyzer], DecodedImage], dict[str, object]]
+
+
+def run_timed(
+    run: RunAnalyzers,
+    analyzers: Sequence[Analyzer],
+    image: DecodedImage,
+    timings: dict[str, float],
+) -> dict[str, object]:
+    """``run`` on one page or frame; each analyzer is charged the whole time (they shared it)."""
+    if not analyzers:
+        return {}
+    started = time.perf_counter()
+    outputs = run(analyzers, image)
+    elapsed = (time.perf_counter() - started) * 1000
+    for analyzer in analyzers:
+        timings[analyzer.name] = round(timings.get(analyzer.name, 0.0) + elapsed, 2)
+    return outputs
 
 
 def merge_moderation(verdicts: Sequence[Moderation]) -> Moderation | None:

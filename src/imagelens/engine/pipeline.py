@@ -24,9 +24,7 @@ from imagelens.errors import AnalysisError, ImageLensError
 from imagelens.intake import DecodedImage, decode_image
 from imagelens.types import (
     AnalysisResult,
-    ColorSummary,
     ContentCategory,
-    Moderation,
     PageSummary,
 )
 
@@ -97,7 +95,7 @@ class Engine:
         if image.video is not None:
             # Colours describe the frame standing for the clip; the rest runs on every frame.
             colors = [a for a in selected if a.name == "colors"]
-            outputs = self._run_outputs(colors, image, timings)
+            shown = Signals.from_outputs(self._run_outputs(colors, image, timings))
             video = read_video(
                 image.video,
                 image,
@@ -105,8 +103,8 @@ class Engine:
                 lambda analyzers, frame: self._run_outputs(analyzers, frame, None),
             )
             timings.update(video.timings)
-            signals = dataclasses.replace(video.merged, colors=_colors(outputs.get("colors")))
-            look = dataclasses.replace(video.shown, colors=signals.colors)
+            signals = dataclasses.replace(video.merged, colors=shown.colors)
+            look = dataclasses.replace(video.shown, colors=shown.colors)
         elif image.document is None:
             signals = Signals.from_outputs(self._run_outputs(selected, image, timings))
             look = signals
@@ -115,19 +113,18 @@ class Engine:
             by_name = {a.name: a for a in selected}
             others = [a for a in selected if a.name != "ocr"]
             outputs = self._run_outputs(others, image, timings)
+            first = Signals.from_outputs(outputs)
             document = read_document(
                 image.document,
                 image,
                 ocr=by_name.get("ocr"),
                 moderation=by_name.get("moderation"),
-                first_moderation=_moderation(outputs.get("moderation")),
+                first_moderation=first.moderation,
                 run=lambda analyzers, page: self._run_outputs(analyzers, page, None),
             )
             for stage, ms in document.timings.items():
                 timings[stage] = round(timings.get(stage, 0.0) + ms, 2)
-            signals = Signals.from_outputs(
-                outputs | {"ocr": document.ocr, "moderation": document.moderation}
-            )
+            signals = dataclasses.replace(first, ocr=document.ocr, moderation=document.moderation)
             look = dataclasses.replace(signals, ocr=document.first_page_ocr)
             pages = document.pages
         compose_start = time.perf_counter()
@@ -190,14 +187,6 @@ class Engine:
 
 # What a PDF with text is not, whether asked for (the default, general) or classified so.
 _NOT_A_DOCUMENT = frozenset({ContentCategory.GENERAL, ContentCategory.SCREENSHOT})
-
-
-def _moderation(output: object) -> Moderation | None:
-    return output if isinstance(output, Moderation) else None
-
-
-def _colors(output: object) -> ColorSummary | None:
-    return output if isinstance(output, ColorSummary) else None
 
 
 def _run_one(analyzer: Analyzer, image: DecodedImage) -> _Outcome:

@@ -5,17 +5,14 @@ was on screen, moderation over every frame, and a summary per frame."""
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from imagelens.engine.base import Analyzer, OcrOutput, Signals, TagOutput
-from imagelens.engine.frames import merge_moderation, merge_tags
+from imagelens.engine.frames import RunAnalyzers, merge_moderation, merge_tags, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.video import KeyFrame, VideoSource
 from imagelens.types import FrameSummary, Moderation, TagRange, TextRegion
-
-RunAnalyzers = Callable[[Sequence[Analyzer], DecodedImage], dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -36,11 +33,8 @@ def read_video(
     timings: dict[str, float] = {}
     per_frame: list[Signals] = []
     for frame in source.frames:
-        started = time.perf_counter()
-        outputs = run(analyzers, dataclasses.replace(shown, image=frame.image, video=None))
-        elapsed = round((time.perf_counter() - started) * 1000, 2)
-        for analyzer in analyzers:  # side by side: each is charged the frame's time
-            timings[analyzer.name] = round(timings.get(analyzer.name, 0.0) + elapsed, 2)
+        picture = dataclasses.replace(shown, image=frame.image, video=None)
+        outputs = run_timed(run, analyzers, picture, timings)
         per_frame.append(Signals.from_outputs(outputs))
     end = source.info.duration_s or source.frames[-1].time_s
     merged = Signals(

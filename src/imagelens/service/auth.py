@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from imagelens.db.tables import ApiKey
+
 _IMPLIED: dict[str, frozenset[str]] = {
     "admin": frozenset({"read", "write"}),
     "operator": frozenset({"admin", "read", "write"}),
@@ -36,3 +38,8 @@ class Principal:
     @property
     def expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= datetime.now(UTC)
+
+
+def principal_of(row: ApiKey) -> Principal:
+    """Who a stored key speaks for (expired keys included; the caller checks)."""
+    return Principal(row.id, row.tenant_id, frozenset(row.scopes.split()), row.expires_at)

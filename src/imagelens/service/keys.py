@@ -12,7 +12,7 @@ from imagelens.db import Database
 from imagelens.db.keys import create_key, delete_key, find_key, hash_key, list_keys
 from imagelens.db.tables import ApiKey
 from imagelens.errors import Forbidden, InvalidInput, NotFound
-from imagelens.service.auth import Principal
+from imagelens.service.auth import Principal, principal_of
 from imagelens.service.signing import RequestSigning
 from imagelens.types.api import ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, ApiKeyList
 
@@ -54,7 +54,7 @@ def find_principal(db: Database, key: str) -> Principal | None:
         row = find_key(session=session, key=key)
         if row is None:
             return None
-        return Principal(row.id, row.tenant_id, frozenset(row.scopes.split()), row.expires_at)
+        return principal_of(row)
 
 
 def create_api_key(

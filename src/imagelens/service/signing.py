@@ -20,7 +20,7 @@ from imagelens.db import Database
 from imagelens.db.tables import ApiKey
 from imagelens.errors import InvalidSignature, NotConfigured
 from imagelens.secretbox import SecretBox
-from imagelens.service.auth import Principal
+from imagelens.service.auth import Principal, principal_of
 from imagelens.signature import SECRET_PREFIX, TIMESTAMP_HEADER, canonical, sign
 
 
@@ -70,11 +70,7 @@ class RequestSigning:
         with self.db.session() as session:
             row = session.get(ApiKey, request.key_id)
             sealed = row.sealed_secret if row is not None else None
-            principal = (
-                Principal(row.id, row.tenant_id, frozenset(row.scopes.split()), row.expires_at)
-                if row is not None
-                else None
-            )
+            principal = principal_of(row) if row is not None else None
         if principal is None or sealed is None or self.box is None or principal.expired:
             raise InvalidSignature(
                 f"No signing key {request.key_id!r}: unknown, revoked, expired or created "

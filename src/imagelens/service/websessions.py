@@ -14,10 +14,10 @@ from datetime import timedelta
 
 from imagelens.db import Database
 from imagelens.db.keys import find_key
-from imagelens.db.tables import ApiKey, utcnow
+from imagelens.db.tables import utcnow
 from imagelens.db.websessions import add_session, find_session, remove_session
 from imagelens.errors import Unauthorized
-from imagelens.service.auth import Principal
+from imagelens.service.auth import Principal, principal_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +39,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _principal(row: ApiKey) -> Principal:
-    return Principal(row.id, row.tenant_id, frozenset(row.scopes.split()), row.expires_at)
-
-
 def sign_in(db: Database, key: str, ttl: timedelta) -> WebSignIn:
     """A new session for ``key``; Unauthorized when the key is unknown, revoked or expired."""
     with db.session() as session:
         row = find_key(session=session, key=key.strip()) if key.strip() else None
-        if row is None or _principal(row).expired:
+        if row is None or principal_of(row).expired:
             raise Unauthorized("That API key is unknown, revoked or expired.")
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
@@ -61,7 +57,7 @@ def sign_in(db: Database, key: str, ttl: timedelta) -> WebSignIn:
             csrf_token=csrf,
             expires_at=expires_at,
         )
-        return WebSignIn(token, WebIdentity(_principal(row), row.name, csrf))
+        return WebSignIn(token, WebIdentity(principal_of(row), row.name, csrf))
 
 
 def resolve(db: Database, token: str) -> WebIdentity | None:
@@ -71,7 +67,7 @@ def resolve(db: Database, token: str) -> WebIdentity | None:
         if found is None:
             return None
         web, key = found
-        return WebIdentity(_principal(key), key.name, web.csrf_token)
+        return WebIdentity(principal_of(key), key.name, web.csrf_token)
 
 
 def sign_out(db: Database, token: str) -> None:

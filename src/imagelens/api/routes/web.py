@@ -8,7 +8,6 @@ the page needs to draw its forms. ``GET`` says who is signed in; ``DELETE`` sign
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -16,11 +15,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from imagelens.api.deps import CSRF_HEADER, SESSION_COOKIE, ServicesDep
+from imagelens.api.deps import CSRF_HEADER, SESSION_COOKIE, ServicesDep, check_csrf
 from imagelens.api.inputs import invalid_from, read_json_object
 from imagelens.api.webassets import CONTENT_SECURITY_POLICY, HashedStaticFiles, bundle_hash
 from imagelens.core import Services
-from imagelens.errors import Forbidden, UnsupportedMediaType
+from imagelens.errors import UnsupportedMediaType
 from imagelens.service.websessions import WebIdentity, resolve, sign_in, sign_out
 from imagelens.types import Backend, ContentCategory, Language
 from imagelens.web import STATIC_DIR
@@ -113,9 +112,7 @@ async def delete_session(request: Request, services: ServicesDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     identity = await _identity(request, services)
     if identity is not None:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not secrets.compare_digest(sent.encode(), identity.csrf_token.encode()):
-            raise Forbidden(f"Signing out needs the page's CSRF token in {CSRF_HEADER}.")
+        check_csrf(request, identity)
     if token:
         await run_in_threadpool(sign_out, services.db, token)
     response = Response(status_code=204, headers=NO_STORE)
