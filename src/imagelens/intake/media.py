@@ -22,6 +22,7 @@ def decode_document(
     pages are rendered when the engine reads them."""
     source = open_pdf(data, limits)
     with budget.reserve(4 * source.max_pixels, wait) if budget is not None else nullcontext():
+        source = source.with_first_page()
         first = source.page(0)
     metadata = ImageMetadata(
         width=round(first.width_pt),

@@ -8,6 +8,7 @@ document never holds more than one page's pixels.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections.abc import Iterator
@@ -46,14 +47,18 @@ class PdfSource:
     page_count: int
     max_pixels: int
     first_size: tuple[float, float]  # the first page's size in points, before /Rotate
+    # Page 1 once rendered (intake renders it for the thumbnail): the engine reuses it.
+    first: PdfPage | None = None
 
     def page(self, index: int) -> PdfPage:
+        if index == 0 and self.first is not None:
+            return self.first
         with _document(self.data) as document:
             return _read_page(document, index, self.max_pixels)
 
-    def pages(self) -> Iterator[PdfPage]:
-        for index in range(self.page_count):
-            yield self.page(index)
+    def with_first_page(self) -> PdfSource:
+        """This source with page 1 rendered and kept."""
+        return dataclasses.replace(self, first=self.page(0))
 
 
 def open_pdf(data: bytes, limits: LimitSettings) -> PdfSource:
