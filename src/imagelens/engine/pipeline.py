@@ -18,7 +18,7 @@ from imagelens.engine.categories import classify, extract, receipt_of
 from imagelens.engine.describe import compose_description
 from imagelens.engine.documents import read_document
 from imagelens.engine.registry import local_analyzers
-from imagelens.engine.runtime import lower_thread_priority
+from imagelens.engine.runtime import ByPriority, lower_thread_priority, run_at_priority
 from imagelens.engine.videos import VideoRead, read_video
 from imagelens.errors import AnalysisError, ImageLensError
 from imagelens.intake import DecodedImage, decode_image
@@ -38,7 +38,11 @@ class _Outcome:
 
 
 class Engine:
-    """Runs analyzers on a bounded thread pool; one instance serves the whole process."""
+    """Runs analyzers on bounded thread pools; one instance serves the whole process.
+
+    The analyzers of a call run at the calling thread's priority: a pool per nice value, so
+    a background job's thread (niced) gets niced analyzer threads and a request someone
+    waits on gets full-priority ones (see :class:`ByPriority`)."""
 
     def __init__(self, settings: Settings, analyzers: Sequence[Analyzer] | None = None) -> None:
         self.settings = settings
@@ -46,22 +50,33 @@ class Engine:
             a.name: a
             for a in (analyzers if analyzers is not None else local_analyzers(settings.engine))
         }
-        self._pool = ThreadPoolExecutor(
-            max_workers=settings.engine.concurrency,
-            thread_name_prefix="imagelens-analyzer",
+        self._pools: ByPriority[ThreadPoolExecutor] = ByPriority(self._new_pool)
+
+    def _new_pool(self, niceness: int) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(
+            max_workers=self.settings.engine.concurrency,
+            thread_name_prefix=f"imagelens-analyzer-nice{niceness}",
             initializer=lower_thread_priority,
-            initargs=(settings.engine.nice,),
+            initargs=(niceness,),
         )
 
-    def warmup(self) -> float:
-        """Load every model now; return the seconds it took (the cold-start cost)."""
+    def warmup(self, *, background: bool = True) -> float:
+        """Load every model now, for work at full priority and (``background``) for niced
+        background jobs; return the seconds it took (the cold-start cost)."""
         start = time.perf_counter()
-        for future in [self._pool.submit(a.load) for a in self.analyzers.values()]:
-            future.result()
+        lanes = {0, self.settings.engine.nice} if background else {0}
+        for niceness in sorted(lanes):
+            run_at_priority(niceness, self._load_all)
         return time.perf_counter() - start
 
+    def _load_all(self) -> None:
+        pool = self._pools.get()
+        for future in [pool.submit(a.load) for a in self.analyzers.values()]:
+            future.result()
+
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for pool in self._pools.all():
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Engine:
         return self
@@ -179,8 +194,9 @@ class Engine:
         return {o.name: o.output for o in outcomes}
 
     def _run_all(self, analyzers: Sequence[Analyzer], image: DecodedImage) -> list[_Outcome]:
+        pool = self._pools.get()
         futures: list[tuple[str, Future[_Outcome]]] = [
-            (a.name, self._pool.submit(_run_one, a, image)) for a in analyzers
+            (a.name, pool.submit(_run_one, a, image)) for a in analyzers
         ]
         return [future.result() for _name, future in futures]
 

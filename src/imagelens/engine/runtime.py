@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 from imagelens.errors import ModelUnavailable
@@ -46,6 +47,54 @@ class LazyModel(Generic[T]):
         """Drop the model; the next :meth:`get` loads it again."""
         with self._lock:
             self._model = None
+
+
+class ByPriority(Generic[T]):
+    """One ``T`` per thread priority (nice value), each made by ``make`` in the first thread
+    of that priority that asks for it.
+
+    ONNX Runtime's worker threads keep the nice value of the thread that created their
+    session, and an unprivileged process cannot lower a nice value again. So a model that
+    runs both interactive work (nice 0) and background work (niced) needs a session for each,
+    or the background work would run at full priority (or the interactive work niced)."""
+
+    def __init__(self, make: Callable[[int], T]) -> None:
+        self._make = make
+        self._by_nice: dict[int, T] = {}
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        """The ``T`` of the calling thread's priority."""
+        nice = thread_niceness()
+        with self._lock:
+            item = self._by_nice.get(nice)
+            if item is None:
+                item = self._by_nice[nice] = self._make(nice)
+            return item
+
+    def all(self) -> list[T]:
+        with self._lock:
+            return list(self._by_nice.values())
+
+
+def thread_niceness() -> int:
+    """The calling thread's nice value (0 where threads have none)."""
+    if not hasattr(os, "getpriority"):
+        return 0
+    try:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    except OSError:
+        return 0
+
+
+def run_at_priority(niceness: int, work: Callable[[], T]) -> T:
+    """Run ``work`` in a short-lived thread lowered to ``niceness``; return what it returns.
+
+    For loading the models of a lane ahead of its first job (see :class:`ByPriority`)."""
+    with ThreadPoolExecutor(
+        max_workers=1, initializer=lower_thread_priority, initargs=(niceness,)
+    ) as pool:
+        return pool.submit(work).result()
 
 
 def lower_thread_priority(niceness: int) -> None:

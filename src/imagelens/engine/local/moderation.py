@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from imagelens.config import EngineSettings
-from imagelens.engine.runtime import LazyModel
+from imagelens.engine.runtime import ByPriority, LazyModel
 from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
 from imagelens.types import Moderation, ModerationLabel
@@ -49,17 +49,20 @@ class NudeNetModerator:
 
     def __init__(self, settings: EngineSettings) -> None:
         self._threshold = settings.moderation_threshold
-        self._detector = LazyModel("moderation", lambda: _build_detector(settings.model_threads))
+        # A session per thread priority: ONNX Runtime's threads keep their creator's nice value.
+        self._detectors = ByPriority(
+            lambda _nice: LazyModel("moderation", lambda: _build_detector(settings.model_threads))
+        )
 
     @property
     def version(self) -> str:
         return f"nudenet {metadata.version('nudenet')} 320n"
 
     def load(self) -> None:
-        self._detector.get()
+        self._detectors.get().get()
 
     def run(self, image: DecodedImage) -> Moderation:
-        detector = self._detector.get()
+        detector = self._detectors.get().get()
         bgr = image.bgr
         try:
             detections: list[dict[str, Any]] = detector.detect(bgr)

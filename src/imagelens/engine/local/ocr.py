@@ -6,12 +6,13 @@ from importlib import metadata
 from typing import Any
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from imagelens.config import EngineSettings
 from imagelens.engine.base import OcrOutput
 from imagelens.engine.local.layout import Box, blocks
 from imagelens.engine.local.textfilter import plausible
-from imagelens.engine.runtime import LazyModel
+from imagelens.engine.runtime import ByPriority, LazyModel
 from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
 from imagelens.types import BBox, TextRegion
@@ -23,7 +24,7 @@ _MIN_SIDE = 16
 def _build_engine(settings: EngineSettings) -> Any:
     from rapidocr import RapidOCR
 
-    return RapidOCR(
+    engine = RapidOCR(
         params={
             "Global.log_level": "error",
             "Global.use_cls": settings.ocr_use_angle_classifier,
@@ -37,6 +38,16 @@ def _build_engine(settings: EngineSettings) -> Any:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         }
     )
+    # RapidOCR opens its detector and recogniser sessions on first use: read one line now,
+    # so loading costs nothing later and the sessions' threads are made in this thread.
+    engine(_warmup_image())
+    return engine
+
+
+def _warmup_image() -> np.ndarray:
+    canvas = Image.new("L", (320, 64), 255)
+    ImageDraw.Draw(canvas).text((8, 12), "imagelens 2026", fill=0, font_size=32)
+    return np.ascontiguousarray(np.asarray(canvas.convert("RGB"))[:, :, ::-1])
 
 
 class RapidOcrAnalyzer:
@@ -46,7 +57,8 @@ class RapidOcrAnalyzer:
 
     def __init__(self, settings: EngineSettings) -> None:
         self._settings = settings
-        self._engine = LazyModel("ocr", lambda: _build_engine(settings))
+        # A session per thread priority: ONNX Runtime's threads keep their creator's nice value.
+        self._engines = ByPriority(lambda _nice: LazyModel("ocr", lambda: _build_engine(settings)))
 
     @property
     def version(self) -> str:
@@ -56,13 +68,13 @@ class RapidOcrAnalyzer:
         )
 
     def load(self) -> None:
-        self._engine.get()
+        self._engines.get().get()
 
     def run(self, image: DecodedImage) -> OcrOutput:
         width, height = image.image.size
         if min(width, height) < _MIN_SIDE:
             return OcrOutput(visible_text=None, regions=[])
-        engine = self._engine.get()
+        engine = self._engines.get().get()
         bgr = image.bgr
         try:
             # RapidOCR skips recognition itself when the detector finds no box.
