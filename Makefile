@@ -46,6 +46,7 @@ tesseract:
 
 bench: dev tesseract chromium
 	$(BIN)/python benchmarks/engine.py --out benchmarks/results
+	$(BIN)/python benchmarks/priority.py --out benchmarks/results
 	$(BIN)/python benchmarks/api.py --out benchmarks/results
 	$(BIN)/python benchmarks/vlm.py --out benchmarks/results
 	$(BIN)/python benchmarks/memory.py --out benchmarks/results

@@ -25,6 +25,7 @@ from imagelens.db.keys import ensure_tenant
 from imagelens.db.tables import Job, UploadSession, utcnow
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
+from imagelens.engine.runtime import thread_niceness
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs import InProcessQueue, Lease
 from imagelens.jobs.lease import owner_is_dead
@@ -71,6 +72,21 @@ class RecordingRunner:
         self.ran.append(job_id)
 
 
+class NicenessRunner:
+    """Stands in for JobRunner: records the nice value each job ran at; jobs whose id starts
+    with "background" wait for ``release``."""
+
+    def __init__(self) -> None:
+        self.niceness: dict[str, int] = {}
+        self.release = threading.Event()
+
+    def run(self, job_id: str, image: DecodedImage | None = None) -> None:
+        del image
+        self.niceness[job_id] = thread_niceness()
+        if job_id.startswith("background"):
+            self.release.wait(30)
+
+
 def _job(db: Database, status: str, *, age: float = 120, job_type: str = "image") -> str:
     job_id = str(uuid.uuid4())
     with db.session() as session:
@@ -115,6 +131,63 @@ def test_the_sweeper_hands_stranded_jobs_to_workers(db: Database) -> None:
         queue.stop()
 
 
+def test_a_job_someone_waits_on_overtakes_background_work_at_full_priority(
+    db: Database,
+) -> None:
+    """Background jobs run niced on their own threads; a synchronous call's job neither
+    queues behind them nor shares their nice value."""
+    runner = NicenessRunner()
+    niceness, release = runner.niceness, runner.release
+    queue = InProcessQueue(runner, db, workers=1, max_attempts=3, niceness=7)
+    try:
+        for n in range(3):
+            queue.submit(f"background-{n}")
+        queue.submit("waiting", waiting=True)
+        deadline = time.monotonic() + 10
+        while "waiting" not in niceness and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert niceness == {"background-0": 7, "waiting": 0}  # the rest still queued
+        release.set()
+        while len(niceness) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert niceness == {
+            "background-0": 7,
+            "background-1": 7,
+            "background-2": 7,
+            "waiting": 0,
+        }
+    finally:
+        release.set()
+        queue.stop()
+
+
+def test_a_worker_runs_background_jobs_niced_and_waited_on_ones_at_full_priority(
+    db: Database,
+) -> None:
+    from imagelens.jobs.celery import CeleryQueue, celery_app
+    from imagelens.jobs.worker import Worker
+
+    runner = NicenessRunner()
+    runner.release.set()
+    app = celery_app("redis://127.0.0.1:6379/15", "imagelens-unused")  # never connected
+    worker = Worker(
+        app=app,
+        runner=runner,
+        db=db,
+        lease=Lease.for_this_process(60),
+        queue=CeleryQueue(app, db, max_attempts=3),
+        renew_every=60,
+        niceness=7,
+    )
+    background = worker.start_background(1)
+    try:
+        worker._run_job("background")  # as Celery's thread calls the task
+        worker._run_job("waiting", waiting=True)
+    finally:
+        background.shutdown()
+    assert runner.niceness == {"background": 7, "waiting": 0}
+
+
 def test_restart_never_requeues_batch_jobs(db: Database) -> None:
     batch = _job(db, "processing", job_type="batch")
     with db.session() as session:
@@ -144,8 +217,10 @@ class RecordingQueue:
     def start(self) -> int:
         return 0
 
-    def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
-        del image
+    def submit(
+        self, job_id: str, image: DecodedImage | None = None, *, waiting: bool = False
+    ) -> None:
+        del image, waiting
         self.submitted.append(job_id)
 
     def stop(self) -> None:

@@ -190,13 +190,24 @@ def test_rabbitmq_works_as_the_broker(tmp_path: Path) -> None:
     queue = CeleryQueue(app, Database(url), max_attempts=3)
     queue.check()
     assert queue.pending() == 0
-    for job_id in ("job-1", "job-2"):
-        queue.submit(job_id)
+    queue.submit("job-1")
+    queue.submit("job-2", waiting=True)
     try:
         deadline = time.monotonic() + 10
         while queue.pending() < 2:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+        # What a worker receives: the job id, and whether a caller waits on it.
+        with app.connection_for_read() as connection:
+            inbox = connection.SimpleQueue(name)
+            received = []
+            for _ in range(2):
+                message = inbox.get(timeout=5)
+                args, kwargs, _embed = message.decode()
+                received.append((args, kwargs))
+                message.ack()
+            inbox.close()
+        assert received == [(["job-1"], {"waiting": False}), (["job-2"], {"waiting": True})]
     finally:
         with app.connection_for_write() as connection:
             connection.default_channel.queue_delete(name)

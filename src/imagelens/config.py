@@ -78,8 +78,10 @@ class EngineSettings(BaseModel):
     tag_min_confidence: float = Field(default=0.05, ge=0, le=1)
     max_tags: int = Field(default=10, ge=1)
     moderation_threshold: float = Field(default=0.5, ge=0, le=1)
-    # Nice value of the analysis threads (Linux): models use the CPU the request path leaves,
-    # so the API answers and accepts jobs quickly while analyses run. 0 turns it off.
+    # Nice value (Linux) of background analyses: async analyze, batches, uploads and
+    # re-analyses use the CPU that requests leave, so the API answers, and synchronous
+    # analyses and describe-image (which someone waits on, run at full priority) stay
+    # fast while they run. 0 turns it off.
     nice: int = Field(default=10, ge=0, le=19)
 
 

@@ -12,9 +12,16 @@ from imagelens.service.ingest import Ingested, IngestRequest
 
 
 async def submit_image(
-    request: Request, principal: Principal, services: Services, *, decode: bool = True
+    request: Request,
+    principal: Principal,
+    services: Services,
+    *,
+    decode: bool = True,
+    waiting: bool = False,
 ) -> tuple[Ingested, AnalyzeParams]:
-    """Take the request's image in (``decode=False``: header checks only, pixels later)."""
+    """Take the request's image in (``decode=False``: header checks only, pixels later;
+    ``waiting``: the route waits up to the request's ``timeout`` for the analysis, which
+    then runs at full priority unless that timeout is 0)."""
     image_input, params = await read_image_request(request, services.fetcher)
     ingested = await run_in_threadpool(
         services.ingestor.ingest,
@@ -25,6 +32,7 @@ async def submit_image(
             options=params.job_options(),
             skip_duplicates=params.skip_duplicates,
             decode=decode,
+            waiting=waiting and params.timeout > 0,
             storage_target=None if params.storage_target == "default" else params.storage_target,
         ),
     )

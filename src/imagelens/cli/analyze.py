@@ -77,11 +77,9 @@ def analyze(
                 writer.add(record)
                 progress.advance(task)
     else:
+        # Someone waits on this command: its analyses run in this (full-priority) thread's
+        # lane; `nice imagelens analyze ...` lowers the whole command.
         settings = load_settings()
-        if "nice" not in settings.engine.model_fields_set:
-            # Someone is waiting on this command and no API shares the process: run at full
-            # priority unless IMAGELENS_ENGINE__NICE says otherwise.
-            settings.engine.nice = 0
         with Engine(settings) as engine, _progress(err) as progress:
             analyst = Analyst(engine, VlmBackend(settings.vlm) if settings.vlm.enabled else None)
             try:

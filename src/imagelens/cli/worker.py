@@ -54,4 +54,5 @@ def run_worker(services: Services, *, concurrency: int, burst: bool) -> None:
         lease=services.lease,
         queue=services.queue,
         renew_every=services.settings.jobs.sweep_interval,
+        niceness=services.settings.engine.nice,
     ).run(concurrency=concurrency, burst=burst)

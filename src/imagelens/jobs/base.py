@@ -20,11 +20,15 @@ class JobQueue(Protocol):
         """Resume the jobs a previous process left unfinished; return how many."""
         ...
 
-    def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
+    def submit(
+        self, job_id: str, image: DecodedImage | None = None, *, waiting: bool = False
+    ) -> None:
         """Run the (already persisted, ``queued``) job soon.
 
         ``image`` is the upload already decoded by intake: a hint that spares the worker a
         second decode. A queue may drop it (a remote worker decodes the stored original).
+        ``waiting``: a caller waits for the answer (a synchronous analyze, describe-image);
+        the job runs at full CPU priority, background jobs niced (``engine.nice``).
         """
         ...
 

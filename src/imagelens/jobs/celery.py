@@ -74,9 +74,13 @@ class CeleryQueue:
         self._sweeper.start()
         return count
 
-    def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
+    def submit(
+        self, job_id: str, image: DecodedImage | None = None, *, waiting: bool = False
+    ) -> None:
         del image  # a remote worker decodes the stored original
-        self.app.send_task(TASK, args=[job_id], task_id=job_id, queue=self.name)
+        self.app.send_task(
+            TASK, args=[job_id], kwargs={"waiting": waiting}, task_id=job_id, queue=self.name
+        )
 
     def sweep(self) -> int:
         """Send again what no live worker holds: expired leases, long-queued jobs."""

@@ -46,11 +46,16 @@ class InProcessQueue:
         self._lease = lease or Lease.for_this_process(3 * sweep_interval)
         self._db = db
         self._max_attempts = max_attempts
+        # Two lanes of ``workers`` threads: jobs someone waits on do not queue behind
+        # background work, and run at full priority while background jobs are niced.
         self._pool = ThreadPoolExecutor(
             max_workers=workers,
             thread_name_prefix="imagelens-job",
             initializer=lower_thread_priority,
             initargs=(niceness,),
+        )
+        self._waiting_pool = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="imagelens-job-waiting"
         )
         self._lock = threading.Lock()
         self._held = 0  # bytes of decoded pixels waiting in the pool
@@ -97,7 +102,9 @@ class InProcessQueue:
         if count := self.sweep():
             log.warning("re-queued stranded jobs", extra={"count": count})
 
-    def submit(self, job_id: str, image: DecodedImage | None = None) -> None:
+    def submit(
+        self, job_id: str, image: DecodedImage | None = None, *, waiting: bool = False
+    ) -> None:
         # Decoded images waiting in the pool hold memory (48 MB for 12 MP); past
         # ``max_held_bytes``, later jobs decode their stored original when they start instead.
         size = _held_bytes(image)
@@ -109,7 +116,8 @@ class InProcessQueue:
             self._held += size
             self._running.add(job_id)
         try:
-            self._pool.submit(self._run, job_id, image, size)
+            pool = self._waiting_pool if waiting else self._pool
+            pool.submit(self._run, job_id, image, size)
         except RuntimeError:  # shutting down: the job stays queued for the next start
             with self._lock:
                 self._held -= size
@@ -131,6 +139,7 @@ class InProcessQueue:
     def stop(self) -> None:
         # Jobs not started yet stay `queued` in the database; the next start runs them.
         self._sweeper.stop()
+        self._waiting_pool.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

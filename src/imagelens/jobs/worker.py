@@ -10,11 +10,13 @@ import logging
 import os
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from celery import Celery
 
 from imagelens.db import Database
 from imagelens.db.jobs import renew_leases
+from imagelens.engine.runtime import lower_thread_priority
 from imagelens.jobs.base import Runner
 from imagelens.jobs.celery import TASK, CeleryQueue
 from imagelens.jobs.lease import Lease
@@ -33,6 +35,7 @@ class Worker:
         lease: Lease,
         queue: CeleryQueue,
         renew_every: float,
+        niceness: int = 0,
     ) -> None:
         self.app = app
         self.runner = runner
@@ -43,15 +46,22 @@ class Worker:
         self._running: set[str] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        # Background jobs run on these niced threads (Celery's own threads keep full
+        # priority for the jobs a caller waits on); created with the concurrency in run().
+        self._niceness = niceness
+        self._background: ThreadPoolExecutor | None = None
         app.task(name=TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)(
             self._run_job
         )
 
-    def _run_job(self, job_id: str) -> None:
+    def _run_job(self, job_id: str, waiting: bool = False) -> None:
         with self._lock:
             self._running.add(job_id)
         try:
-            self.runner.run(job_id)
+            if waiting or self._background is None:
+                self.runner.run(job_id)
+            else:
+                self._background.submit(self.runner.run, job_id).result()
         finally:
             with self._lock:
                 self._running.discard(job_id)
@@ -81,10 +91,21 @@ class Worker:
                 os.kill(os.getpid(), signal.SIGTERM)  # Celery's warm shutdown
                 return
 
+    def start_background(self, concurrency: int) -> ThreadPoolExecutor:
+        """The niced threads background jobs run on (``run`` starts them)."""
+        self._background = ThreadPoolExecutor(
+            max_workers=concurrency,
+            thread_name_prefix="imagelens-background",
+            initializer=lower_thread_priority,
+            initargs=(self._niceness,),
+        )
+        return self._background
+
     def run(self, *, concurrency: int, burst: bool) -> None:
         """Consume the job queue until stopped (or, with ``burst``, until it is empty)."""
         renewer = Periodic("lease-renewer", self.renew_every, self._renew)
         renewer.start()
+        background = self.start_background(concurrency)
         if burst:
             threading.Thread(target=self._burst_loop, daemon=True).start()
         try:
@@ -103,3 +124,4 @@ class Worker:
         finally:
             self._stopping.set()
             renewer.stop()
+            background.shutdown(wait=True)

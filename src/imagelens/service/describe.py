@@ -57,7 +57,7 @@ class Describer:
         except BaseException:
             self.store.delete(key)  # no job will ever read it
             raise
-        self.queue.submit(job_id, decoded)
+        self.queue.submit(job_id, decoded, waiting=True)  # the caller holds the request open
         return job_id
 
 

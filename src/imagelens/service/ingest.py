@@ -48,6 +48,8 @@ class IngestRequest:
     decode: bool = True
     # None: the server's store; "custom": the tenant's own bucket.
     storage_target: str | None = None
+    # The caller waits for the result (synchronous analyze): full CPU priority, own lane.
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ class Ingestor:
             except BaseException:
                 self._discard_if_unused(store, stored)
                 raise
-        self.queue.submit(job["id"], decoded)
+        self.queue.submit(job["id"], decoded, waiting=request.waiting)
         return Ingested(
             image=Image(**values),
             job_id=job["id"],

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/images", tags=["images"])
 async def analyze(request: Request, principal: Writer, services: ServicesDep) -> AnalyzeResponse:
     """Analyse one image and wait up to `timeout` seconds for the result."""
     started = time.perf_counter()
-    ingested, params = await submit_image(request, principal, services)
+    ingested, params = await submit_image(request, principal, services, waiting=True)
     if ingested.job_id is None:
         return AnalyzeSkipped(
             image_id=ingested.image.id,

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/files", tags=["files"])
 async def upload(request: Request, principal: Writer, services: ServicesDep) -> UploadResult:
     """Store one image and analyse it, waiting up to `timeout` seconds for the description."""
     started = time.perf_counter()
-    ingested, params = await submit_image(request, principal, services)
+    ingested, params = await submit_image(request, principal, services, waiting=True)
     if ingested.job_id is None:
         return upload_view(ingested.image, skipped=True)
     remaining = max(0.0, params.timeout - (time.perf_counter() - started))
