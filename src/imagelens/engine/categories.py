@@ -7,6 +7,7 @@ from typing import Any
 
 from imagelens.engine.base import Signals
 from imagelens.engine.drawings import drawing_fields, drawing_kind
+from imagelens.engine.pictures import PRINTED_ART, artwork, product_shot
 from imagelens.engine.receipts import is_receipt, read_receipt
 from imagelens.engine.screens import flatness, screen_shaped, screen_sized, status_bar
 from imagelens.intake import DecodedImage
@@ -123,17 +124,23 @@ def classify(signals: Signals, image: DecodedImage, receipt: dict[str, Any] | No
         return C.SCREENSHOT
     if labels & {"menu", "envelope", "dust-jacket", "ring-binder", "crossword"} and chars > 0:
         return C.DOCUMENT
+    regions = signals.ocr.regions if signals.ocr else []
+    if chars < 40 and not status_bar(regions) and artwork(signals, image, flatness(image)):
+        return C.ARTWORK
     if concepts.get("interior", 0) + concepts.get("furniture", 0) >= 0.4:
         return C.REAL_ESTATE
     if labels & {"construction-crane", "forklift", "half-track"}:
         return C.CONSTRUCTION
     living = concepts.get("animal", 0) + concepts.get("person", 0) + concepts.get("landscape", 0)
-    if (
-        living < 0.3
-        and top_color
+    faces = signals.moderation.face_count if signals.moderation else 0
+    white = bool(
+        top_color
         and top_color.fraction >= 0.5
-        and (top_color.name in ("white", "silver") and signals.tags and signals.tags.labels)
-    ):
+        and top_color.name in ("white", "silver")
+        and signals.tags
+        and signals.tags.labels
+    )
+    if living < 0.3 and not faces and coverage < 0.15 and (white or product_shot(image)):
         return C.PRODUCT_PHOTO
     return C.GENERAL
 
@@ -204,6 +211,10 @@ def _local_values(category: C, signals: Signals) -> dict[str, Any]:
         values["space_type"] = values["room_type"]
         values["features"] = labels or None
         values["furniture"] = [n for n in labels if n in _ROOMS] or None
+    if category is C.ARTWORK:
+        subjects = [n for n in labels if n not in PRINTED_ART]
+        values["subject"] = subjects[:3] or concepts[:1] or None
+        values["signature_text"] = text if 0 < len(lines) <= 3 else None
     if category is C.PRODUCT_PHOTO:
         values["product_type"] = labels[0] if labels else None
         plain = signals.colors and signals.colors.dominant[0].fraction >= 0.5

@@ -16,6 +16,7 @@ from imagelens.config import Settings
 from imagelens.engine.base import AnalysisOptions, Analyzer, Signals
 from imagelens.engine.categories import classify, extract, receipt_of
 from imagelens.engine.describe import compose_description
+from imagelens.engine.describe.tagnames import localized_scores, tag_name, tag_names
 from imagelens.engine.documents import read_document
 from imagelens.engine.registry import local_analyzers
 from imagelens.engine.runtime import ByPriority, lower_thread_priority, run_at_priority
@@ -173,9 +174,12 @@ class Engine:
             {a.name: a.version for a in selected},
         )
         if video is not None:
-            return result.model_copy(
-                update={"frames": video.frames, "tag_ranges": video.tag_ranges}
-            )
+            lang = options.lang
+            frames = [f.model_copy(update={"tags": tag_names(f.tags, lang)}) for f in video.frames]
+            ranges = [
+                r.model_copy(update={"name": tag_name(r.name, lang)}) for r in video.tag_ranges
+            ]
+            return result.model_copy(update={"frames": frames, "tag_ranges": ranges})
         return result.model_copy(update={"pages": pages}) if pages else result
 
     def _run_outputs(
@@ -228,6 +232,7 @@ def _result(
     versions: dict[str, str],
 ) -> AnalysisResult:
     tag_scores = [*signals.tags.labels, *signals.tags.concepts] if signals.tags else []
+    tag_scores = localized_scores(tag_scores, options.lang)
     tags = list(dict.fromkeys(t.name for t in tag_scores))
     top = signals.tags.labels[0].confidence if signals.tags and signals.tags.labels else None
     return AnalysisResult(

@@ -7,7 +7,9 @@ from typing import Any
 
 from imagelens.engine.base import Signals
 from imagelens.engine.describe.phrases import CONCEPT_NOUNS, TEMPLATES
+from imagelens.engine.describe.tagnames import tag_name
 from imagelens.engine.local.concepts import PARENTS
+from imagelens.engine.pictures import PRINTED_ART
 from imagelens.types import ContentCategory, Language, TagScore
 
 # Below this, the subject is not named at all; between it and _SURE it is named as "probably".
@@ -16,6 +18,7 @@ _SURE = 0.6
 _SNIPPET = 60
 _DRAWINGS = {"blueprint", "pid", "pfd", "technical_diagram", "map"}
 _TEXT_KINDS = {ContentCategory.DOCUMENT: "document", ContentCategory.SCREENSHOT: "screenshot"}
+_PICTURE_KINDS = {ContentCategory.ARTWORK: "artwork", ContentCategory.PRODUCT_PHOTO: "product"}
 
 
 def compose_description(
@@ -58,11 +61,35 @@ def compose_description(
             key = "pdf1" if pages == 1 and "pdf1" in t else "pdf"
         first = t[key].format(n=len(lines), title=title, p=pages)
         return " ".join([first, *_faces(signals, t)][:2])
-    sentences = [_subject(signals, lang, t)]
+    if category in _PICTURE_KINDS:
+        key = _PICTURE_KINDS[category]
+        noun = _picture_noun(signals, lang, labels_first=key == "product")
+        sentences = [t[key].format(noun=noun) if noun else t[f"{key}0"]]
+    else:
+        sentences = [_subject(signals, lang, t)]
     if lines:
         sentences.append(t["text"].format(s=_snippet(" ".join(lines))))
     sentences.extend(_faces(signals, t))
     return " ".join(sentences[:2])
+
+
+def _picture_noun(signals: Signals, lang: Language, *, labels_first: bool) -> str | None:
+    """What a product shot or artwork shows: the tagger's class for a product ("coffee
+    mug"), the concept for artwork ("cat"); never the classes that stand for printed art."""
+    tags = signals.tags
+    labels = [t for t in (tags.labels if tags else []) if t.name not in PRINTED_ART]
+    label = labels[0] if labels and labels[0].confidence >= _MENTION else None
+    concept = _specific_concept(tags.concepts if tags else [])
+    concept = concept if concept is not None and concept.confidence >= _MENTION else None
+    if (labels_first and label is not None) or concept is None:
+        if label is None:
+            return None
+        noun = tag_name(label.name, lang).replace("-", " ")
+    else:
+        noun = CONCEPT_NOUNS[concept.name][lang.value]
+    if lang is Language.EN:
+        noun = ("an " if noun[0] in "aeiou" else "a ") + noun
+    return noun
 
 
 def _subject(signals: Signals, lang: Language, t: dict[str, str]) -> str:
@@ -71,14 +98,13 @@ def _subject(signals: Signals, lang: Language, t: dict[str, str]) -> str:
     weak_label = label is None or label.confidence < _MENTION
     if label is None or (weak_label and (concept is None or concept.confidence < _SURE)):
         return t["none"]
-    label_text = label.name.replace("-", " ")
+    label_text = label.name.replace("-", " ") if lang is Language.EN else tag_name(label.name, lang)
     if concept is not None and concept.confidence >= _MENTION:
         noun = CONCEPT_NOUNS[concept.name][lang.value]
         score = concept.confidence
         detail = (
             t.get("detail", " ({label})").format(label=label_text)
-            # ImageNet's label names are English only: other languages keep to the noun.
-            if label.confidence >= _MENTION and label_text != noun and lang is Language.EN
+            if label.confidence >= _MENTION and label_text.lower() != noun.lower()
             else ""
         )
     else:
