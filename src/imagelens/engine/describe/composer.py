@@ -84,12 +84,18 @@ def _picture_noun(signals: Signals, lang: Language, *, labels_first: bool) -> st
     if (labels_first and label is not None) or concept is None:
         if label is None:
             return None
-        noun = tag_name(label.name, lang).replace("-", " ")
+        noun = _label_text(label.name, lang)
     else:
         noun = CONCEPT_NOUNS[concept.name][lang.value]
     if lang is Language.EN:
         noun = ("an " if noun[0] in "aeiou" else "a ") + noun
     return noun
+
+
+def _label_text(tag: str, lang: Language) -> str:
+    """A tagger class as words: "coffee mug" for the slug, the class's own name elsewhere
+    (whose hyphens belong to it: "T-Shirt", "tubarão-branco")."""
+    return tag.replace("-", " ") if lang is Language.EN else tag_name(tag, lang)
 
 
 def _subject(signals: Signals, lang: Language, t: dict[str, str]) -> str:
@@ -98,7 +104,7 @@ def _subject(signals: Signals, lang: Language, t: dict[str, str]) -> str:
     weak_label = label is None or label.confidence < _MENTION
     if label is None or (weak_label and (concept is None or concept.confidence < _SURE)):
         return t["none"]
-    label_text = label.name.replace("-", " ") if lang is Language.EN else tag_name(label.name, lang)
+    label_text = _label_text(label.name, lang)
     if concept is not None and concept.confidence >= _MENTION:
         noun = CONCEPT_NOUNS[concept.name][lang.value]
         score = concept.confidence
