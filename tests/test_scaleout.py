@@ -197,17 +197,63 @@ def test_rabbitmq_works_as_the_broker(tmp_path: Path) -> None:
         while queue.pending() < 2:
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        # What a worker receives: the job id, and whether a caller waits on it.
+        # What a worker receives: the job id, and whether a caller waits on it, in the
+        # queue of its kind.
+        received = []
         with app.connection_for_read() as connection:
-            inbox = connection.SimpleQueue(name)
-            received = []
-            for _ in range(2):
+            for queue_name in (name, queue.waiting_name):
+                inbox = connection.SimpleQueue(queue_name)
                 message = inbox.get(timeout=5)
                 args, kwargs, _embed = message.decode()
-                received.append((args, kwargs))
+                received.append((queue_name, args, kwargs))
                 message.ack()
-            inbox.close()
-        assert received == [(["job-1"], {"waiting": False}), (["job-2"], {"waiting": True})]
+                inbox.close()
+        assert received == [
+            (name, ["job-1"], {"waiting": False}),
+            (f"{name}.waiting", ["job-2"], {"waiting": True}),
+        ]
     finally:
         with app.connection_for_write() as connection:
-            connection.default_channel.queue_delete(name)
+            for queue_name in queue.consumed:
+                connection.default_channel.queue_delete(queue_name)
+
+
+def test_a_worker_reads_waited_on_jobs_before_the_background_backlog(tmp_path: Path) -> None:
+    """On Redis, describe-image or sync analyze jobs sent after 6 background jobs are the
+    next jobs a worker takes, all of them before any background job (Redis' default round
+    robin between queues would alternate)."""
+    from celery.contrib.testing.worker import start_worker
+
+    from imagelens.db import Database, upgrade
+    from imagelens.jobs.celery import TASK, CeleryQueue, celery_app
+
+    name = f"imagelens-test-{uuid.uuid4().hex[:8]}"
+    app = celery_app("redis://127.0.0.1:6379/14", name)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    queue = CeleryQueue(app, Database(url), max_attempts=3)
+    taken: list[str] = []
+
+    def run_job(job_id: str, waiting: bool = False) -> None:
+        del waiting
+        taken.append(job_id)
+        time.sleep(0.05)
+
+    app.task(name=TASK)(run_job)
+    for n in range(6):
+        queue.submit(f"background-{n}")
+    for n in range(3):
+        queue.submit(f"waiting-{n}", waiting=True)
+    try:
+        with start_worker(
+            app, queues=list(queue.consumed), perform_ping_check=False, shutdown_timeout=30
+        ):
+            deadline = time.monotonic() + 30
+            while len(taken) < 9:
+                assert time.monotonic() < deadline, taken
+                time.sleep(0.05)
+    finally:
+        with app.connection_for_write() as connection:
+            for queue_name in queue.consumed:
+                connection.default_channel.queue_delete(queue_name)
+    assert taken == [f"waiting-{n}" for n in range(3)] + [f"background-{n}" for n in range(6)]

@@ -43,6 +43,10 @@ def celery_app(broker_url: str, queue: str) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
+        # Redis: a worker polls its queues in the order it consumes them, so the queue of
+        # jobs someone waits on (consumed first, see CeleryQueue.consumed) is always read
+        # before the background backlog; the default round robin would alternate.
+        broker_transport_options={"queue_order_strategy": "priority"},
     )
     return app
 
@@ -61,6 +65,8 @@ class CeleryQueue:
     ) -> None:
         self.app = app
         self.name: str = app.conf.task_default_queue
+        # Jobs someone waits on (sync analyze, describe-image) skip the background backlog.
+        self.waiting_name = f"{self.name}.waiting"
         self._db = db
         self._max_attempts = max_attempts
         self._sweep_interval = sweep_interval
@@ -79,8 +85,17 @@ class CeleryQueue:
     ) -> None:
         del image  # a remote worker decodes the stored original
         self.app.send_task(
-            TASK, args=[job_id], kwargs={"waiting": waiting}, task_id=job_id, queue=self.name
+            TASK,
+            args=[job_id],
+            kwargs={"waiting": waiting},
+            task_id=job_id,
+            queue=self.waiting_name if waiting else self.name,
         )
+
+    @property
+    def consumed(self) -> tuple[str, str]:
+        """The queues a worker reads, in the order it reads them."""
+        return (self.waiting_name, self.name)
 
     def sweep(self) -> int:
         """Send again what no live worker holds: expired leases, long-queued jobs."""
@@ -103,13 +118,16 @@ class CeleryQueue:
         self._sweeper.stop()
 
     def pending(self) -> int:
-        """Messages waiting in the broker's queue (for burst workers and monitoring); the
-        queue is declared as Celery declares it, so asking never fails on a new broker."""
+        """Messages waiting in the broker's queues (for burst workers and monitoring); the
+        queues are declared as Celery declares them, so asking never fails on a new broker."""
+        total = 0
         with self.app.connection_for_read() as connection:
-            declared: Any = connection.default_channel.queue_declare(
-                self.name, durable=True, auto_delete=False
-            )
-            return int(declared.message_count)
+            for name in self.consumed:
+                declared: Any = connection.default_channel.queue_declare(
+                    name, durable=True, auto_delete=False
+                )
+                total += int(declared.message_count)
+        return total
 
     def check(self) -> None:
         """Raise StorageUnavailable naming the broker setting if the broker does not answer."""

@@ -114,7 +114,7 @@ class Worker:
                     "worker",
                     "--pool=threads",
                     f"--concurrency={concurrency}",
-                    f"--queues={self.queue.name}",
+                    f"--queues={','.join(self.queue.consumed)}",
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
