@@ -239,7 +239,7 @@ def test_a_worker_reads_waited_on_jobs_before_the_background_backlog(tmp_path: P
         taken.append(job_id)
         time.sleep(0.05)
 
-    app.task(name=TASK)(run_job)
+    app.task(name=TASK, shared=False)(run_job)
     for n in range(6):
         queue.submit(f"background-{n}")
     for n in range(3):

@@ -50,9 +50,9 @@ class Worker:
         # priority for the jobs a caller waits on); created with the concurrency in run().
         self._niceness = niceness
         self._background: ThreadPoolExecutor | None = None
-        app.task(name=TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)(
-            self._run_job
-        )
+        app.task(
+            name=TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True, shared=False
+        )(self._run_job)
 
     def _run_job(self, job_id: str, waiting: bool = False) -> None:
         with self._lock:
