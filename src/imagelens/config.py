@@ -98,6 +98,10 @@ class JobSettings(BaseModel):
     # How long a describe-image call waits for its job (the answer is synchronous); a job
     # no worker took by then fails instead of running for nobody.
     describe_timeout: float = Field(default=120.0, gt=0)
+    # Seconds one job may analyse (checked between pages, frames and stages); past it the
+    # job fails with analysis_timeout (not retried). Documents and videos whose pages or
+    # frames cannot fit are refused at intake. A dense 50-page scan takes ~175 s on 2 cores.
+    max_seconds: float = Field(default=300.0, gt=0)
 
 
 class QueueSettings(BaseModel):

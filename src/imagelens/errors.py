@@ -26,7 +26,8 @@
         │   ├── VlmRateLimited        429 rate_limit         (retryable, retry_after)
         │   ├── VlmRequestRejected    502 validation         4xx for our request (permanent)
         │   └── VlmResourceLimit      502 resource_limit     quota/credits/too large (permanent)
-        └── AnalysisTimeout           504 timeout            (retryable)
+        ├── AnalysisTimeout           504 timeout            (retryable)
+        └── TimeBudgetExceeded        422 analysis_timeout   over IMAGELENS_JOBS__MAX_SECONDS
 
 Third-party errors (PIL, onnxruntime, torch, the database drivers, the file system) are
 translated into these where they enter. An error with a ``retry_after`` attribute (seconds)
@@ -201,6 +202,14 @@ class VlmResourceLimit(VlmError):
 class AnalysisTimeout(AnalysisError):
     code = "timeout"
     http_status = 504
+
+
+class TimeBudgetExceeded(AnalysisError):
+    """A job ran past its time budget and was stopped; running it again would too."""
+
+    code = "analysis_timeout"
+    http_status = 422
+    default_retryable = False
 
 
 def error_from_record(record: dict[str, Any]) -> ImageLensError:
