@@ -100,6 +100,9 @@ def make_settings(tmp: Path, database_url: str, **overrides: Any) -> Settings:
         "bootstrap_api_key": ADMIN_KEY,
         "allow_private_urls": True,
         "quota": {"monthly_analyses": 0, "requests_per_minute": 0},
+        # Off like the rate limit: schemathesis's invalid-key probes alone pass 30 a minute.
+        # Tests of the throttle turn it on (test_api_security, test_shared_limits).
+        "auth_failures_per_minute": 0,
     }
     values.update(overrides)
     return Settings(**values)

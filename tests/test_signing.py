@@ -1,12 +1,15 @@
-"""Signed requests over real HTTP: a key's secret signs method, path, query, timestamp and
-body hash; bad, stale, tampered and replayed signatures are refused (401 invalid_signature
-on v2, 30002 on describe-image); the SDK signs with only the secret; bearer keys still work."""
+"""Signed requests over real HTTP: a key's secret signs timestamp, nonce, method, path, query
+and body hash; bad, stale, tampered and replayed signatures are refused (401 invalid_signature
+on v2, 30002 on describe-image); identical requests with their own nonces all pass; the SDK
+signs with only the secret; bearer keys still work."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -15,8 +18,9 @@ import httpx
 import pytest
 
 from imagelens.engine import Engine
-from imagelens.sdk import ImageLens
+from imagelens.sdk import AsyncImageLens, ImageLens
 from imagelens.sdk.errors import ImageLensAPIError
+from imagelens.service.signing import SeenNonces
 from tests import imagegen
 from tests.live import LiveServer, make_settings, run_server
 
@@ -47,18 +51,28 @@ def signing_key(signing_server: LiveServer) -> dict[str, Any]:
 
 
 def _headers(
-    secret: str, key_id: str, method: str, target: str, body: bytes, at: float | None = None
+    secret: str,
+    key_id: str,
+    method: str,
+    target: str,
+    body: bytes,
+    at: float | None = None,
+    *,
+    nonce: str | None = None,
+    timestamp: str | None = None,
 ) -> dict[str, str]:
     """The README's recipe, written out independently of the server's and SDK's code."""
-    timestamp = str(int(at if at is not None else time.time()))
+    if timestamp is None:
+        timestamp = str(int(at if at is not None else time.time()))
+    nonce = nonce or secrets.token_hex(16)
     path, _, query = target.partition("?")
-    message = "\n".join(
-        ["IL-HMAC-SHA256", timestamp, method, path, query, hashlib.sha256(body).hexdigest()]
-    )
+    digest = hashlib.sha256(body).hexdigest()
+    message = "\n".join(["IL-HMAC-SHA256", timestamp, nonce, method, path, query, digest])
     signature = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
     return {
         "X-Imagelens-Key-Id": key_id,
         "X-Imagelens-Timestamp": timestamp,
+        "X-Imagelens-Nonce": nonce,
         "X-Imagelens-Signature": signature,
     }
 
@@ -104,6 +118,8 @@ def test_signed_requests_are_accepted(
         "wrong_secret",
         "unknown_key",
         "no_timestamp",
+        "no_nonce",
+        "short_nonce",
     ],
 )
 def test_bad_signatures_are_refused(
@@ -131,6 +147,10 @@ def test_bad_signatures_are_refused(
         headers["X-Imagelens-Key-Id"] = "00000000-0000-0000-0000-000000000000"
     if flaw == "no_timestamp":
         del headers["X-Imagelens-Timestamp"]
+    if flaw == "no_nonce":
+        del headers["X-Imagelens-Nonce"]
+    if flaw == "short_nonce":
+        headers = _headers(secret, key_id, method, target, body, at, nonce="abc")
     with httpx.Client(base_url=signing_server.base_url) as client:
         response = client.request(
             method,
@@ -154,6 +174,135 @@ def test_a_replayed_request_is_refused(
         assert client.get(target, headers=headers).status_code == 200
         again = client.get(target, headers=headers)
     assert again.status_code == 401 and "replay" in again.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "1e9",
+        "+{now}",
+        "{now}e0",
+        "{now}.0",
+        "{now}_0",
+        "-5",
+        "\uff11\uff17\uff10\uff10\uff10\uff10\uff10\uff10\uff10\uff10",
+        "1" * 13,
+        "",
+    ],
+)
+def test_only_a_plain_integer_timestamp_is_accepted(
+    signing_server: LiveServer, signing_key: dict[str, Any], timestamp: str
+) -> None:
+    """``float()`` read "nan" as a timestamp that is never stale: a captured request worked
+    again and again. Each is signed correctly over the odd timestamp, so only the timestamp
+    rule can refuse it."""
+    target = f"{API}/quota"
+    odd = timestamp.format(now=int(time.time()))
+    with httpx.Client(base_url=signing_server.base_url) as client:
+        for _ in range(2):
+            headers = _headers(
+                signing_key["secret"], signing_key["id"], "GET", target, b"", timestamp=odd
+            )
+            response = client.get(target, headers={k: v.encode() for k, v in headers.items()})
+            assert response.status_code == 401, (odd, response.text)
+            assert response.json()["error"]["code"] == "invalid_signature"
+
+
+def test_identical_requests_with_their_own_nonces_all_pass(
+    signing_server: LiveServer, signing_key: dict[str, Any]
+) -> None:
+    """Ten identical signed GETs in one second are ten requests, not one and nine replays; a
+    nonce is taken once per key, whatever else the request says."""
+    secret, key_id = signing_key["secret"], signing_key["id"]
+    target = f"{API}/quota"
+    now = time.time()
+    with httpx.Client(base_url=signing_server.base_url) as client:
+        statuses = [
+            client.get(
+                target, headers=_headers(secret, key_id, "GET", target, b"", now)
+            ).status_code
+            for _ in range(10)
+        ]
+        assert statuses == [200] * 10
+        nonce = secrets.token_hex(16)
+        first = _headers(secret, key_id, "GET", target, b"", now, nonce=nonce)
+        assert client.get(target, headers=first).status_code == 200
+        other = f"{API}/files?limit=1"
+        reused = _headers(secret, key_id, "GET", other, b"", now, nonce=nonce)
+        refused = client.get(other, headers=reused)
+    assert refused.status_code == 401 and "replay" in refused.json()["error"]["message"]
+
+
+def test_the_sdk_sends_many_signed_calls(
+    signing_server: LiveServer, signing_key: dict[str, Any]
+) -> None:
+    """What the SDK did: 10 sequential quota.get() (1 ok, 9 x 401) and 8 parallel
+    files.list() (1 ok); every call carries its own nonce now."""
+    with ImageLens(
+        secret=signing_key["secret"], base_url=signing_server.base_url, max_retries=0
+    ) as client:
+        assert all(client.quota.get().can_proceed for _ in range(10))
+
+    async def parallel() -> int:
+        async with AsyncImageLens(
+            secret=signing_key["secret"], base_url=signing_server.base_url, max_retries=0
+        ) as client:
+            pages = await asyncio.gather(*(client.files.list(limit=1) for _ in range(8)))
+            return len(pages)
+
+    assert asyncio.run(parallel()) == 8
+
+
+def test_a_non_ascii_signature_is_401(
+    signing_server: LiveServer, signing_key: dict[str, Any]
+) -> None:
+    target = f"{API}/quota"
+    headers = _headers(signing_key["secret"], signing_key["id"], "GET", target, b"")
+    sent = {k: v.encode() for k, v in headers.items()}
+    with httpx.Client(base_url=signing_server.base_url) as client:
+        for odd in ("\u00e9" * 64, "\u00e9" * 32, "a" * 63 + "\u00e9"):
+            sent["X-Imagelens-Signature"] = odd.encode()  # UTF-8 bytes on the wire
+            response = client.get(target, headers=sent)
+            assert response.status_code == 401, response.text
+            assert response.json()["error"]["code"] == "invalid_signature"
+
+
+def test_unknown_and_real_key_ids_get_one_message(
+    signing_server: LiveServer, signing_key: dict[str, Any]
+) -> None:
+    """An unknown key id and a real one with a wrong signature read the same, so the answer
+    does not tell which ids exist."""
+    target = f"{API}/quota"
+    wrong_secret = signing_key["secret"][:-4] + "AAAA"
+    unknown = _headers(signing_key["secret"], signing_key["id"], "GET", target, b"")
+    unknown["X-Imagelens-Key-Id"] = "00000000-0000-0000-0000-000000000000"
+    mismatch = _headers(wrong_secret, signing_key["id"], "GET", target, b"")
+    with signing_server.client() as admin:
+        plain = admin.post(f"{API}/api-keys", json={"name": "no-signing"}).json()
+    unsigned = _headers(signing_key["secret"], plain["id"], "GET", target, b"")
+    with httpx.Client(base_url=signing_server.base_url) as client:
+        messages = {
+            client.get(target, headers=h).json()["error"]["message"]
+            for h in (unknown, mismatch, unsigned)
+        }
+    assert len(messages) == 1, messages
+
+
+def test_a_nonce_is_forgotten_after_twice_the_window() -> None:
+    now = [1000.0]
+    seen = SeenNonces(600.0, None, clock=lambda: now[0])
+    assert seen.first_time("key-a", "n" * 16)
+    assert not seen.first_time("key-a", "n" * 16)
+    assert seen.first_time("key-b", "n" * 16)  # per key
+    now[0] += 599.0
+    assert not seen.first_time("key-a", "n" * 16)
+    now[0] += 2.0  # its timestamp is out of the window now, so the nonce need not be kept
+    assert seen.first_time("key-a", "n" * 16)
+    assert len(seen._expiry) == 1  # key-b's pair was dropped as it expired
 
 
 def test_describe_image_answers_30002(
@@ -217,7 +366,6 @@ def test_a_revoked_key_stops_signing(signing_server: LiveServer) -> None:
                 == 200
             )
             assert admin.delete(f"{API}/api-keys/{made['id']}").status_code == 204
-            time.sleep(1.1)  # a new timestamp, so this is not refused as a replay
             gone = client.get(
                 target, headers=_headers(made["secret"], made["id"], "GET", target, b"")
             )

@@ -28,6 +28,9 @@ class LimitSettings(BaseModel):
     # rendered at 150 dpi (at most 4 MP) and analysed.
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     max_pages: int = Field(default=50, ge=1)
+    # Memory one page's rendering may take: PDFium runs in a child process capped at this
+    # (RLIMIT_AS), counted against decode_memory_bytes while it renders.
+    document_memory_bytes: int = Field(default=512 * 1024 * 1024, ge=128 * 1024 * 1024)
     # Videos: their own size and duration limits; at most 16 key frames are analysed.
     max_video_bytes: int = Field(default=500 * 1024 * 1024, gt=0)
     max_video_seconds: float = Field(default=600.0, gt=0)
@@ -218,6 +221,9 @@ class Settings(BaseSettings):
     # A signed request (service.signing) is accepted this many seconds either side of the
     # server's clock, and only once.
     signature_window_seconds: float = Field(default=300.0, gt=0, le=3600)
+    # Failed authentications (wrong key, bad signature, failed sign-in) one client address may
+    # make in a minute before it gets 429 until that minute is over (service.throttle); 0: off.
+    auth_failures_per_minute: int = Field(default=30, ge=0)
     # Lifts the private-address rule for URL inputs (tests, labs); never on a public server.
     allow_private_urls: bool = False
     max_batch: int = Field(default=200, ge=1)

@@ -45,6 +45,11 @@ from imagelens.service.keycache import KeyCache, MemoryKeyCache, RedisKeyCache
 from imagelens.service.library import Library
 from imagelens.service.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from imagelens.service.signing import RequestSigning
+from imagelens.service.throttle import (
+    FailureThrottle,
+    MemoryFailureThrottle,
+    RedisFailureThrottle,
+)
 from imagelens.storage import ObjectStore, build_store
 from imagelens.storage.tenants import TenantStores
 
@@ -61,12 +66,20 @@ class _SharedState:
     events: JobEvents
     limiter: RateLimiter
     keys: KeyCache
+    throttle: FailureThrottle
 
     @classmethod
     def build(cls, settings: Settings, database_url: str) -> _SharedState:
         per_minute = settings.quota.requests_per_minute
+        failures = settings.auth_failures_per_minute
         if not settings.redis_url:
-            return cls(None, JobWaiters(), MemoryRateLimiter(per_minute), MemoryKeyCache())
+            return cls(
+                None,
+                JobWaiters(),
+                MemoryRateLimiter(per_minute),
+                MemoryKeyCache(),
+                MemoryFailureThrottle(failures),
+            )
         redis = Redis.from_url(settings.redis_url)
         # One namespace per database: deployments (or test runs) sharing a Redis never see
         # each other's counters, cached keys or job events.
@@ -76,6 +89,7 @@ class _SharedState:
             RedisJobEvents(redis, f"{space}:jobs-done"),
             RedisRateLimiter(redis, per_minute, prefix=f"{space}:rate:"),
             RedisKeyCache(redis, prefix=f"{space}:key:"),
+            RedisFailureThrottle(redis, failures, prefix=f"{space}:authfail:"),
         )
 
 
@@ -101,6 +115,7 @@ class Services:
     limiter: RateLimiter
     keys: KeyCache
     signing: RequestSigning
+    throttle: FailureThrottle
     redis: Redis | None = None
     owns_engine: bool = False
     ready: bool = False
@@ -156,6 +171,7 @@ class Services:
             metrics=metrics,
             lease=lease,
             describe_timeout=settings.jobs.describe_timeout,
+            max_seconds=settings.jobs.max_seconds,
             on_finished=events.notify,
         )
         queue: InProcessQueue | CeleryQueue
@@ -202,6 +218,7 @@ class Services:
             limiter=shared.limiter,
             keys=shared.keys,
             signing=RequestSigning(db, box, settings.signature_window_seconds, redis),
+            throttle=shared.throttle,
             redis=redis,
             owns_engine=owns_engine,
         )

@@ -57,6 +57,10 @@ def create_app(
         version=__version__,
         summary="Self-hosted image analysis: descriptions, tags, text, moderation, colors.",
         lifespan=lifespan,
+        # Starlette answers a path with a stray trailing slash with an absolute redirect
+        # built from the Host header (`Host: evil.example` -> http://evil.example/...): no
+        # redirect at all, such a path is a plain 404.
+        redirect_slashes=False,
     )
     app.state.services = services
     install_error_handlers(app)

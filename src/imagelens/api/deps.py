@@ -3,12 +3,15 @@
 A caller proves who it is with ``Authorization: Bearer <key>``, with a request signed by the
 key's secret (service.signing), or, from the web page, with the session cookie it got by
 signing in; a cookie-borne request that changes state must also carry the session's CSRF
-token in ``X-CSRF-Token``.
+token in ``X-CSRF-Token``. A wrong key or a bad signature counts against the client's address
+(service.throttle): past the limit, the address is answered 429 for the rest of the minute.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,8 +22,9 @@ from imagelens.errors import Forbidden, InvalidSignature, RateLimited, Unauthori
 from imagelens.service.auth import Principal
 from imagelens.service.keys import find_principal, hash_key
 from imagelens.service.signing import SignedRequest
+from imagelens.service.throttle import address_key
 from imagelens.service.websessions import WebIdentity, resolve
-from imagelens.signature import KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from imagelens.signature import KEY_ID_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 SESSION_COOKIE = "imagelens_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -74,16 +78,40 @@ async def _from_session(request: Request, token: str, services: Services) -> Pri
     return identity.principal
 
 
+@contextmanager
+def failures_counted(request: Request, services: Services) -> Iterator[None]:
+    """Refuse (429) an address over its failed-authentication limit; count an Unauthorized
+    raised inside the block against it."""
+    address = address_key(request.client.host if request.client else None)
+    wait = services.throttle.retry_after(address)
+    if wait is not None:
+        limit = services.throttle.per_minute
+        raise RateLimited(
+            f"Over {limit} failed authentications in a minute from this address; retry in "
+            f"{wait} s.",
+            retry_after=wait,
+            limit=limit,
+        )
+    try:
+        yield
+    except Unauthorized:
+        services.throttle.failed(address)
+        raise
+
+
 async def _from_signature(request: Request, signature: str, services: Services) -> Principal:
     key_id = request.headers.get(KEY_ID_HEADER, "")
     timestamp = request.headers.get(TIMESTAMP_HEADER, "")
-    if not key_id or not timestamp:
+    nonce = request.headers.get(NONCE_HEADER, "")
+    if not key_id or not timestamp or not nonce:
         raise InvalidSignature(
-            f"A signed request needs {KEY_ID_HEADER}, {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}."
+            f"A signed request needs {KEY_ID_HEADER}, {TIMESTAMP_HEADER}, {NONCE_HEADER} and "
+            f"{SIGNATURE_HEADER}."
         )
     signed = SignedRequest(
         key_id=key_id,
         timestamp=timestamp,
+        nonce=nonce,
         signature=signature,
         method=request.method,
         # As sent (percent-encoded), which is what the client signed.
@@ -96,16 +124,21 @@ async def _from_signature(request: Request, signature: str, services: Services) 
 
 async def authenticate(request: Request, services: ServicesDep) -> Principal:
     """The key in ``Authorization: Bearer``, a signed request or the web page's session;
-    rate-limited per key."""
+    rate-limited per key. A failed key or signature counts against the client's address (a
+    request with no credential, or a stale session cookie, guesses nothing and does not)."""
     header = request.headers.get("authorization")
     token = request.cookies.get(SESSION_COOKIE)
     signature = request.headers.get(SIGNATURE_HEADER)
-    if signature is not None:
-        principal = await _from_signature(request, signature, services)
-    elif header is None and token:
+    if signature is None and header is None and token:
         principal = await _from_session(request, token, services)
+    elif signature is None and header is None:
+        raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
     else:
-        principal = _from_bearer(header or "", services)
+        with failures_counted(request, services):
+            if signature is not None:
+                principal = await _from_signature(request, signature, services)
+            else:
+                principal = _from_bearer(header or "", services)
     decision = services.limiter.hit(principal.key_id)
     if decision is not None:
         request.state.rate_headers = decision.headers()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from imagelens.engine.base import AnalysisOptions
+from imagelens.engine.base import AnalysisOptions, Deadline
 from imagelens.engine.pipeline import Engine
 from imagelens.engine.prompts import answer_locally
 from imagelens.engine.vlm.backend import VlmBackend
@@ -72,7 +72,14 @@ class Analyst:
             model_version=self.vlm.version,
         )
 
-    def describe(self, image: DecodedImage, prompt: str, lang: Language) -> str:
+    def describe(
+        self,
+        image: DecodedImage,
+        prompt: str,
+        lang: Language,
+        *,
+        deadline: Deadline | None = None,
+    ) -> str:
         """The describe-image answer in markdown: the VLM answers ``prompt`` when there is
         one (local moderation guards it), else the local analysis answers what it can of
         the prompt (:mod:`imagelens.engine.prompts`).
@@ -83,7 +90,7 @@ class Analyst:
                 raise HarmfulContent("The image was flagged by moderation.")
             return self.vlm.describe_markdown(image, prompt, lang)
         result = self.engine.analyze(
-            image, AnalysisOptions(category=ContentCategory.AUTO, lang=lang)
+            image, AnalysisOptions(category=ContentCategory.AUTO, lang=lang, deadline=deadline)
         )
         if result.moderation is not None and result.moderation.flagged:
             raise HarmfulContent("The image was flagged by moderation.")

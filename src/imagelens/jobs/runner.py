@@ -1,18 +1,24 @@
 """Runs one job: claim it, decode the stored bytes, analyse, persist the outcome.
 
 Image jobs write their result on the image; describe jobs keep their markdown on the job and
-drop their upload once done.
+drop their upload once done. Each job analyses under a :class:`Deadline`: its time budget
+(``max_seconds``, counted from the decoded image in hand) and the process's stop signal
+(:meth:`JobRunner.interrupt`), on which a running job is handed back to the queue at its next
+page, frame or stage instead of being finished.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from imagelens.db import Database
@@ -21,6 +27,7 @@ from imagelens.db.jobs import claim, finish
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.engine import AnalysisOptions
 from imagelens.engine.analyst import Analyst
+from imagelens.engine.base import Deadline, JobInterrupted
 from imagelens.errors import AnalysisError, AnalysisTimeout, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs.lease import Lease
@@ -57,6 +64,7 @@ class JobRunner:
         metrics: Metrics,
         lease: Lease,
         describe_timeout: float = 120.0,
+        max_seconds: float = 300.0,
         on_finished: Callable[[str], None] = lambda _job_id: None,
     ) -> None:
         self.db = db
@@ -66,20 +74,68 @@ class JobRunner:
         self.metrics = metrics
         self.lease = lease
         self.describe_timeout = describe_timeout
+        self.max_seconds = max_seconds
         self.on_finished = on_finished
+        self.stopping = threading.Event()
 
-    def run(self, job_id: str, image: DecodedImage | None = None) -> None:
+    def interrupt(self) -> None:
+        """The process is stopping: jobs running now are handed back at their next check,
+        jobs started from now on are handed back at once."""
+        self.stopping.set()
+
+    def deadline(self) -> Deadline:
+        """A job's deadline, starting now."""
+        return Deadline(self.max_seconds, stopping=self.stopping)
+
+    def run(self, job_id: str, image: DecodedImage | None = None) -> bool:
         """Run the job if it is still queued; never raises (the outcome goes to the database).
+        True when the job was handed back instead (see :meth:`interrupt`).
 
         ``image`` is the original already decoded by intake; without it the stored bytes are
         decoded here.
         """
         try:
             self._run(job_id, image)
+        except JobInterrupted:
+            self.hand_back([job_id])
+            return True
         except Exception:  # the pool thread must survive anything, e.g. a database outage
             log.exception("job crashed", extra={"job_id": job_id})
         finally:
             self.on_finished(job_id)
+        return False
+
+    def hand_back(self, job_ids: Collection[str]) -> None:
+        """Return this process's running jobs to ``queued`` (lease released, the attempt not
+        counted): the next start, the sweeper or another worker runs them again."""
+        if not job_ids:
+            return
+        with self.db.session() as session:
+            mine = (
+                Job.id.in_(list(job_ids)),
+                Job.lease_owner == self.lease.owner,
+                Job.status == JobStatus.PROCESSING,
+            )
+            image_ids = [i for i in session.scalars(select(Job.image_id).where(*mine)) if i]
+            found = session.execute(
+                update(Job)
+                .where(*mine)
+                .values(
+                    status=JobStatus.QUEUED,
+                    attempts=Job.attempts - 1,
+                    started_at=None,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+            )
+            if image_ids:
+                session.execute(
+                    update(Image)
+                    .where(Image.id.in_(image_ids))
+                    .values(status=JobStatus.QUEUED.value)
+                )
+        count = found.rowcount  # type: ignore[attr-defined]
+        log.warning("handed running jobs back to the queue", extra={"count": count})
 
     def _run(self, job_id: str, decoded: DecodedImage | None) -> None:
         work: Callable[[DecodedImage | None], None]
@@ -92,6 +148,8 @@ class JobRunner:
             )
             if job is None:
                 return
+            if self.stopping.is_set():  # claimed as the process stops: straight back
+                raise JobInterrupted(job_id)
             if job.job_type == JobType.DESCRIBE:
                 options = DescribeOptions.model_validate(job.options)
                 work = partial(self._describe, job_id, options, utcnow() - job.created_at)
@@ -107,7 +165,9 @@ class JobRunner:
             if image is None:
                 store = self.stores.get(target.tenant_id, target.storage_target)
                 image = self.decoder.decode(store.get(target.key))
-            done = self.analyst.analyze(image, target.options)
+            # The budget counts analysis, not the wait for decode memory (bounded apart).
+            options = dataclasses.replace(target.options, deadline=self.deadline())
+            done = self.analyst.analyze(image, options)
             self.metrics.observe_stages(done.timings_ms)
             return done.model_dump(mode="json")
 
@@ -128,7 +188,10 @@ class JobRunner:
                     f"No worker took the describe-image call within {self.describe_timeout:g} s."
                 )
             image = decoded or self.decoder.decode(self.stores.default.get(key))
-            return {"content": self.analyst.describe(image, options.prompt, options.lang)}
+            content = self.analyst.describe(
+                image, options.prompt, options.lang, deadline=self.deadline()
+            )
+            return {"content": content}
 
         result, error = _outcome(answer)
         with self.db.session() as session:
@@ -199,6 +262,8 @@ def _outcome(
     """(result, None) or (None, error record): a job's failure is classified, never raised."""
     try:
         return work(), None
+    except JobInterrupted:  # not an outcome: the job goes back to the queue
+        raise
     except ImageLensError as exc:
         return None, exc.to_dict()
     except Exception as exc:  # a bug must fail the job, classified, not kill the worker

@@ -44,7 +44,9 @@ def parse_retry_after(value: str | None) -> float | None:
 
 class RequestSigner(httpx.Auth):
     """Signs every request with a key's secret (imagelens.signature): the key itself is
-    never sent. httpx hands the auth flow the finished body, multipart included."""
+    never sent. httpx hands the auth flow the finished body, multipart included, and runs it
+    for every send, so each request and each retry gets its own timestamp and random nonce
+    (the server accepts a nonce once)."""
 
     requires_request_body = True
 

@@ -3,7 +3,8 @@
 ``POST /web/session`` takes ``{"api_key": ...}`` as JSON (a cross-site form cannot send JSON
 without a CORS preflight this server never grants) and sets an HttpOnly, SameSite=Strict
 cookie; the answer carries the CSRF token the page sends back on state-changing calls, and what
-the page needs to draw its forms. ``GET`` says who is signed in; ``DELETE`` signs out.
+the page needs to draw its forms. ``GET`` says who is signed in; ``DELETE`` signs out. A failed
+sign-in counts against the client's address like a wrong key (api.deps.failures_counted).
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from imagelens.api.deps import CSRF_HEADER, SESSION_COOKIE, ServicesDep, check_csrf
+from imagelens.api.deps import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    ServicesDep,
+    check_csrf,
+    failures_counted,
+)
 from imagelens.api.inputs import invalid_from, read_json_object
 from imagelens.api.webassets import CONTENT_SECURITY_POLICY, HashedStaticFiles, bundle_hash
 from imagelens.core import Services
@@ -75,7 +82,8 @@ async def create_session(request: Request, services: ServicesDep) -> JSONRespons
     except ValidationError as exc:
         raise invalid_from(exc) from None
     hours = services.settings.web.session_hours
-    signed = await run_in_threadpool(sign_in, services.db, body.api_key, timedelta(hours=hours))
+    with failures_counted(request, services):
+        signed = await run_in_threadpool(sign_in, services.db, body.api_key, timedelta(hours=hours))
     response = JSONResponse(
         _info(signed.identity, services).model_dump(), status_code=201, headers=NO_STORE
     )
