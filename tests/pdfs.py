@@ -5,6 +5,7 @@ JavaScript and an attachment)."""
 from __future__ import annotations
 
 import io
+import zlib
 
 from fpdf import FPDF
 from PIL import Image
@@ -126,4 +127,35 @@ def scripted_pdf() -> bytes:
             b"<< /Type /Filespec /F (evil.exe) /EF << /F 5 0 R >> >>",
             b"<< /Type /EmbeddedFile /Length 4 >>\nstream\nMZ\x90\x00\nendstream",
         ],
+    )
+
+
+def _flate(content: bytes) -> bytes:
+    packed = zlib.compress(content, 9)
+    head = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed)
+    return head + packed + b"\nendstream"
+
+
+def inflating_pdf(megabytes: int = 400) -> bytes:
+    """A page whose content stream inflates ~1000:1 into ``megabytes`` of line-drawing
+    operators: 400 MB (a 0.8 MB file) took PDFium 8 GB and a minute in process."""
+    unit = b"0 0 m 1 1 l S\n"
+    content = unit * (megabytes * 2**20 // len(unit))
+    return single_page(b"/MediaBox [0 0 612 792] /Contents 4 0 R", extra=[_flate(content)])
+
+
+def nested_q_pdf(depth: int = 3_000_000) -> bytes:
+    """A few KB of ``depth`` nested ``q`` (save graphics state) operators: 3 million took
+    PDFium 500 MB."""
+    return single_page(b"/MediaBox [0 0 612 792] /Contents 4 0 R", extra=[_flate(b"q " * depth)])
+
+
+def cyclic_pages() -> bytes:
+    """A page tree whose only kid is a page-tree node pointing back at its parent."""
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>",
+        ]
     )

@@ -15,8 +15,9 @@ import pytest
 from imagelens.config import LimitSettings
 from imagelens.engine import Engine
 from imagelens.engine.base import AnalysisOptions
-from imagelens.errors import ImageTooLarge, InvalidImage
+from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage, ServerBusy
 from imagelens.intake import decode_image, probe_image
+from imagelens.intake.budget import DecodeBudget
 from imagelens.sdk import ImageLens
 from imagelens.types import ContentCategory, Language
 from tests import imagegen, pdfs
@@ -233,3 +234,43 @@ def test_sdk_and_cli_pick_up_pdfs_in_folders(server: LiveServer, tmp_path: Path)
     records = json.loads(cli.stdout)
     assert {Path(r["file"]).name for r in records} == {"cat.jpg", "scan.pdf"}
     assert any("Packing list 77" in (r.get("visible_text") or "") for r in records)
+
+
+# --- what PDFium may take (issue 24 items 8 and 9) -----------------------------------------
+
+
+def test_a_content_stream_bomb_is_stopped_at_the_memory_cap() -> None:
+    limits = LimitSettings(document_memory_bytes=128 << 20)
+    started = time.perf_counter()
+    with pytest.raises(DecompressionBomb, match="more than 128 MB") as caught:
+        decode_image(pdfs.inflating_pdf(20), limits)  # 40 KB inflating to 20 MB of paths
+    assert caught.value.details["page"] == 1
+    assert time.perf_counter() - started < 10
+    # The child that died is replaced: the next document renders.
+    assert decode_image(pdfs.text_pdf(INVOICE), limits).document is not None
+
+
+def test_rendering_counts_against_the_decode_budget() -> None:
+    budget = DecodeBudget(1 << 30, wait=0)
+    with budget.reserve(600 << 20), pytest.raises(ServerBusy):
+        decode_image(pdfs.text_pdf(INVOICE), LimitSettings(), budget)
+    decoded = decode_image(pdfs.text_pdf(INVOICE), LimitSettings(), budget)
+    assert decoded.document is not None and budget.in_use == 0
+
+
+def test_a_cyclic_page_tree_is_invalid() -> None:
+    with pytest.raises(InvalidImage, match="first page cannot be read"):
+        probe_image(pdfs.cyclic_pages())
+
+
+def test_pdfium_bombs_get_clear_errors_over_http(server: LiveServer) -> None:
+    cases = {
+        "nested.pdf": (pdfs.nested_q_pdf(4_000_000), 413, "decompression_bomb"),
+        "cycle.pdf": (pdfs.cyclic_pages(), 400, "invalid_image"),
+    }
+    with server.client() as client:
+        for name, (data, status, code) in cases.items():
+            response = client.post(f"{API}/images/analyze", files={"file": (name, data)})
+            assert response.status_code == status, (name, response.text)
+            assert response.json()["error"]["code"] == code, name
+        assert client.get("/readyz").status_code == 200

@@ -3,27 +3,31 @@
 Nothing in a PDF runs: this PDFium build carries no JavaScript engine, forms are never
 initialised and attachments never read. PDFium is not thread-safe, so every call into it
 holds one process-wide lock. Pages are rendered one at a time, when asked, so a 50-page
-document never holds more than one page's pixels.
+document never holds more than one page's pixels; they are rendered in a child process whose
+memory is capped (pdfrender.py), and that cap is held in the decode budget meanwhile.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 from PIL import Image
 
 from imagelens.config import LimitSettings
 from imagelens.errors import ImageTooLarge, InvalidImage
+from imagelens.intake.budget import DecodeBudget
+from imagelens.intake.pdfrender import PageRenderer, RenderedPage
 from imagelens.types import BBox, TextRegion
 
 _PDFIUM = threading.Lock()
-# About what the OCR models want: 10 pt text is ~21 px tall, an A4 page 1240x1754.
+_RENDERER = PageRenderer()  # used under _PDFIUM only
+# About what the OCR models want: 10 pt text is ~21 px tall, an A4 page 1240x1754
+# (pdfchild.py renders at this resolution).
 RENDER_DPI = 150
 _MAX_PAGE_PIXELS = 4_000_000  # a page's render never exceeds this, whatever its media box
 
@@ -49,16 +53,28 @@ class PdfSource:
     first_size: tuple[float, float]  # the first page's size in points, before /Rotate
     # Page 1 once rendered (intake renders it for the thumbnail): the engine reuses it.
     first: PdfPage | None = None
+    memory_limit: int = 512 << 20  # what rendering one page may take (the child's cap)
+    # Where that memory is counted while a page renders, and how long to wait for room.
+    budget: DecodeBudget | None = field(default=None, repr=False, compare=False)
+    wait: float | None = None
 
     def page(self, index: int) -> PdfPage:
         if index == 0 and self.first is not None:
             return self.first
-        with _document(self.data) as document:
-            return _read_page(document, index, self.max_pixels)
+        # The child's cap plus the page's pixels once they are here.
+        need = self.memory_limit + 3 * self.max_pixels
+        budget = self.budget
+        with budget.reserve(need, self.wait) if budget is not None else nullcontext(), _PDFIUM:
+            rendered = _RENDERER.render(self.data, index, self.max_pixels, self.memory_limit)
+        return _page(rendered, index)
 
     def with_first_page(self) -> PdfSource:
         """This source with page 1 rendered and kept."""
         return dataclasses.replace(self, first=self.page(0))
+
+    def under(self, budget: DecodeBudget | None, wait: float | None) -> PdfSource:
+        """This source with its renders counted in ``budget``."""
+        return dataclasses.replace(self, budget=budget, wait=wait)
 
 
 def open_pdf(data: bytes, limits: LimitSettings) -> PdfSource:
@@ -71,7 +87,10 @@ def open_pdf(data: bytes, limits: LimitSettings) -> PdfSource:
         )
     with _document(data) as document:
         count = len(document)
-        first_size = document.get_page_size(0) if count else (0.0, 0.0)
+        try:
+            first_size = document.get_page_size(0) if count else (0.0, 0.0)
+        except pdfium.PdfiumError as exc:  # a page tree that loops back on itself, say
+            raise InvalidImage(f"The PDF's first page cannot be read ({exc}).") from exc
     if count == 0:
         raise InvalidImage("The PDF has no pages.")
     if count > limits.max_pages:
@@ -81,7 +100,8 @@ def open_pdf(data: bytes, limits: LimitSettings) -> PdfSource:
             details={"pages": count, "max_pages": limits.max_pages},
         )
     max_pixels = min(limits.max_analysis_pixels, _MAX_PAGE_PIXELS)
-    return PdfSource(data, count, max_pixels, (float(first_size[0]), float(first_size[1])))
+    size = (float(first_size[0]), float(first_size[1]))
+    return PdfSource(data, count, max_pixels, size, memory_limit=limits.document_memory_bytes)
 
 
 @contextmanager
@@ -101,46 +121,23 @@ def _document(data: bytes) -> Iterator[pdfium.PdfDocument]:
             document.close()
 
 
-def _read_page(document: pdfium.PdfDocument, index: int, max_pixels: int) -> PdfPage:
-    try:
-        page = document[index]
-    except pdfium.PdfiumError as exc:
-        raise InvalidImage(f"Page {index + 1} of the PDF cannot be read ({exc}).") from exc
-    try:
-        left, bottom, right, top = page.get_bbox()  # the crop box, inherited ones included
-        width, height = max(right - left, 1e-3), max(top - bottom, 1e-3)
-        scale = min(RENDER_DPI / 72, math.sqrt(max_pixels / (width * height)))
-        rendered = page.render(scale=scale).to_pil().convert("RGB")
-        regions = _text_layer(page, (left, bottom, width, height))
-        rotation = page.get_rotation() % 360
-    except pdfium.PdfiumError as exc:
-        raise InvalidImage(f"Page {index + 1} of the PDF cannot be rendered ({exc}).") from exc
-    finally:
-        page.close()
+def _page(rendered: RenderedPage, index: int) -> PdfPage:
+    """A page as the engine reads it: upright size, text boxes normalised and turned."""
+    left, bottom, width, height = rendered.box
+    rotation = rendered.rotation
+    regions = []
+    for x0, y0, x1, y1, raw in rendered.rects:
+        text = " ".join(raw.split())
+        if not text:
+            continue
+        top = bottom + height  # PDF space grows upwards; these boxes grow downwards
+        nx0, nx1 = _unit((x0 - left) / width), _unit((x1 - left) / width)
+        ny0, ny1 = _unit((top - y1) / height), _unit((top - y0) / height)
+        bbox = BBox(x=nx0, y=ny0, width=max(0.0, nx1 - nx0), height=max(0.0, ny1 - ny0))
+        regions.append(TextRegion(text=text, confidence=1.0, bbox=bbox, block=None))
     upright = (height, width) if rotation in (90, 270) else (width, height)
-    text = tuple(_rotate(r, rotation) for r in regions)
-    return PdfPage(index + 1, rendered, upright[0], upright[1], text)
-
-
-def _text_layer(page: pdfium.PdfPage, box: tuple[float, float, float, float]) -> list[TextRegion]:
-    """PDFium's text rectangles (about one per line) with the text inside each."""
-    left, bottom, width, height = box
-    text_page = page.get_textpage()
-    try:
-        regions = []
-        for i in range(text_page.count_rects()):
-            x0, y0, x1, y1 = text_page.get_rect(i)
-            text = " ".join(text_page.get_text_bounded(x0, y0, x1, y1).split())
-            if not text:
-                continue
-            top = bottom + height  # PDF space grows upwards; these boxes grow downwards
-            nx0, nx1 = _unit((x0 - left) / width), _unit((x1 - left) / width)
-            ny0, ny1 = _unit((top - y1) / height), _unit((top - y0) / height)
-            bbox = BBox(x=nx0, y=ny0, width=max(0.0, nx1 - nx0), height=max(0.0, ny1 - ny0))
-            regions.append(TextRegion(text=text, confidence=1.0, bbox=bbox, block=None))
-        return regions
-    finally:
-        text_page.close()
+    text_layer = tuple(_rotate(r, rotation) for r in regions)
+    return PdfPage(index + 1, rendered.image, upright[0], upright[1], text_layer)
 
 
 def _unit(value: float) -> float:
