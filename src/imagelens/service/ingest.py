@@ -26,6 +26,7 @@ from imagelens.engine.analyst import Analyst
 from imagelens.errors import ImageLensError, InvalidInput, NotFound, QuotaExceeded
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs import JobQueue
+from imagelens.service.budget import check_time_budget
 from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbnail_key
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import Backend, JobOptions, JobStatus, JobType, RequestedOptions
@@ -132,6 +133,7 @@ class Ingestor:
         decoded: DecodedImage | None = None
         if request.decode:
             decoded = self.decoder.decode(request.data)
+            check_time_budget(decoded, self.settings.jobs.max_seconds)
             fmt, digest = decoded.format, decoded.content_hash
             width, height = decoded.metadata.width, decoded.metadata.height
         else:
