@@ -4,11 +4,20 @@ uvicorn bounds idle keep-alive connections but not a client that opens a connect
 sends its headers a byte at a time (slowloris): 1,100 such connections were held for good.
 No uvicorn option covers it, so this protocol arms a timer when a connection opens and after
 each response, and answers 408 and closes when the headers are not complete in time.
+
+A graceful stop (SIGTERM, or Ctrl+C once): :class:`GracefulServer` stops accepting at once and
+tells the job queue (``on_exit``), whose running jobs hand themselves back at their next page,
+frame or stage (a request waiting on one answers ``processing`` with its poll URL); open
+requests get ``GRACEFUL_SECONDS`` to finish; the queue hands back what is still running
+within its drain time; the process exits within 15 s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -65,11 +74,39 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
+# Seconds open requests (uploads, sync analyses) get after SIGTERM before they are cut; the
+# job queue's drain runs meanwhile (jobs.InProcessQueue, 8 s from the signal).
+GRACEFUL_SECONDS = 5
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server that also runs ``on_exit`` as soon as a stop signal arrives (not
+    after the open connections are done, as the app's lifespan shutdown would)."""
+
+    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+        self._exiting = False
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if not self._exiting:
+            self._exiting = True
+            # Off the signal handler: the hook takes locks the interrupted code may hold.
+            threading.Thread(target=self._on_exit, name="graceful-stop", daemon=True).start()
+
+
 def uvicorn_config(app: Any, *, host: str, port: int, header_timeout: float) -> uvicorn.Config:
     """The uvicorn configuration imagelens serves with (also used by the tests)."""
     protocol = type(
         "ImageLensHttpProtocol", (HeaderTimeoutProtocol,), {"header_timeout": header_timeout}
     )
     return uvicorn.Config(
-        app, host=host, port=port, http=protocol, log_config=None, access_log=False
+        app,
+        host=host,
+        port=port,
+        http=protocol,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )

@@ -29,10 +29,8 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API (migrates the database; loads the models unless role is api)."""
-    import uvicorn
-
     from imagelens.api import create_app
-    from imagelens.api.server import uvicorn_config
+    from imagelens.api.server import GracefulServer, uvicorn_config
 
     with startup_errors():
         settings = settings_for(data_dir)
@@ -43,7 +41,8 @@ def serve(
     config = uvicorn_config(
         app, host=host, port=port, header_timeout=settings.header_timeout_seconds
     )
-    uvicorn.Server(config).run()
+    # SIGTERM: stop accepting, hand running jobs back, exit within 15 s (api/server.py).
+    GracefulServer(config, on_exit=app.state.services.queue.interrupt).run()
 
 
 def _check_role(role: str | None, queue_kind: str) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from imagelens.errors import AnalysisError
+from imagelens.errors import AnalysisError, TimeBudgetExceeded
 from imagelens.intake import DecodedImage
 from imagelens.types import (
     Backend,
@@ -17,6 +19,46 @@ from imagelens.types import (
     TagScore,
     TextRegion,
 )
+
+
+class JobInterrupted(Exception):
+    """The process is stopping: the job is handed back to the queue, not failed. Not an
+    ImageLensError: it never reaches a client."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A job's time budget, and its process's stop signal; the pipeline calls :meth:`check`
+    between pages, frames and stages (an analyzer already running is never cut short)."""
+
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+    stopping: threading.Event | None = None  # set when the process stops (graceful stop)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def check(self, where: str = "") -> None:
+        """Raise JobInterrupted once the process stops, TimeBudgetExceeded once the budget
+        is spent; ``where`` says what was about to start (e.g. "page 7 of 50")."""
+        if self.stopping is not None and self.stopping.is_set():
+            raise JobInterrupted(where)
+        elapsed = self.elapsed
+        if elapsed > self.seconds:
+            at = f" before {where}" if where else ""
+            raise TimeBudgetExceeded(
+                f"The analysis was stopped after {elapsed:.1f} s{at}: over the time budget of "
+                f"{self.seconds:g} s per job (IMAGELENS_JOBS__MAX_SECONDS). Nothing was kept; "
+                "split the file or raise the budget.",
+                details={"elapsed_s": round(elapsed, 1), "max_seconds": self.seconds},
+            )
+
+
+def check_deadline(deadline: Deadline | None, where: str = "") -> None:
+    """:meth:`Deadline.check` when there is a deadline (jobs have one, direct calls not)."""
+    if deadline is not None:
+        deadline.check(where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +75,8 @@ class AnalysisOptions:
     prompt: str | None = None
     custom_schema: Mapping[str, Any] | None = None
     custom_hint: str | None = None
+    # When the job must stop (its time budget); None: no limit (direct engine calls, tests).
+    deadline: Deadline | None = None
 
 
 @dataclass(frozen=True, slots=True)

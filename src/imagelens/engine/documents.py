@@ -11,7 +11,7 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
-from imagelens.engine.base import Analyzer, OcrOutput
+from imagelens.engine.base import Analyzer, Deadline, OcrOutput, check_deadline
 from imagelens.engine.frames import RunAnalyzers, merge_moderation, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.pdf import PdfPage, PdfSource
@@ -35,7 +35,9 @@ def read_document(
     moderation: Analyzer | None,
     first_moderation: Moderation | None,
     run: RunAnalyzers,
+    deadline: Deadline | None = None,
 ) -> DocumentRead:
+    """Every page in order; ``deadline`` is checked before each one."""
     timings = {"render": 0.0, "ocr": 0.0, "moderation": 0.0}
     regions: list[TextRegion] = []
     texts: list[str] = []
@@ -43,6 +45,8 @@ def read_document(
     verdicts = [first_moderation] if first_moderation is not None else []
     first_ocr = OcrOutput(None, [])
     for index in range(source.page_count):
+        if index:  # page 1 is already rendered; its check was the pipeline's
+            check_deadline(deadline, f"page {index + 1} of {source.page_count}")
         started = time.perf_counter()
         page = source.page(index)
         timings["render"] += _ms(started)

@@ -1,7 +1,8 @@
 """The pipeline: decode, run the analyzers a request needs concurrently, compose one result.
 
 A PDF goes through the same steps with its text read page by page (engine.documents), a video
-with its key frames read one by one (engine.videos)."""
+with its key frames read one by one (engine.videos). A job's deadline (``options.deadline``)
+is checked between stages, pages and frames."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from imagelens.config import Settings
-from imagelens.engine.base import AnalysisOptions, Analyzer, Signals
+from imagelens.engine.base import AnalysisOptions, Analyzer, Signals, check_deadline
 from imagelens.engine.categories import classify, extract, receipt_of
 from imagelens.engine.describe import compose_description
 from imagelens.engine.describe.tagnames import localized_scores, tag_name, tag_names
@@ -76,8 +77,10 @@ class Engine:
             future.result()
 
     def close(self) -> None:
+        # No wait: an analyzer call cannot be cut short, and a stopping process must not
+        # wait on one (its job was handed back); the thread ends when the call returns.
         for pool in self._pools.all():
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> Engine:
         return self
@@ -94,8 +97,11 @@ class Engine:
     def analyze(
         self, image: DecodedImage | bytes, options: AnalysisOptions | None = None
     ) -> AnalysisResult:
-        """Analyse one image (blocking). Raises an :class:`ImageLensError`, never anything else."""
+        """Analyse one image (blocking). Raises an :class:`ImageLensError` (JobInterrupted
+        too, when ``options.deadline`` says the process is stopping), never anything else."""
         options = options or AnalysisOptions()
+        deadline = options.deadline
+        check_deadline(deadline, "the analysis")
         started = time.perf_counter()
         timings: dict[str, float] = {}
         if isinstance(image, bytes):
@@ -117,6 +123,7 @@ class Engine:
                 image,
                 [a for a in selected if a.name != "colors"],
                 lambda analyzers, frame: self._run_outputs(analyzers, frame, None),
+                deadline=deadline,
             )
             timings.update(video.timings)
             signals = dataclasses.replace(video.merged, colors=shown.colors)
@@ -130,6 +137,7 @@ class Engine:
             others = [a for a in selected if a.name != "ocr"]
             outputs = self._run_outputs(others, image, timings)
             first = Signals.from_outputs(outputs)
+            check_deadline(deadline, f"page 1 of {image.document.page_count}")
             document = read_document(
                 image.document,
                 image,
@@ -137,12 +145,14 @@ class Engine:
                 moderation=by_name.get("moderation"),
                 first_moderation=first.moderation,
                 run=lambda analyzers, page: self._run_outputs(analyzers, page, None),
+                deadline=deadline,
             )
             for stage, ms in document.timings.items():
                 timings[stage] = round(timings.get(stage, 0.0) + ms, 2)
             signals = dataclasses.replace(first, ocr=document.ocr, moderation=document.moderation)
             look = dataclasses.replace(signals, ocr=document.first_page_ocr)
             pages = document.pages
+        check_deadline(deadline, "composing the result")
         compose_start = time.perf_counter()
         receipt = receipt_of(signals, image)  # a few regexes over the text lines
         category = options.category

@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from imagelens.engine.base import Analyzer, OcrOutput, Signals, TagOutput
+from imagelens.engine.base import Analyzer, Deadline, OcrOutput, Signals, TagOutput, check_deadline
 from imagelens.engine.frames import RunAnalyzers, merge_moderation, merge_tags, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.video import KeyFrame, VideoSource
@@ -29,10 +29,13 @@ def read_video(
     shown: DecodedImage,
     analyzers: Sequence[Analyzer],
     run: RunAnalyzers,
+    deadline: Deadline | None = None,
 ) -> VideoRead:
+    """Every key frame in order; ``deadline`` is checked before each one."""
     timings: dict[str, float] = {}
     per_frame: list[Signals] = []
-    for frame in source.frames:
+    for number, frame in enumerate(source.frames, start=1):
+        check_deadline(deadline, f"key frame {number} of {len(source.frames)}")
         picture = dataclasses.replace(shown, image=frame.image, video=None)
         outputs = run_timed(run, analyzers, picture, timings)
         per_frame.append(Signals.from_outputs(outputs))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from imagelens.intake import DecodedImage
@@ -10,8 +11,16 @@ from imagelens.intake import DecodedImage
 class Runner(Protocol):
     """What a queue's workers call for each job (:class:`imagelens.jobs.JobRunner`)."""
 
-    def run(self, job_id: str, image: DecodedImage | None = None) -> None:
-        """Run the job if it is still queued; never raises."""
+    def run(self, job_id: str, image: DecodedImage | None = None) -> bool | None:
+        """Run the job if it is still queued; never raises. True: handed back (stopping)."""
+        ...
+
+    def interrupt(self) -> None:
+        """The process is stopping: running jobs hand themselves back at their next check."""
+        ...
+
+    def hand_back(self, job_ids: Collection[str]) -> None:
+        """Return these running jobs to the queue (a stop that could not wait for them)."""
         ...
 
 
@@ -32,6 +41,12 @@ class JobQueue(Protocol):
         """
         ...
 
+    def interrupt(self) -> None:
+        """Begin a graceful stop (SIGTERM): take no new work; running jobs finish their
+        current page or frame and go back to the queue. Returns at once."""
+        ...
+
     def stop(self) -> None:
-        """Stop taking work; queued jobs stay queued in the database for the next start."""
+        """Stop taking work; queued jobs stay queued in the database for the next start, and
+        running ones are handed back within a bounded time."""
         ...

@@ -114,6 +114,11 @@ class CeleryQueue:
         if count := self.sweep():
             log.warning("re-sent stranded jobs", extra={"count": count})
 
+    def interrupt(self) -> None:
+        """A graceful stop: this process runs no job (workers hand theirs back on SIGTERM);
+        it only stops sweeping."""
+        self._sweeper.stop()
+
     def stop(self) -> None:
         self._sweeper.stop()
 

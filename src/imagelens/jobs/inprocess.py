@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -27,7 +28,12 @@ class InProcessQueue:
     could not be written: a full disk, a database outage) by the sweeper, every
     ``sweep_interval`` seconds, without a restart. A claimed job carries a lease (this
     process, until when) that the sweeper renews while the job runs; other processes on the
-    same database take a job back only when its lease has run out."""
+    same database take a job back only when its lease has run out.
+
+    A graceful stop (:meth:`interrupt`, then :meth:`stop`) takes no new work and waits up to
+    ``drain_seconds`` for running jobs, which hand themselves back at their next page, frame
+    or stage; those still in an analyzer by then are handed back here, so whatever the
+    process does next (exit) loses nothing."""
 
     def __init__(
         self,
@@ -40,6 +46,7 @@ class InProcessQueue:
         max_held_bytes: int = 256 << 20,
         sweep_interval: float = 30.0,
         lease: Lease | None = None,
+        drain_seconds: float = 8.0,
     ) -> None:
         self._runner = runner
         # The runner claims with this lease; the sweeper renews it for running jobs.
@@ -61,6 +68,10 @@ class InProcessQueue:
         self._held = 0  # bytes of decoded pixels waiting in the pool
         self._max_held = max_held_bytes
         self._running: set[str] = set()  # submitted here, not finished
+        self._started: set[str] = set()  # with a worker thread now
+        self._drained = threading.Condition(self._lock)
+        self._drain_seconds = drain_seconds
+        self._stop_by: float | None = None  # monotonic time the graceful stop ends
         self._sweep_interval = sweep_interval
         self._sweeper = Periodic("sweeper", sweep_interval, self._sweep_round)
 
@@ -126,21 +137,43 @@ class InProcessQueue:
     def _run(self, job_id: str, image: DecodedImage | None, size: int) -> None:
         with self._lock:
             self._held -= size
+            self._started.add(job_id)
         try:
             self._runner.run(job_id, image)
         finally:
             with self._lock:
                 self._running.discard(job_id)
+                self._started.discard(job_id)
                 idle = not self._running
+                self._drained.notify_all()
             del image
             if idle:  # what the analyses freed goes back to the system, not kept in heaps
                 release_free_memory()
 
+    def interrupt(self) -> None:
+        """Begin a graceful stop: jobs not started stay `queued` in the database for the
+        next start; running ones hand themselves back at their next check."""
+        with self._lock:
+            if self._stop_by is not None:
+                return
+            self._stop_by = time.monotonic() + self._drain_seconds
+        self._runner.interrupt()
+        self._waiting_pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     def stop(self) -> None:
-        # Jobs not started yet stay `queued` in the database; the next start runs them.
+        """Finish a graceful stop within ``drain_seconds`` of its start (see the class)."""
+        self.interrupt()
         self._sweeper.stop()
-        self._waiting_pool.shutdown(wait=True, cancel_futures=True)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            assert self._stop_by is not None
+            stop_by = self._stop_by
+            while self._started and (left := stop_by - time.monotonic()) > 0:
+                self._drained.wait(left)
+            stuck = set(self._started)
+        if stuck:  # in one long analyzer call: give the job back now, before the exit
+            log.warning("jobs still running at stop", extra={"count": len(stuck)})
+            self._runner.hand_back(stuck)
 
 
 def _held_bytes(image: DecodedImage | None) -> int:

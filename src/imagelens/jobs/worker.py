@@ -2,6 +2,10 @@
 
 While its jobs run it renews their leases; with ``burst`` it exits once the queue is empty
 and nothing runs (tests, batch back-fills, scale-to-zero).
+
+On SIGTERM (Celery's warm shutdown) running jobs hand themselves back at their next page,
+frame or stage and are sent to the broker again for another worker; one still inside an
+analyzer after ``drain_seconds`` is handed back and the process exits without it.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ import logging
 import os
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from celery import Celery
+from celery.signals import worker_shutting_down
 
 from imagelens.db import Database
 from imagelens.db.jobs import renew_leases
@@ -36,6 +42,7 @@ class Worker:
         queue: CeleryQueue,
         renew_every: float,
         niceness: int = 0,
+        drain_seconds: float = 10.0,
     ) -> None:
         self.app = app
         self.runner = runner
@@ -46,6 +53,9 @@ class Worker:
         self._running: set[str] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._drain_seconds = drain_seconds
+        self._waiting: dict[str, bool] = {}  # running job -> someone waits on it
+        self._idle = threading.Condition(self._lock)
         # Background jobs run on these niced threads (Celery's own threads keep full
         # priority for the jobs a caller waits on); created with the concurrency in run().
         self._niceness = niceness
@@ -57,14 +67,41 @@ class Worker:
     def _run_job(self, job_id: str, waiting: bool = False) -> None:
         with self._lock:
             self._running.add(job_id)
+            self._waiting[job_id] = waiting
         try:
             if waiting or self._background is None:
-                self.runner.run(job_id)
+                handed_back = self.runner.run(job_id)
             else:
-                self._background.submit(self.runner.run, job_id).result()
+                handed_back = self._background.submit(self.runner.run, job_id).result()
+            if handed_back:  # stopping: another worker takes it now, not at the next sweep
+                self.queue.submit(job_id, waiting=waiting)
         finally:
             with self._lock:
                 self._running.discard(job_id)
+                self._waiting.pop(job_id, None)
+                self._idle.notify_all()
+
+    def _on_shutdown(self, **_kwargs: object) -> None:
+        """Celery's warm shutdown began (SIGTERM): hand running jobs back, exit in time."""
+        self.runner.interrupt()
+        threading.Thread(target=self._exit_if_stuck, name="drain", daemon=True).start()
+
+    def _exit_if_stuck(self) -> None:
+        deadline = time.monotonic() + self._drain_seconds
+        with self._lock:
+            while self._running and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+            stuck = dict(self._waiting)
+        if not stuck:
+            return  # Celery finishes its warm shutdown
+        log.warning("jobs still in an analyzer at shutdown", extra={"count": len(stuck)})
+        try:
+            self.runner.hand_back(list(stuck))
+            for job_id, waiting in stuck.items():
+                self.queue.submit(job_id, waiting=waiting)
+        finally:
+            logging.shutdown()
+            os._exit(0)  # the analyzer threads cannot be stopped; their jobs are back
 
     def _renew(self) -> None:
         # If the database is away the lease may lapse and the job run again elsewhere.
@@ -108,6 +145,8 @@ class Worker:
         background = self.start_background(concurrency)
         if burst:
             threading.Thread(target=self._burst_loop, daemon=True).start()
+        uid = f"imagelens-worker-{id(self)}"
+        worker_shutting_down.connect(self._on_shutdown, weak=False, dispatch_uid=uid)
         try:
             self.app.worker_main(
                 [
@@ -122,6 +161,7 @@ class Worker:
                 ]
             )
         finally:
+            worker_shutting_down.disconnect(dispatch_uid=uid)
             self._stopping.set()
             renewer.stop()
             background.shutdown(wait=True)
