@@ -31,9 +31,6 @@ class LimitSettings(BaseModel):
     # Memory one page's rendering may take: PDFium runs in a child process capped at this
     # (RLIMIT_AS), counted against decode_memory_bytes while it renders.
     document_memory_bytes: int = Field(default=512 * 1024 * 1024, ge=128 * 1024 * 1024)
-    # Memory one page's rendering may take: PDFium runs in a child process capped at this
-    # (RLIMIT_AS), counted against decode_memory_bytes while it renders.
-    document_memory_bytes: int = Field(default=512 * 1024 * 1024, ge=128 * 1024 * 1024)
     # Videos: their own size and duration limits; at most 16 key frames are analysed.
     max_video_bytes: int = Field(default=500 * 1024 * 1024, gt=0)
     max_video_seconds: float = Field(default=600.0, gt=0)
