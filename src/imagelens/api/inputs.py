@@ -6,14 +6,18 @@ import base64
 import binascii
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from imagelens.errors import InvalidInput
+from imagelens.intake.body import Body
 from imagelens.intake.fetch import UrlFetcher
 from imagelens.types import Backend, ContentCategory, Language, RequestedOptions
 
@@ -58,8 +62,18 @@ class JsonImage(AnalyzeParams):
 
 @dataclass(frozen=True)
 class ImageInput:
-    data: bytes
+    """An image as received: a multipart file arrives spooled to disk (close it when done)."""
+
+    data: Body
     filename: str
+
+
+@dataclass(frozen=True)
+class Spool:
+    """Where multipart files are copied to, and the most bytes one may have."""
+
+    directory: Path | None
+    max_bytes: int
 
 
 def parse_params(raw: dict[str, Any]) -> AnalyzeParams:
@@ -96,8 +110,7 @@ def decode_base64(text: str) -> bytes:
 
 
 def _url_filename(url: str) -> str:
-    tail = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    return tail or "image"
+    return clean_filename(url.split("?", 1)[0].split("#", 1)[0].rstrip("/"), "image")
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
@@ -124,15 +137,39 @@ def looks_like_url(text: str) -> bool:
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
-async def read_form_file(form: FormData, name: str) -> ImageInput | None:
+async def spool_part(part: UploadFile, spool: Spool) -> Body:
+    """Copy a multipart file (Starlette has spooled it to a temp file) into a file of our
+    own, hashing it on the way, in a thread: never read whole, never on the event loop."""
+
+    def copy() -> Body:
+        part.file.seek(0)
+        return Body.spool(part.file, spool.directory, spool.max_bytes)
+
+    return await run_in_threadpool(copy)
+
+
+async def read_form_file(form: FormData, name: str, spool: Spool) -> ImageInput | None:
     part = form.get(name)
     if isinstance(part, UploadFile):
-        return ImageInput(await part.read(), part.filename or name)
+        return ImageInput(await spool_part(part, spool), clean_filename(part.filename, name))
     return None
 
 
+def clean_filename(raw: str | None, default: str) -> str:
+    """The name to store for an upload: its last path component (``/`` or ``\\``), without
+    control or bidirectional-override characters (U+202E makes ``gnp.exe`` read as
+    ``exe.png``), at most 255 characters."""
+    base = re.split(r"[/\\]", raw or "")[-1]
+    cleaned = "".join(c for c in base if unicodedata.category(c) not in _INVISIBLE).strip()
+    return cleaned[:255] if cleaned not in ("", ".", "..") else default
+
+
+# Control (Cc), format (Cf: bidi overrides and isolates, zero-width), separators of lines.
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}
+
+
 async def read_image_request(
-    request: Request, fetcher: UrlFetcher
+    request: Request, fetcher: UrlFetcher, spool: Spool
 ) -> tuple[ImageInput, AnalyzeParams]:
     """The image and options of an analyze/upload request, multipart or JSON."""
     content_type = request.headers.get("content-type", "")
@@ -141,7 +178,7 @@ async def read_image_request(
         async with request.form() as form:
             fields = {k: v for k, v in form.items() if isinstance(v, str)}
             params = parse_params(fields)
-            upload = await read_form_file(form, "file")
+            upload = await read_form_file(form, "file", spool)
         if upload is not None:
             return upload, params
         if fields.get("url") or fields.get("base64"):
@@ -165,7 +202,7 @@ async def _from_fields(fields: dict[str, Any], fetcher: UrlFetcher) -> ImageInpu
     if url and b64:
         raise InvalidInput("Send either `url` or `base64`, not both.")
     if url:
-        return ImageInput(await fetcher.fetch(url), _url_filename(url))
+        return ImageInput(Body.of(await fetcher.fetch(url)), _url_filename(url))
     if b64:
-        return ImageInput(decode_base64(b64), "upload")
+        return ImageInput(Body.of(decode_base64(b64)), "upload")
     raise InvalidInput("The JSON body needs `url` or `base64` with the image.")

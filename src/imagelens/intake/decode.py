@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import warnings
 from contextlib import nullcontext
 from functools import cache
+from typing import BinaryIO
 
 from PIL import Image, ImageOps
 
 from imagelens.config import LimitSettings
 from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage
+from imagelens.intake.body import Body, as_body
 from imagelens.intake.budget import DecodeBudget
 from imagelens.intake.decoded import DecodedImage, ProbedImage
 from imagelens.intake.exif import summarize_exif
-from imagelens.intake.hashes import content_hash, perceptual_hash
+from imagelens.intake.hashes import perceptual_hash
 from imagelens.intake.media import decode_clip, decode_document
 from imagelens.intake.pdf import open_pdf
 from imagelens.intake.sniff import ImageFormat, sniff_format
@@ -32,33 +33,35 @@ def _register_heif() -> None:
     register_heif_opener()
 
 
-def probe_image(data: bytes, limits: LimitSettings | None = None) -> ProbedImage:
+def probe_image(data: bytes | Body, limits: LimitSettings | None = None) -> ProbedImage:
     """Refuse what the type and header alone show is bad (a fraction of a millisecond).
 
     A file that passes can still be corrupt further in; :func:`decode_image` finds that.
     """
     limits = limits or LimitSettings()
-    fmt = _check_size_and_sniff(data, limits)
+    body = as_body(data)
+    fmt = _check_size_and_sniff(body, limits)
     if fmt is ImageFormat.PDF:
-        width_pt, height_pt = open_pdf(data, limits).first_size
-        return ProbedImage(fmt, round(width_pt), round(height_pt), len(data), content_hash(data))
+        width_pt, height_pt = open_pdf(body.read(), limits).first_size
+        return ProbedImage(fmt, round(width_pt), round(height_pt), body.size, body.sha256)
     if fmt.media_type == "video":
-        info = probe_video(data, limits)
-        return ProbedImage(fmt, info.width, info.height, len(data), content_hash(data))
-    image = _open_header(data, fmt, limits)
-    width, height = image.size
-    image.close()
-    return ProbedImage(fmt, width, height, len(data), content_hash(data))
+        info = probe_video(body, limits)
+        return ProbedImage(fmt, info.width, info.height, body.size, body.sha256)
+    with body.open() as stream:
+        image = _open_header(stream, fmt, limits)
+        width, height = image.size
+        image.close()
+    return ProbedImage(fmt, width, height, body.size, body.sha256)
 
 
-def _check_size_and_sniff(data: bytes, limits: LimitSettings) -> ImageFormat:
-    """The type from the bytes, and an image's size limit (PDFs and videos have their own,
-    checked where they are opened)."""
-    fmt = sniff_format(data)
-    if fmt.media_type == "image" and len(data) > limits.max_bytes:
+def _check_size_and_sniff(body: Body, limits: LimitSettings) -> ImageFormat:
+    """The type from the first bytes, and an image's size limit (PDFs and videos have their
+    own, checked where they are opened)."""
+    fmt = sniff_format(body.head)
+    if fmt.media_type == "image" and body.size > limits.max_bytes:
         raise ImageTooLarge(
-            f"The file is {_mb(len(data))}, over the limit of {_mb(limits.max_bytes)}.",
-            details={"size_bytes": len(data), "max_bytes": limits.max_bytes},
+            f"The file is {_mb(body.size)}, over the limit of {_mb(limits.max_bytes)}.",
+            details={"size_bytes": body.size, "max_bytes": limits.max_bytes},
         )
     if fmt is ImageFormat.HEIF:
         _register_heif()
@@ -66,7 +69,7 @@ def _check_size_and_sniff(data: bytes, limits: LimitSettings) -> ImageFormat:
 
 
 def decode_image(
-    data: bytes,
+    data: bytes | Body,
     limits: LimitSettings | None = None,
     budget: DecodeBudget | None = None,
     wait: float | None = None,
@@ -80,12 +83,25 @@ def decode_image(
     budget's own by default, then raise ServerBusy).
     """
     limits = limits or LimitSettings()
-    fmt = _check_size_and_sniff(data, limits)
+    body = as_body(data)
+    fmt = _check_size_and_sniff(body, limits)
     if fmt is ImageFormat.PDF:
-        return decode_document(data, limits, budget, wait)
+        return decode_document(body.read(), limits, budget, wait)
     if fmt.media_type == "video":
-        return decode_clip(data, fmt, limits, budget, wait)
-    image = _open_header(data, fmt, limits)
+        return decode_clip(body, fmt, limits, budget, wait)
+    with body.open() as stream:  # Pillow reads the file as it decodes, never all of it at once
+        return _decode_picture(body, stream, fmt, limits, budget, wait)
+
+
+def _decode_picture(
+    body: Body,
+    stream: BinaryIO,
+    fmt: ImageFormat,
+    limits: LimitSettings,
+    budget: DecodeBudget | None,
+    wait: float | None,
+) -> DecodedImage:
+    image = _open_header(stream, fmt, limits)
     original = image.size
     target = _fit(original, limits.max_analysis_pixels)
     if target != original and fmt is ImageFormat.JPEG:
@@ -113,7 +129,7 @@ def decode_image(
         width=width,
         height=height,
         format=fmt.value,
-        size_bytes=len(data),
+        size_bytes=body.size,
         content_type=fmt.content_type,
     )
     return DecodedImage(
@@ -121,7 +137,7 @@ def decode_image(
         format=fmt,
         metadata=metadata,
         exif=exif,
-        content_hash=content_hash(data),
+        content_hash=body.sha256,
         perceptual_hash=perceptual_hash(rgb),
         frames=frames,
     )
@@ -141,10 +157,10 @@ class Decoder:
         self.budget = budget
         self.wait = wait
 
-    def decode(self, data: bytes) -> DecodedImage:
+    def decode(self, data: bytes | Body) -> DecodedImage:
         return decode_image(data, self.limits, self.budget, self.wait)
 
-    def probe(self, data: bytes) -> ProbedImage:
+    def probe(self, data: bytes | Body) -> ProbedImage:
         return probe_image(data, self.limits)
 
 
@@ -163,7 +179,8 @@ def _pixel_bytes(size: tuple[int, int], mode: str) -> int:
     return size[0] * size[1] * per_pixel
 
 
-_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
+# A BytesIO's repr, or a spooled upload's (which would tell the client our temp path).
+_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>|<_io\.\w+ name=[^>]*>")
 
 
 def _reason(exc: BaseException) -> str:
@@ -172,13 +189,13 @@ def _reason(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def _open_header(data: bytes, fmt: ImageFormat, limits: LimitSettings) -> Image.Image:
+def _open_header(stream: BinaryIO, fmt: ImageFormat, limits: LimitSettings) -> Image.Image:
     # Image.open reads only the header, so the declared size is known before any pixel is
     # decoded; our own limit replaces Pillow's global MAX_IMAGE_PIXELS warning.
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=[_pil_format(fmt)])
+            image = Image.open(stream, formats=[_pil_format(fmt)])
     except Image.DecompressionBombError as exc:
         raise _bomb(exc, limits) from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 from imagelens.config import LimitSettings
+from imagelens.intake.body import Body
 from imagelens.intake.budget import DecodeBudget
 from imagelens.intake.decoded import DecodedImage
 from imagelens.intake.hashes import content_hash, perceptual_hash
@@ -45,7 +46,7 @@ def decode_document(
 
 
 def decode_clip(
-    data: bytes,
+    data: Body,
     fmt: ImageFormat,
     limits: LimitSettings,
     budget: DecodeBudget | None,
@@ -62,7 +63,7 @@ def decode_clip(
         width=info.width,
         height=info.height,
         format=fmt.value,
-        size_bytes=len(data),
+        size_bytes=data.size,
         content_type=fmt.content_type,
         media_type=fmt.media_type,
         duration_s=round(info.duration_s, 3) if info.duration_s is not None else None,
@@ -75,7 +76,7 @@ def decode_clip(
         format=fmt,
         metadata=metadata,
         exif=None,
-        content_hash=content_hash(data),
+        content_hash=data.sha256,
         perceptual_hash=perceptual_hash(shown),
         frames=len(source.frames),
         video=source,

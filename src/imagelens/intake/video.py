@@ -11,7 +11,6 @@ from a full video-analysis stack.
 
 from __future__ import annotations
 
-import io
 import math
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from PIL import Image
 
 from imagelens.config import LimitSettings
 from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage
+from imagelens.intake.body import Body, as_body
 
 MAX_KEY_FRAMES = 16
 MAX_DECODED_FRAMES = 20_000
@@ -57,16 +57,19 @@ class VideoSource:
     decoded_frames: int
 
 
-def probe_video(data: bytes, limits: LimitSettings) -> VideoInfo:
+def probe_video(data: bytes | Body, limits: LimitSettings) -> VideoInfo:
     """Check size, container, stream, dimensions and duration; decode nothing."""
-    _check_size(data, limits)
-    with _opened(data) as container:
+    body = as_body(data)
+    _check_size(body.size, limits)
+    with _opened(body) as container:
         return _info(container, limits)
 
 
-def decode_video(data: bytes, limits: LimitSettings) -> VideoSource:
-    _check_size(data, limits)
-    with _opened(data) as container:
+def decode_video(data: bytes | Body, limits: LimitSettings) -> VideoSource:
+    """The key frames (FFmpeg reads a spooled upload from its file, never all of it)."""
+    body = as_body(data)
+    _check_size(body.size, limits)
+    with _opened(body) as container:
         info = _info(container, limits)
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -107,25 +110,26 @@ def _reason(exc: av.FFmpegError) -> str:
     return str(getattr(exc, "strerror", None) or type(exc).__name__)
 
 
-def _check_size(data: bytes, limits: LimitSettings) -> None:
-    if len(data) > limits.max_video_bytes:
+def _check_size(size: int, limits: LimitSettings) -> None:
+    if size > limits.max_video_bytes:
         raise ImageTooLarge(
-            f"The video is {len(data) / 1e6:.1f} MB, over the limit of "
+            f"The video is {size / 1e6:.1f} MB, over the limit of "
             f"{limits.max_video_bytes / 1e6:.0f} MB (IMAGELENS_LIMITS__MAX_VIDEO_BYTES).",
-            details={"size_bytes": len(data), "max_bytes": limits.max_video_bytes},
+            details={"size_bytes": size, "max_bytes": limits.max_video_bytes},
         )
 
 
 @contextmanager
-def _opened(data: bytes) -> Iterator[av.container.InputContainer]:
-    try:
-        container = av.open(io.BytesIO(data), mode="r")
-    except av.FFmpegError as exc:
-        raise InvalidImage(f"The video is corrupt or unreadable ({_reason(exc)}).") from exc
-    try:
-        yield container
-    finally:
-        container.close()
+def _opened(body: Body) -> Iterator[av.container.InputContainer]:
+    with body.open() as stream:
+        try:
+            container = av.open(stream, mode="r")
+        except av.FFmpegError as exc:
+            raise InvalidImage(f"The video is corrupt or unreadable ({_reason(exc)}).") from exc
+        try:
+            yield container
+        finally:
+            container.close()
 
 
 def _info(container: av.container.InputContainer, limits: LimitSettings) -> VideoInfo:

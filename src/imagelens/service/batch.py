@@ -7,6 +7,7 @@ import uuid
 
 from imagelens.db.tables import Job, UploadSession, utcnow
 from imagelens.errors import ImageLensError
+from imagelens.intake.body import Body
 from imagelens.service.ingest import Ingestor, IngestRequest
 from imagelens.service.views import error_type, poll_url, upload_view
 from imagelens.types import JobStatus, JobType, RequestedOptions
@@ -19,7 +20,7 @@ def ingest_batch(
     ingestor: Ingestor,
     *,
     tenant_id: str,
-    files: list[tuple[str, bytes]],
+    files: list[tuple[str, bytes | Body]],
     options: RequestedOptions,
     skip_duplicates: bool,
     storage_target: str | None = None,

@@ -25,6 +25,7 @@ from imagelens.db.usage import consume, limit_for, used
 from imagelens.engine.analyst import Analyst
 from imagelens.errors import ImageLensError, InvalidInput, NotFound, QuotaExceeded
 from imagelens.intake import DecodedImage, Decoder
+from imagelens.intake.body import Body, as_body
 from imagelens.jobs import JobQueue
 from imagelens.service.budget import check_time_budget
 from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbnail_key
@@ -38,7 +39,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class IngestRequest:
     tenant_id: str
-    data: bytes
+    # Bytes, or a Body spooled to a file by the route (which removes it afterwards).
+    data: bytes | Body
     filename: str
     # As the client asked, or already checked (a batch checks once for all its files).
     options: RequestedOptions | JobOptions = field(default_factory=RequestedOptions)
@@ -130,14 +132,15 @@ class Ingestor:
         """Decode (refusing bad input with an ImageLensError), then store and enqueue."""
         options = self.resolve_options(request.tenant_id, request.options)
         store = self.stores.get(request.tenant_id, request.storage_target)
+        body = as_body(request.data)
         decoded: DecodedImage | None = None
         if request.decode:
-            decoded = self.decoder.decode(request.data)
+            decoded = self.decoder.decode(body)
             check_time_budget(decoded, self.settings.jobs.max_seconds)
             fmt, digest = decoded.format, decoded.content_hash
             width, height = decoded.metadata.width, decoded.metadata.height
         else:
-            probed = self.decoder.probe(request.data)
+            probed = self.decoder.probe(body)
             fmt, digest, width, height = (
                 probed.format,
                 probed.content_hash,
@@ -158,7 +161,7 @@ class Ingestor:
             "content_type": fmt.content_type,
             "width": width,
             "height": height,
-            "size_bytes": len(request.data),
+            "size_bytes": body.size,
             "session_id": request.session_id,
             "status": JobStatus.QUEUED.value,
             "tags_index": "",
@@ -176,7 +179,10 @@ class Ingestor:
         # the rows then fail (quota, full disk), the bytes go again unless in use.
         stored = _Stored(request.tenant_id, key, digest, request.storage_target)
         with self.pending.hold(stored.name):
-            store.put(key, request.data)
+            if body.path is not None:
+                store.put_file(key, body.path)
+            else:
+                store.put(key, body.read())
             try:
                 with self.db.session() as session:
                     # The claim is taken by the INSERT itself, so of N concurrent uploads of

@@ -10,9 +10,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from imagelens.api.deps import Reader, ServicesDep, Writer
-from imagelens.api.inputs import parse_params
-from imagelens.api.submit import submit_image
+from imagelens.api.inputs import clean_filename, parse_params, spool_part
+from imagelens.api.submit import spool, submit_image
 from imagelens.errors import InvalidInput
+from imagelens.intake.body import Body
 from imagelens.service.batch import ingest_batch
 from imagelens.service.library import ImageFilter
 from imagelens.service.views import upload_view
@@ -59,17 +60,27 @@ async def upload_batch(request: Request, principal: Writer, services: ServicesDe
                 details={"max_batch": limit},
             )
         params = parse_params({k: v for k, v in form.items() if isinstance(v, str)})
-        files = [(p.filename or f"file-{i}", await p.read()) for i, p in enumerate(parts)]
-    accepted = await run_in_threadpool(
-        lambda: ingest_batch(
-            services.ingestor,
-            tenant_id=principal.tenant_id,
-            files=files,
-            options=params.job_options(),
-            skip_duplicates=params.skip_duplicates,
-            storage_target=None if params.storage_target == "default" else params.storage_target,
-        )
-    )
+        files: list[tuple[str, bytes | Body]] = []
+        try:
+            for i, part in enumerate(parts):
+                body = await spool_part(part, spool(services))
+                files.append((clean_filename(part.filename, f"file-{i}"), body))
+            accepted = await run_in_threadpool(
+                lambda: ingest_batch(
+                    services.ingestor,
+                    tenant_id=principal.tenant_id,
+                    files=files,
+                    options=params.job_options(),
+                    skip_duplicates=params.skip_duplicates,
+                    storage_target=None
+                    if params.storage_target == "default"
+                    else params.storage_target,
+                )
+            )
+        finally:
+            for _name, spooled in files:
+                if isinstance(spooled, Body):
+                    spooled.close()
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
 
 
