@@ -198,3 +198,13 @@ def test_rate_limit_headers_and_429(engine: Engine, tmp_path: Path, database_url
         assert 1 <= int(limited.headers["Retry-After"]) <= 60
         assert limited.headers["X-RateLimit-Limit"] == "4"
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_trailing_slash_is_not_redirected_to_the_host_header(server: LiveServer) -> None:
+    """Starlette's slash redirect was absolute, built from Host: a link with a stray slash
+    sent the client to whatever host the request named."""
+    with server.client() as client:
+        for path in (f"{API}/quota/", f"{API}/files/", "/healthz/"):
+            response = client.get(path, headers={"Host": "evil.example"})
+            assert response.status_code == 404, (path, response.status_code)
+            assert "location" not in response.headers

@@ -1,18 +1,22 @@
-"""Two API processes on one database and one Redis: a key's rate limit, its revocation and
-job completion events reach across both (real Redis on 127.0.0.1:6379, database 13)."""
+"""Two API processes on one database and one Redis: a key's rate limit, its revocation, job
+completion events, an address's failed authentications and a signed request's nonce reach
+across both (real Redis on 127.0.0.1:6379, database 13)."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from redis import Redis
 
 from imagelens.engine import Engine
 from imagelens.jobs.events import RedisJobEvents
+from imagelens.signature import signed_headers
 from tests.live import LiveServer, make_settings, run_server
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -31,7 +35,12 @@ def pair(
     data: Path = tmp_path_factory.mktemp("shared")
     for _ in range(2):
         settings = make_settings(
-            data, database_url, redis_url=REDIS_URL, quota={"requests_per_minute": 4}
+            data,
+            database_url,
+            redis_url=REDIS_URL,
+            quota={"requests_per_minute": 4},
+            secret_key="test-server-secret-0123456789",
+            auth_failures_per_minute=6,
         )
         servers.append(run_server(settings, engine))
     with servers[0] as first, servers[1] as second:
@@ -100,3 +109,45 @@ def test_a_finish_in_one_process_wakes_a_waiter_in_another() -> None:
     finally:
         waiting_side.close()
         finishing_side.close()
+
+
+def test_failed_authentications_count_across_processes(
+    pair: tuple[LiveServer, LiveServer],
+) -> None:
+    """Three wrong keys on each process make six from one address: the seventh, on either,
+    is 429, for as long as the count's key lives in Redis (its minute)."""
+    address = f"10.13.{secrets.randbelow(250)}.{secrets.randbelow(250)}"  # this run's own
+    first, second = pair
+    sent = {"X-Forwarded-For": address, "Authorization": "Bearer il_wrong"}
+    with (
+        httpx.Client(base_url=first.base_url) as one,
+        httpx.Client(base_url=second.base_url) as two,
+    ):
+        statuses = [c.get(f"{API}/quota", headers=sent).status_code for c in (one, two) * 3]
+        assert statuses == [401] * 6
+        limited = one.get(f"{API}/quota", headers=sent)
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        right = {"X-Forwarded-For": address, "Authorization": f"Bearer {first.key}"}
+        assert two.get(f"{API}/quota", headers=right).status_code == 429
+    redis = Redis.from_url(REDIS_URL)
+    counts = list(redis.scan_iter(f"*:authfail:{address}"))  # one count, never without expiry
+    assert counts and all(0 < redis.ttl(name) <= 60 for name in counts)
+
+
+def test_a_nonce_is_taken_once_across_processes(pair: tuple[LiveServer, LiveServer]) -> None:
+    first, second = pair
+    with first.client() as admin:
+        made = admin.post(f"{API}/api-keys", json={"name": "signer", "signing": True}).json()
+    target = f"{API}/files?limit=1"
+    headers = signed_headers(made["secret"], int(time.time()), "GET", target, b"")
+    with (
+        httpx.Client(base_url=first.base_url) as one,
+        httpx.Client(base_url=second.base_url) as two,
+    ):
+        assert one.get(target, headers=headers).status_code == 200
+        replayed = two.get(target, headers=headers)
+        assert replayed.status_code == 401
+        assert "replay" in replayed.json()["error"]["message"]
+        fresh = signed_headers(made["secret"], int(time.time()), "GET", target, b"")
+        assert two.get(target, headers=fresh).status_code == 200
