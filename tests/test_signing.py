@@ -207,7 +207,9 @@ def test_only_a_plain_integer_timestamp_is_accepted(
             headers = _headers(
                 signing_key["secret"], signing_key["id"], "GET", target, b"", timestamp=odd
             )
-            response = client.get(target, headers={k: v.encode() for k, v in headers.items()})
+            response = client.get(
+                target, headers={k.encode(): v.encode() for k, v in headers.items()}
+            )
             assert response.status_code == 401, (odd, response.text)
             assert response.json()["error"]["code"] == "invalid_signature"
 
@@ -262,10 +264,10 @@ def test_a_non_ascii_signature_is_401(
 ) -> None:
     target = f"{API}/quota"
     headers = _headers(signing_key["secret"], signing_key["id"], "GET", target, b"")
-    sent = {k: v.encode() for k, v in headers.items()}
+    sent = {k.encode(): v.encode() for k, v in headers.items()}
     with httpx.Client(base_url=signing_server.base_url) as client:
         for odd in ("\u00e9" * 64, "\u00e9" * 32, "a" * 63 + "\u00e9"):
-            sent["X-Imagelens-Signature"] = odd.encode()  # UTF-8 bytes on the wire
+            sent[b"X-Imagelens-Signature"] = odd.encode()  # UTF-8 bytes on the wire
             response = client.get(target, headers=sent)
             assert response.status_code == 401, response.text
             assert response.json()["error"]["code"] == "invalid_signature"
