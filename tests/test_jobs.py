@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,12 @@ class RecordingRunner:
             self.release.wait(30)
         self.ran.append(job_id)
 
+    def interrupt(self) -> None:
+        pass
+
+    def hand_back(self, job_ids: Collection[str]) -> None:
+        del job_ids
+
 
 class NicenessRunner:
     """Stands in for JobRunner: records the nice value each job ran at; jobs whose id starts
@@ -85,6 +91,12 @@ class NicenessRunner:
         self.niceness[job_id] = thread_niceness()
         if job_id.startswith("background"):
             self.release.wait(30)
+
+    def interrupt(self) -> None:
+        pass
+
+    def hand_back(self, job_ids: Collection[str]) -> None:
+        del job_ids
 
 
 def _job(db: Database, status: str, *, age: float = 120, job_type: str = "image") -> str:
@@ -222,6 +234,9 @@ class RecordingQueue:
     ) -> None:
         del image, waiting
         self.submitted.append(job_id)
+
+    def interrupt(self) -> None:
+        pass
 
     def stop(self) -> None:
         pass

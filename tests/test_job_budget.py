@@ -1,0 +1,148 @@
+"""A time budget per job and a graceful stop (issue 24 item 3): a dense scanned PDF over
+IMAGELENS_JOBS__MAX_SECONDS fails with analysis_timeout and is not retried; what cannot fit
+even at the cheapest is refused at intake; SIGTERM hands a running job back and the process
+exits within 15 s."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from imagelens.config import Settings
+from imagelens.db import Database
+from imagelens.db.tables import Job
+from imagelens.engine import Engine
+from imagelens.engine.base import Deadline, JobInterrupted
+from imagelens.errors import ImageTooLarge, TimeBudgetExceeded
+from imagelens.intake import decode_image
+from imagelens.service.budget import check_time_budget, least_seconds
+from tests.live import ADMIN_KEY, free_port, make_settings, run_server, spawn_server, wait_job
+from tests.pdfs import dense_scan_pdf
+
+API = "/api/v2"
+
+
+@pytest.fixture(scope="module")
+def hostile() -> bytes:
+    """50 pages of one dense scan, no text layer (what kept two threads busy for 13 min)."""
+    return dense_scan_pdf(50)
+
+
+def test_a_deadline_fails_the_job_or_hands_it_back() -> None:
+    with pytest.raises(TimeBudgetExceeded) as caught:
+        Deadline(0.0, started=time.monotonic() - 1).check("page 2 of 50")
+    error = caught.value
+    assert error.code == "analysis_timeout" and error.retryable is False
+    assert "before page 2 of 50" in error.message and "MAX_SECONDS" in error.message
+    stopping = threading.Event()
+    deadline = Deadline(60.0, stopping=stopping)
+    deadline.check()  # within budget, not stopping
+    stopping.set()
+    with pytest.raises(JobInterrupted):
+        deadline.check()
+
+
+def test_intake_refuses_a_document_that_cannot_fit(hostile: bytes) -> None:
+    decoded = decode_image(hostile, Settings().limits)
+    seconds, counted = least_seconds(decoded)
+    assert counted == "50 scanned pages" and 10 <= seconds <= 20
+    check_time_budget(decoded, 300)  # the default budget takes it
+    with pytest.raises(ImageTooLarge) as caught:
+        check_time_budget(decoded, 5)
+    assert "IMAGELENS_JOBS__MAX_SECONDS" in caught.value.message
+
+
+@pytest.fixture(scope="module")
+def small_budget(
+    engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[httpx.Client, Database]]:
+    """A real server whose jobs may analyse for 2 s."""
+    tmp = tmp_path_factory.mktemp("budget")
+    settings = make_settings(tmp, f"sqlite:///{tmp / 'imagelens.db'}", jobs={"max_seconds": 2})
+    with run_server(settings, engine) as server, server.client() as client:
+        assert server.services is not None
+        yield client, server.services.db
+
+
+def test_a_scan_over_the_budget_fails_with_analysis_timeout(
+    small_budget: tuple[httpx.Client, Database], hostile: bytes
+) -> None:
+    client, db = small_budget
+    # 50 scanned pages cannot fit in 2 s at any speed: refused before anything is stored.
+    refused = client.post(f"{API}/images/analyze", files={"file": ("hostile.pdf", hostile)})
+    assert refused.status_code == 413, refused.text
+    assert "MAX_SECONDS" in refused.json()["error"]["message"]
+    # 5 pages might fit at the floor cost (1.5 s) but take ~3.5 s each: the job stops.
+    started = time.monotonic()
+    accepted = client.post(
+        f"{API}/images/analyze/async", files={"file": ("five.pdf", dense_scan_pdf(5))}
+    )
+    assert accepted.status_code == 202, accepted.text
+    job_id = accepted.json()["job_id"]
+    done = wait_job(client, job_id, timeout=60)
+    elapsed = time.monotonic() - started
+    assert done["status"] == "failed", done
+    assert "time budget of 2 s" in done["error_message"]
+    assert elapsed < 30  # one page past the budget, not five
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.error is not None
+        assert job.error["type"] == "analysis_timeout" and job.error["retryable"] is False
+        assert job.attempts == 1  # not retried
+    print(f"5 dense pages, 2 s budget: failed after {elapsed:.1f} s")
+
+
+def _job_row(db: Database, job_id: str) -> Job:
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        session.expunge(job)
+        return job
+
+
+def test_sigterm_hands_the_running_job_back_and_exits_in_time(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"IMAGELENS_BOOTSTRAP_API_KEY": ADMIN_KEY, "IMAGELENS_QUOTA__REQUESTS_PER_MINUTE": "0"}
+    db = Database(f"sqlite:///{tmp_path / 'imagelens.db'}")
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    base = f"http://127.0.0.1:{port}"
+    process = spawn_server(tmp_path, port, env)
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            response = client.post(
+                f"{API}/images/analyze/async", files={"file": ("four.pdf", dense_scan_pdf(4))}
+            )
+            job_id = response.json()["job_id"]
+        deadline = time.monotonic() + 60
+        while _job_row(db, job_id).status != "processing":  # a worker holds it
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        exit_s = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert exit_s < 15, exit_s
+    job = _job_row(db, job_id)
+    assert (job.status, job.lease_owner, job.attempts) == ("queued", None, 0)  # handed back
+    print(f"exit {exit_s:.1f} s after SIGTERM")
+
+    process = spawn_server(tmp_path, port, env)  # the next start picks it up
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            done = wait_job(client, job_id, timeout=120)
+        assert done["status"] == "completed", done
+        assert _job_row(db, job_id).attempts == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        db.dispose()
