@@ -130,6 +130,21 @@ def scripted_pdf() -> bytes:
     )
 
 
+def dense_scan_pdf(pages: int = 50, n_lines: int = 60) -> bytes:
+    """``pages`` pages that all show one dense, greyscale scan of small print (no text
+    layer): the image is stored once, so the file stays small (~40-80 KB) while every
+    page costs a full OCR pass (the job-budget report of issue 24)."""
+    from tests.imagegen import PAGE_LINES, text_page
+
+    lines = (PAGE_LINES * (n_lines // len(PAGE_LINES) + 1))[:n_lines]
+    page = text_page(lines, font_size=18, spacing=1.5).image
+    scan = page.convert("L").rotate(0.7, fillcolor=255)
+    pdf = FPDF(format="A4")
+    for _ in range(pages):
+        _add_scan(pdf, scan)
+    return bytes(pdf.output())
+
+
 def _flate(content: bytes) -> bytes:
     packed = zlib.compress(content, 9)
     head = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed)
