@@ -15,7 +15,8 @@ import sqlalchemy
 
 from imagelens import sdk
 from imagelens.engine import Engine
-from tests.imagegen import encode, photo
+from tests.fakes3 import MIB, FakeS3, Hostility
+from tests.imagegen import encode, noise_photo, photo
 from tests.live import LiveServer, make_settings, new_bucket, run_server, wait_job
 
 if TYPE_CHECKING:
@@ -222,3 +223,132 @@ def test_an_endpoint_that_now_resolves_inside_is_refused_when_used(tmp_path: Pat
     lenient = UrlFetcher(UrlFetchSettings(), max_bytes=1, allow_private=True)
     assert TenantStores(LocalStore(tmp_path), db, box, lenient.check_url_blocking).get("t1", CUSTOM)
     db.dispose()
+
+
+def _configure(api: httpx.Client, endpoint: str, bucket: str = "tenant-bucket") -> httpx.Response:
+    body = {
+        "access_key_id": "AKIA0000",
+        "secret_access_key": SECRET,
+        "bucket_name": bucket,
+        "region": "us-east-1",
+        "endpoint_url": endpoint,
+    }
+    return api.put(f"{API}/settings/custom-s3", json=body)
+
+
+def _upload(api: httpx.Client, data: bytes, name: str = "a.png") -> str:
+    done = api.post(
+        f"{API}/files/upload", files={"file": (name, data)}, data={"storage_target": "custom"}
+    )
+    assert done.status_code == 201, done.text
+    return str(done.json()["image_id"])
+
+
+def test_an_endpoint_two_parsers_read_differently_is_refused(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """httpx reads the host of ``http://127.0.0.1:PORT\\@8.8.8.8`` as 8.8.8.8 (public), while
+    urllib3 under botocore connects to 127.0.0.1:PORT: refused before anything connects."""
+    strict = make_settings(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'db.sqlite'}",
+        allow_private_urls=False,
+        secret_key=SERVER_KEY,
+    )
+    with FakeS3() as fake, run_server(strict, engine) as live, live.client() as api:
+        for endpoint in (
+            f"http://127.0.0.1:{fake.port}\\@8.8.8.8",
+            f"http://127.0.0.1:{fake.port}\\@8.8.8.8/",
+            f"http://8.8.8.8@127.0.0.1:{fake.port}",
+            f"http://127.0.0.1:{fake.port}%5C@8.8.8.8",
+            f"http://127.0.0.1:{fake.port}\t@8.8.8.8",
+            f"http://0x7f.1:{fake.port}",
+        ):
+            refused = _configure(api, endpoint)
+            assert refused.status_code == 400, (endpoint, refused.text)
+            assert refused.json()["error"]["code"] == "url_not_allowed", endpoint
+        assert fake.requests == []  # nothing signed went to the loopback server
+
+
+def test_the_endpoint_is_stored_and_used_normalised(server: LiveServer) -> None:
+    key = _tenant_key(server, "byob-normal")
+    with FakeS3() as fake, server.client(key) as api:
+        shown = _configure(api, f"HTTP://LocalHost:{fake.port}/")
+        assert shown.status_code == 200, shown.text
+        assert shown.json()["endpoint_url"] == f"http://localhost:{fake.port}"
+        assert fake.requests[0][0] == "PUT"  # the test write went where the URL says
+
+
+def test_reads_from_a_tenants_bucket_are_bounded(server: LiveServer) -> None:
+    """A bucket answering a GET with far more than the image's recorded size: 503 naming the
+    bucket, only a bounded part read (declared or not), for the content, the thumbnail and
+    the worker's read; an honest large original is streamed back intact."""
+    key = _tenant_key(server, "byob-huge")
+    small = encode(photo("chelsea").resize((160, 120)), "PNG")
+    with FakeS3() as fake, server.client(key) as api:
+        assert _configure(api, fake.endpoint, "hostile-bucket").status_code == 200
+        image_id = _upload(api, small)
+        assert api.get(f"{API}/files/{image_id}/content").content == small
+
+        large = encode(noise_photo(1200, 900), "PNG")
+        assert len(large) > 1.5 * MIB  # over what is read ahead: streamed
+        large_id = _upload(api, large, "large.png")
+        streamed = api.get(f"{API}/files/{large_id}/content")
+        assert streamed.status_code == 200 and streamed.content == large
+        assert streamed.headers["content-length"] == str(len(large))
+
+        huge = 256 * MIB
+        for declare in (True, False):
+            fake.hostility = Hostility(huge_bytes=huge, declare_length=declare)
+            fake.huge_bytes_sent = 0
+            answer = api.get(f"{API}/files/{image_id}/content")
+            assert answer.status_code == 503, answer.text[:200]
+            error = answer.json()["error"]
+            assert error["code"] == "storage_unavailable" and "hostile-bucket" in error["message"]
+            assert error["retryable"] is False
+            thumb = api.get(f"{API}/files/{image_id}/thumbnail")
+            assert thumb.status_code == 503 and "hostile-bucket" in thumb.text
+            assert fake.huge_bytes_sent < huge // 4  # the rest was never read
+
+        # The worker reads the original from the bucket to analyse it: bounded too.
+        accepted = api.post(
+            f"{API}/images/analyze/async",
+            files={"file": ("late.png", encode(photo("coffee").resize((90, 60)), "PNG"))},
+            data={"storage_target": "custom"},
+        ).json()
+        failed = wait_job(api, accepted["job_id"])
+        assert failed["status"] == "failed" and "hostile-bucket" in failed["error_message"]
+        assert fake.huge_bytes_sent < huge // 4
+
+
+def test_a_bucket_that_redirects_everything(server: LiveServer) -> None:
+    """botocore's region redirector recursed without end on it (a 500): now 400 naming the
+    bucket, and no redirect is followed."""
+    key = _tenant_key(server, "byob-redirect")
+    with FakeS3(Hostility(redirect=True)) as fake, server.client(key) as api:
+        refused = _configure(api, fake.endpoint, "moving-bucket")
+        assert refused.status_code == 400, refused.text
+        assert "moving-bucket" in refused.text and "redirect" in refused.text
+        assert len(fake.requests) == 1
+
+
+def test_images_of_a_removed_bucket_are_unavailable(server: LiveServer) -> None:
+    key = _tenant_key(server, "byob-removed")
+    data = encode(photo("chelsea").resize((120, 90)), "PNG")
+    with FakeS3() as fake, server.client(key) as api:
+        assert _configure(api, fake.endpoint).status_code == 200
+        image_id = _upload(api, data)
+        assert api.delete(f"{API}/settings/custom-s3").status_code == 204
+        for path in ("content", "thumbnail"):
+            gone = api.get(f"{API}/files/{image_id}/{path}")
+            assert gone.status_code == 503, gone.text
+            assert gone.json()["error"]["code"] == "storage_unavailable"
+            assert "PUT /api/v2/settings/custom-s3" in gone.text
+        upload = api.post(
+            f"{API}/files/upload",
+            files={"file": ("b.png", data)},
+            data={"storage_target": "custom"},
+        )
+        assert upload.status_code == 400 and "PUT /api/v2/settings/custom-s3" in upload.text
+        assert _configure(api, fake.endpoint).status_code == 200  # the same bucket: back again
+        assert api.get(f"{API}/files/{image_id}/content").content == data

@@ -45,9 +45,9 @@ def test_put_get_exists_delete(store: ObjectStore) -> None:
     assert not store.exists(KEY)
     store.put(KEY, b"first bytes")
     assert store.exists(KEY)
-    assert store.get(KEY) == b"first bytes"
+    assert store.get(KEY, max_bytes=11) == b"first bytes"
     store.put(KEY, b"first bytes")  # a second put of the same key is fine
-    assert store.get(KEY) == b"first bytes"
+    assert store.get(KEY, max_bytes=100) == b"first bytes"
     store.delete(KEY)
     assert not store.exists(KEY)
     store.delete(KEY)  # deleting what is gone is not an error
@@ -55,13 +55,29 @@ def test_put_get_exists_delete(store: ObjectStore) -> None:
 
 def test_missing_objects_are_not_found(store: ObjectStore) -> None:
     with pytest.raises(NotFound, match="missing"):
-        store.get(thumbnail_key("cd" * 32))
+        store.get(thumbnail_key("cd" * 32), max_bytes=100)
 
 
 def test_large_objects_round_trip(store: ObjectStore) -> None:
     data = os.urandom(6 * 1024 * 1024)
     store.put(KEY, data)
-    assert store.get(KEY) == data
+    assert store.get(KEY, max_bytes=len(data)) == data
+    reader = store.open(KEY, max_bytes=len(data))
+    assert reader.size == len(data)
+    chunks = list(reader.chunks)
+    reader.close()
+    assert len(chunks) > 1 and b"".join(chunks) == data  # read in pieces, never whole
+
+
+def test_reads_are_bounded(store: ObjectStore) -> None:
+    """A store never returns more than the caller expects: over the bound is a clear
+    StorageUnavailable, before reading when the store declares the size."""
+    store.put(KEY, b"x" * 1000)
+    with pytest.raises(StorageUnavailable, match=r"1000 bytes.*over the 999") as refused:
+        store.get(KEY, max_bytes=999)
+    assert refused.value.retryable is False
+    with pytest.raises(StorageUnavailable, match="over the 10 "):
+        store.open(KEY, max_bytes=10)
 
 
 def test_s3_prefixes_keep_stores_apart(s3_endpoint: str) -> None:

@@ -4,7 +4,9 @@ Each hop's host is resolved once, every address it resolves to must be public (o
 allow-listed network), and the connection goes to that checked address: the name is not
 resolved again, so a DNS answer that changes between check and connect (rebinding) cannot
 redirect us. Redirects are followed by hand so each one is checked the same way.
-httpx has no hook for this, hence the hand-written hop loop.
+httpx has no hook for this, hence the hand-written hop loop. Every URL (and each redirect's
+Location) is first read by :func:`imagelens.intake.urls.check_url_syntax`, and only its
+normalised form is checked and opened, so the check and the connection read the same host.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import httpx
 
 from imagelens.config import UrlFetchSettings
 from imagelens.errors import ImageTooLarge, UrlFetchFailed, UrlNotAllowed
+from imagelens.intake.urls import check_url_syntax
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver: TypeAlias = Callable[[str, int], Awaitable[list[IPAddress]]]
@@ -95,7 +98,7 @@ class UrlFetcher:
             response = await self._open(current)
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
-                    current = _parse(str(current.join(response.headers["location"])))
+                    current = _parse(response.headers["location"], base=str(current))
                     continue
                 if response.status_code != 200:
                     raise UrlFetchFailed(
@@ -107,17 +110,21 @@ class UrlFetcher:
                 await response.aclose()
         raise UrlFetchFailed(f"{url} redirected more than {self.settings.max_redirects} times.")
 
-    async def check_url(self, url: str) -> None:
-        """Raise UrlNotAllowed unless ``url`` is http(s) and its host resolves to addresses
-        this server may connect to (for URLs another client will open, e.g. a bucket's
-        endpoint)."""
-        await self._addresses(_parse(url))
+    async def check_url(self, url: str, *, endpoint: bool = False) -> str:
+        """The normalised ``url`` (the only form to hand to another client, e.g. a bucket's
+        endpoint to botocore); raises UrlNotAllowed unless it is http(s), every client
+        reads its host alike, and the host resolves to addresses this server may connect
+        to. ``endpoint``: a service endpoint (no query, no trailing /)."""
+        checked = check_url_syntax(url, endpoint=endpoint)
+        await self._addresses(httpx.URL(checked.url))
+        return checked.url
 
-    def check_url_blocking(self, url: str) -> None:
+    def check_url_blocking(self, url: str, *, endpoint: bool = False) -> str:
         """:meth:`check_url` for threads without an event loop (a bucket client being built
         in a worker thread): resolved again each time, so a name that now points inside is
         refused."""
-        parsed = _parse(url)
+        checked = check_url_syntax(url, endpoint=endpoint)
+        parsed = httpx.URL(checked.url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         try:
             infos = socket.getaddrinfo(parsed.host, port, type=socket.SOCK_STREAM)
@@ -125,6 +132,7 @@ class UrlFetcher:
             raise UrlFetchFailed(f"The host {parsed.host!r} could not be resolved: {exc}") from exc
         addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
         self._refuse_private(parsed.host, addresses)
+        return checked.url
 
     async def _addresses(self, url: httpx.URL) -> list[IPAddress]:
         host = url.host
@@ -193,11 +201,7 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     return found
 
 
-def _parse(url: str) -> httpx.URL:
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
-        raise UrlNotAllowed(f"Not a valid URL: {url!r} ({exc}).") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UrlNotAllowed(f"Only http(s) URLs with a host can be fetched, not {url!r}.")
-    return parsed
+def _parse(url: str, base: str | None = None) -> httpx.URL:
+    """``url`` (a Location resolved against ``base``) in the one form every client reads
+    alike; refused with UrlNotAllowed otherwise."""
+    return httpx.URL(check_url_syntax(url, base=base).url)

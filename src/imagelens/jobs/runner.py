@@ -163,8 +163,9 @@ class JobRunner:
         def analysis() -> dict[str, Any]:
             image = decoded
             if image is None:
-                store = self.stores.get(target.tenant_id, target.storage_target)
-                image = self.decoder.decode(store.get(target.key))
+                store = self.stores.for_reading(target.tenant_id, target.storage_target)
+                # A tenant's bucket may answer with anything: read no more than was stored.
+                image = self.decoder.decode(store.get(target.key, max_bytes=target.size))
             # The budget counts analysis, not the wait for decode memory (bounded apart).
             options = dataclasses.replace(target.options, deadline=self.deadline())
             done = self.analyst.analyze(image, options)
@@ -187,7 +188,9 @@ class JobRunner:
                 raise AnalysisTimeout(
                     f"No worker took the describe-image call within {self.describe_timeout:g} s."
                 )
-            image = decoded or self.decoder.decode(self.stores.default.get(key))
+            image = decoded or self.decoder.decode(
+                self.stores.default.get(key, max_bytes=self.decoder.limits.max_file_bytes)
+            )
             content = self.analyst.describe(
                 image, options.prompt, options.lang, deadline=self.deadline()
             )
@@ -232,6 +235,7 @@ class _Target:
     options: AnalysisOptions
     tenant_id: str
     storage_target: str | None
+    size: int  # the original's recorded size: no read from its store goes past it
 
 
 def _start_image(job: Job, session: Session) -> _Target | None:
@@ -252,7 +256,11 @@ def _start_image(job: Job, session: Session) -> _Target | None:
         return None
     image.status = JobStatus.PROCESSING.value
     return _Target(
-        image.storage_key, analysis_options(spec.options), image.tenant_id, image.storage_target
+        image.storage_key,
+        analysis_options(spec.options),
+        image.tenant_id,
+        image.storage_target,
+        image.size_bytes,
     )
 
 

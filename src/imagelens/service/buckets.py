@@ -3,6 +3,7 @@
 The bucket is checked when configured (a test object written, read back and removed with
 the given credentials); the secret is sealed with the server key and never shown again.
 Blocking; call off the event loop (the endpoint's address is checked by the route first).
+Only the normalised endpoint URL is stored, the one form every HTTP client reads alike.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from imagelens.db import Database
 from imagelens.db.buckets import delete_bucket, get_bucket, save_bucket
 from imagelens.db.tables import TenantBucket, utcnow
 from imagelens.errors import ImageLensError, InvalidInput, NotConfigured, NotFound
+from imagelens.intake.urls import check_url_syntax
 from imagelens.storage.tenants import TenantStores
 from imagelens.types.api import CustomS3Config, CustomStorage
 
@@ -34,7 +36,11 @@ class BucketSettings:
             tenant_id=tenant_id,
             bucket=config.bucket_name,
             region=config.region,
-            endpoint_url=config.endpoint_url,
+            endpoint_url=(
+                check_url_syntax(config.endpoint_url, endpoint=True).url
+                if config.endpoint_url
+                else ""
+            ),
             prefix=config.prefix.strip("/"),
             access_key_id=config.access_key_id,
             sealed_secret=self.stores.box.seal(config.secret_access_key.get_secret_value()),
@@ -60,12 +66,15 @@ class BucketSettings:
                 raise NotFound("This tenant has no custom bucket configured.")
 
 
+_CHECK = b"imagelens bucket check"
+
+
 def _test_write(stores: TenantStores, row: TenantBucket) -> None:
     store = stores.connect(row)
     key = f"imagelens-check/{uuid.uuid4()}"
     try:
-        store.put(key, b"imagelens bucket check")
-        if store.get(key) != b"imagelens bucket check":
+        store.put(key, _CHECK)
+        if store.get(key, max_bytes=len(_CHECK)) != _CHECK:
             raise InvalidInput(f"The bucket {row.bucket} did not return the test object intact.")
         store.delete(key)
     except InvalidInput:

@@ -3,6 +3,7 @@ sessions (blocking; call off the event loop). Another tenant's ids read as absen
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from imagelens.service.views import (
     upload_view,
 )
 from imagelens.storage import thumbnail_key
+from imagelens.storage.base import ObjectReader
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import AnalysisResult, JobType
 from imagelens.types.api import (
@@ -38,9 +40,21 @@ from imagelens.types.api import (
 __all__ = ["ImageFilter", "Library", "StoredFile"]
 
 
+# A thumbnail is a WebP of at most 256x256 (lossless worst case ~260 KB).
+MAX_THUMBNAIL_BYTES = 1024 * 1024
+# An original this small is read whole before answering, so a store that fails answers
+# with a clear error instead of a body cut short; larger ones are streamed.
+READ_AHEAD_BYTES = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class StoredFile:
-    data: bytes
+    """An original on its way out: ``head`` read already, ``rest`` streamed after it
+    (empty when all of it fit in ``head``), ``size`` when the store declared it."""
+
+    head: bytes
+    rest: Iterator[bytes]
+    size: int | None
     content_type: str
 
 
@@ -78,20 +92,34 @@ class Library:
         return analysis_view(self._image(tenant_id, image_id))
 
     def content(self, tenant_id: str, image_id: str) -> StoredFile:
-        """The original bytes as uploaded."""
+        """The original bytes as uploaded, never more than the size recorded for them
+        (a store answering with more fails with 503 naming it)."""
         image = self._image(tenant_id, image_id)
-        store = self.stores.get(image.tenant_id, image.storage_target)
-        return StoredFile(store.get(image.storage_key), image.content_type)
+        store = self.stores.for_reading(image.tenant_id, image.storage_target)
+        reader = store.open(image.storage_key, max_bytes=image.size_bytes)
+        head = bytearray()
+        try:
+            for chunk in reader.chunks:
+                head += chunk
+                if len(head) >= READ_AHEAD_BYTES:
+                    break
+            else:
+                reader.close()
+                return StoredFile(bytes(head), iter(()), len(head), image.content_type)
+        except BaseException:
+            reader.close()
+            raise
+        return StoredFile(bytes(head), _closing(reader), reader.size, image.content_type)
 
     def thumbnail(self, tenant_id: str, image_id: str) -> bytes:
         """A WebP at most 256 px on its longer side, made on first request."""
         image = self._image(tenant_id, image_id)
-        store = self.stores.get(image.tenant_id, image.storage_target)
+        store = self.stores.for_reading(image.tenant_id, image.storage_target)
         key = thumbnail_key(image.content_hash)
         if not store.exists(key):
-            decoded = self.decoder.decode(store.get(image.storage_key))
-            store.put(key, make_thumbnail(decoded.image))
-        return store.get(key)
+            original = store.get(image.storage_key, max_bytes=image.size_bytes)
+            store.put(key, make_thumbnail(self.decoder.decode(original).image))
+        return store.get(key, max_bytes=MAX_THUMBNAIL_BYTES)
 
     def text(self, tenant_id: str, image_id: str) -> FileText:
         image = self._image(tenant_id, image_id)
@@ -166,3 +194,12 @@ class Library:
                 raise NotFound(f"No job {job_id}.")
             image = session.get(Image, job.image_id) if job.image_id else None
             return job, image
+
+
+def _closing(reader: ObjectReader) -> Iterator[bytes]:
+    """The rest of ``reader``'s chunks; its connection is released however the stream ends
+    (also when the client goes away)."""
+    try:
+        yield from reader.chunks
+    finally:
+        reader.close()

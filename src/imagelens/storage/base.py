@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -20,8 +22,15 @@ class ObjectStore(Protocol):
         caller whether someone (another tenant) stored these bytes before."""
         ...
 
-    def get(self, key: str) -> bytes:
-        """The object's bytes; raises :class:`imagelens.errors.NotFound` if absent."""
+    def get(self, key: str, *, max_bytes: int) -> bytes:
+        """The object's bytes; raises :class:`imagelens.errors.NotFound` if absent and
+        :class:`imagelens.errors.StorageUnavailable` (naming the store) when it holds more
+        than ``max_bytes``: no read from a store is unbounded."""
+        ...
+
+    def open(self, key: str, *, max_bytes: int) -> ObjectReader:
+        """The object as chunks, read as they are consumed, never more than ``max_bytes``
+        (refused before the first chunk when the store declares more)."""
         ...
 
     def exists(self, key: str) -> bool: ...
@@ -46,3 +55,35 @@ def thumbnail_key(content_hash: str) -> str:
 def upload_key(job_id: str) -> str:
     """An upload kept only until its job is done (describe-image)."""
     return f"uploads/{job_id}"
+
+
+CHUNK = 256 * 1024
+
+
+@dataclass
+class ObjectReader:
+    """An object being read: ``size`` as the store declared it (None if it did not); the
+    chunks stop with StorageUnavailable past the bound; ``close`` releases the connection."""
+
+    size: int | None
+    chunks: Iterator[bytes]
+    close: Callable[[], None]
+
+    def read(self) -> bytes:
+        """All of it (bounded like the chunks), then closed."""
+        try:
+            return b"".join(self.chunks)
+        finally:
+            self.close()
+
+
+def bounded(
+    chunks: Iterable[bytes], max_bytes: int, too_big: Callable[[], Exception]
+) -> Iterator[bytes]:
+    """``chunks`` until they add up to more than ``max_bytes``, then ``too_big()`` is raised."""
+    seen = 0
+    for chunk in chunks:
+        seen += len(chunk)
+        if seen > max_bytes:
+            raise too_big()
+        yield chunk

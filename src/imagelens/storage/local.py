@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from imagelens.errors import InsufficientStorage, NotFound
+from imagelens.errors import InsufficientStorage, NotFound, StorageUnavailable
+from imagelens.storage.base import CHUNK, ObjectReader, bounded
 
 # Content-addressed keys, or an upload kept for one job (``uploads/<job uuid>``).
 _KEY = re.compile(r"[a-z]+/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z]+)?|uploads/[0-9a-f-]{36}")
@@ -54,11 +55,28 @@ class LocalStore:
                 Path(tmp).unlink(missing_ok=True)
                 raise
 
-    def get(self, key: str) -> bytes:
+    def get(self, key: str, *, max_bytes: int) -> bytes:
+        return self.open(key, max_bytes=max_bytes).read()
+
+    def open(self, key: str, *, max_bytes: int) -> ObjectReader:
         try:
-            return self._path(key).read_bytes()
+            handle = self._path(key).open("rb")
         except FileNotFoundError:
             raise NotFound(f"The stored object {key} is missing.") from None
+        size = os.fstat(handle.fileno()).st_size
+
+        def too_big() -> Exception:
+            return StorageUnavailable(
+                f"The stored object {key} is {size} bytes, over the {max_bytes} expected.",
+                retryable=False,
+            )
+
+        if size > max_bytes:
+            handle.close()
+            raise too_big()
+        # Bounded as it is read too: the file may grow after the size was taken.
+        chunks = bounded(iter(lambda: handle.read(CHUNK), b""), max_bytes, too_big)
+        return ObjectReader(size, chunks, handle.close)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()

@@ -3,6 +3,11 @@
 Keys are the same content-addressed keys as the local store, under an optional prefix.
 Credentials come from boto3's standard chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
 profiles, instance roles). botocore errors are translated here, where they enter.
+
+Reads are bounded by the caller's ``max_bytes`` (a tenant's endpoint may answer with
+anything), and redirects are never followed: botocore's S3 region redirector would follow a
+301 to wherever it points, and recursed without end on an endpoint that redirects every
+request, so any 3xx answer becomes StorageUnavailable naming the bucket.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from imagelens.errors import InsufficientStorage, NotFound, StorageUnavailable
+from imagelens.storage.base import CHUNK, ObjectReader, bounded
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -28,6 +34,10 @@ class S3Store:
     """A bucket (and a prefix inside it) as an object store."""
 
     def __init__(self, client: S3Client, bucket: str, prefix: str = "") -> None:
+        # First in line, so the region redirector never sees a redirect to follow.
+        client.meta.events.register_first(
+            "needs-retry.s3", _refuse_redirects, unique_id="imagelens-refuse-redirects"
+        )
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -75,11 +85,34 @@ class S3Store:
         with self._errors(key):
             self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
 
-    def get(self, key: str) -> bytes:
+    def get(self, key: str, *, max_bytes: int) -> bytes:
+        return self.open(key, max_bytes=max_bytes).read()
+
+    def open(self, key: str, *, max_bytes: int) -> ObjectReader:
         with self._errors(key):
             response = self.client.get_object(Bucket=self.bucket, Key=self.object_key(key))
-            body: bytes = response["Body"].read()
-            return body
+        body = response["Body"]
+        declared = response.get("ContentLength")
+        if declared is not None and declared > max_bytes:
+            body.close()
+            raise self._too_big(key, max_bytes, declared)
+
+        def chunks() -> Iterator[bytes]:
+            with self._errors(key):
+                yield from bounded(
+                    body.iter_chunks(CHUNK), max_bytes, lambda: self._too_big(key, max_bytes)
+                )
+
+        return ObjectReader(declared, chunks(), body.close)
+
+    def _too_big(self, key: str, max_bytes: int, declared: int | None = None) -> Exception:
+        size = f"{declared} bytes" if declared is not None else "more"
+        return StorageUnavailable(
+            f"The bucket {self.bucket} returned {size} for {key}, over the {max_bytes} "
+            "bytes expected of it; it was not read further.",
+            retryable=False,
+            details={"bucket_name": self.bucket},
+        )
 
     def exists(self, key: str) -> bool:
         try:
@@ -110,7 +143,29 @@ class S3Store:
                 f"The object store answered {code or 'an error'} for bucket {self.bucket}: "
                 f"{error.get('Message', '')}".rstrip(": ")
             ) from exc
+        except _Redirected as exc:
+            raise StorageUnavailable(
+                f"The bucket {self.bucket} answered {key} with a redirect (HTTP {exc.status}"
+                f"{' to ' + exc.location if exc.location else ''}); redirects are never "
+                "followed: configure the bucket's own region or endpoint_url.",
+                retryable=False,
+                details={"bucket_name": self.bucket},
+            ) from None
         except BotoCoreError as exc:  # endpoint unreachable, credentials missing, timeouts
             raise StorageUnavailable(
                 f"Could not reach the object store for bucket {self.bucket}: {exc}"
             ) from exc
+
+
+class _Redirected(Exception):
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(status, location)
+        self.status = status
+        self.location = location[:200]
+
+
+def _refuse_redirects(response: tuple[Any, Any] | None = None, **_: Any) -> None:
+    """A botocore ``needs-retry`` handler: any 3xx answer ends the call."""
+    http = response[0] if response else None
+    if http is not None and 300 <= http.status_code < 400:
+        raise _Redirected(http.status_code, str(http.headers.get("location", "")))

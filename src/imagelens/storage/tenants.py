@@ -29,12 +29,14 @@ class TenantStores:
         default: ObjectStore,
         db: Database,
         box: SecretBox | None,
-        check_endpoint: Callable[[str], None] = lambda _url: None,
+        check_endpoint: Callable[[str], str] = lambda url: url,
         max_age: float = 300.0,
     ) -> None:
-        """``check_endpoint`` raises for an endpoint this server may not connect to; it runs
-        each time a tenant's client is built, and clients are rebuilt after ``max_age``
-        seconds, so a name re-pointed at a private address is refused within that time."""
+        """``check_endpoint`` raises for an endpoint this server may not connect to and
+        returns the normalised URL the client is built with (never the stored string as
+        such); it runs each time a tenant's client is built, and clients are rebuilt after
+        ``max_age`` seconds, so a name re-pointed at a private address is refused within
+        that time."""
         self.default = default
         self.db = db
         self.box = box
@@ -44,18 +46,33 @@ class TenantStores:
         self._lock = threading.Lock()
 
     def get(self, tenant_id: str, target: str | None) -> ObjectStore:
-        """The store for ``target``; a tenant without a bucket asking for its own is refused
-        (400 when uploading, and an image whose bucket was removed cannot be read)."""
+        """The store to write ``target``'s objects to; a tenant without a bucket asking for
+        its own is refused (400: configure it first)."""
+        return self._store(tenant_id, target, reading=False)
+
+    def for_reading(self, tenant_id: str, target: str | None) -> ObjectStore:
+        """The store holding an image's objects; when its tenant's bucket was removed, 503
+        ``storage_unavailable`` (the objects may still be there; configuring the bucket
+        again brings them back)."""
+        return self._store(tenant_id, target, reading=True)
+
+    def _store(self, tenant_id: str, target: str | None, *, reading: bool) -> ObjectStore:
         if target is None:
             return self.default
         if target != CUSTOM:
             raise InvalidInput(f"storage_target must be 'default' or 'custom', not {target!r}.")
         with self.db.session() as session:
             row = get_bucket(session=session, tenant_id=tenant_id)
+            if row is None and reading:
+                raise StorageUnavailable(
+                    "This image is in the tenant's own bucket, which is no longer configured; "
+                    "configure it again with PUT /api/v2/settings/custom-s3 to read it.",
+                    retryable=False,
+                )
             if row is None:
                 raise InvalidInput(
                     "storage_target='custom' needs this tenant's bucket: configure it with "
-                    "POST /api/v2/settings/custom-s3 (client.settings.configure_custom_s3)."
+                    "PUT /api/v2/settings/custom-s3 (client.settings.configure_custom_s3)."
                 )
             with self._lock:
                 cached = self._clients.get(tenant_id)
@@ -76,9 +93,10 @@ class TenantStores:
             )
         from imagelens.storage.s3 import S3Store  # boto3 loads only when S3 is used
 
+        endpoint = None
         if row.endpoint_url:
             try:
-                self.check_endpoint(row.endpoint_url)
+                endpoint = self.check_endpoint(row.endpoint_url)
             except ImageLensError as exc:
                 raise StorageUnavailable(
                     f"The bucket {row.bucket}'s endpoint is refused: {exc.message}",
@@ -88,7 +106,7 @@ class TenantStores:
         return S3Store.connect(
             bucket=row.bucket,
             prefix=row.prefix,
-            endpoint_url=row.endpoint_url or None,
+            endpoint_url=endpoint,
             region=row.region or None,
             credentials={
                 "aws_access_key_id": row.access_key_id,

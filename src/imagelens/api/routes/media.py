@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from imagelens.api.deps import Reader, ServicesDep, Writer
@@ -16,9 +18,18 @@ router = APIRouter(prefix="/files", tags=["files"])
 
 @router.get("/{image_id}/content", operation_id="files-content")
 async def content(image_id: str, principal: Reader, services: ServicesDep) -> Response:
-    """The original bytes as uploaded."""
+    """The original bytes as uploaded (streamed: a large one is never held whole)."""
     stored = await run_in_threadpool(services.library.content, principal.tenant_id, image_id)
-    return Response(stored.data, media_type=stored.content_type)
+    if stored.size == len(stored.head):
+        return Response(stored.head, media_type=stored.content_type)
+    headers = {"Content-Length": str(stored.size)} if stored.size is not None else None
+
+    def body() -> Iterator[bytes]:
+        yield stored.head
+        yield from stored.rest
+
+    # A sync iterator: Starlette reads each chunk in a worker thread.
+    return StreamingResponse(body(), media_type=stored.content_type, headers=headers)
 
 
 @router.get("/{image_id}/thumbnail", operation_id="files-thumbnail")

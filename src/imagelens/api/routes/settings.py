@@ -18,7 +18,9 @@ async def configure_custom_s3(
     """Use this bucket for uploads with `storage_target=custom`; it is checked with a test
     write first. The secret is stored encrypted and never returned."""
     if body.endpoint_url:  # the server will connect there: the same address rules as URLs
-        await services.fetcher.check_url(body.endpoint_url)
+        # Only the normalised URL goes on, the one botocore reads as the check did.
+        endpoint = await services.fetcher.check_url(body.endpoint_url, endpoint=True)
+        body = body.model_copy(update={"endpoint_url": endpoint})
     return await run_in_threadpool(services.buckets.configure, principal.tenant_id, body)
 
 
