@@ -11,6 +11,7 @@ import pytest
 from imagelens.config import UrlFetchSettings
 from imagelens.errors import UrlNotAllowed
 from imagelens.intake.fetch import IPAddress, UrlFetcher
+from imagelens.intake.urls import check_url_syntax
 
 
 @pytest.mark.parametrize(
@@ -107,3 +108,74 @@ def test_connection_goes_to_the_checked_address() -> None:
     assert request.url.host == "93.184.215.14"
     assert request.headers["host"] == "images.example"
     assert request.extensions["sni_hostname"] == "images.example"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8793\\@8.8.8.8",  # httpx: 8.8.8.8; urllib3 (botocore): 127.0.0.1
+        "http://8.8.8.8\\.evil.example/",
+        "http://user:pw@8.8.8.8/",
+        "http://127.0.0.1:8793%5C@8.8.8.8",
+        "http://%31%32%37.0.0.1/",
+        "http://8.8.8.8 @127.0.0.1/",
+        "http://8.8.8.8\t/x",
+        "http://8.8.8.8\n.evil/x",
+        "http://0x7f.1/",
+        "http://2130706433/",
+        "http://exämple.com/",
+        "http://[::1%25eth0]/",
+        "ftp://8.8.8.8/",
+        "http:///x.jpg",
+    ],
+)
+def test_urls_two_clients_could_read_differently_are_refused(url: str) -> None:
+    with pytest.raises(UrlNotAllowed):
+        check_url_syntax(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "normalised"),
+    [
+        ("HTTP://Images.Example./a%20b.jpg?x=1#frag", "http://images.example/a%20b.jpg?x=1"),
+        ("https://images.example:443/café.jpg", "https://images.example/caf%C3%A9.jpg"),
+        ("http://[::FFFF:8.8.8.8]:8080", "http://[::ffff:808:808]:8080/"),
+        ("http://s3.example/a/../b", "http://s3.example/b"),
+    ],
+)
+def test_urls_are_normalised(url: str, normalised: str) -> None:
+    assert check_url_syntax(url).url == normalised
+
+
+def test_an_endpoint_has_no_query_and_no_trailing_slash() -> None:
+    assert check_url_syntax("http://minio.example:9000/", endpoint=True).url == (
+        "http://minio.example:9000"
+    )
+    with pytest.raises(UrlNotAllowed, match="no query"):
+        check_url_syntax("http://minio.example:9000/?x=1", endpoint=True)
+
+
+@pytest.mark.parametrize(
+    "location", ["http://127.0.0.1:80\\@8.8.8.8/x", "/\\evil.example/x", "http://u@8.8.8.8/"]
+)
+def test_fetched_urls_and_redirects_obey_the_same_rule(location: str) -> None:
+    seen: list[str] = []
+
+    async def resolver(host: str, port: int) -> list[IPAddress]:
+        del port
+        seen.append(host)
+        return [ipaddress.ip_address("93.184.215.14")]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        del request
+        return httpx.Response(302, headers={"Location": location})
+
+    fetcher = UrlFetcher(
+        UrlFetchSettings(),
+        max_bytes=1000,
+        resolver=resolver,
+        transport=httpx.MockTransport(handler),
+    )
+    with pytest.raises(UrlNotAllowed):
+        asyncio.run(fetcher.fetch(location if location.startswith("http") else "http://a.example/"))
+    assert seen in ([], ["a.example"])  # refused before the hop that would follow it
