@@ -30,9 +30,10 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.memory import RssSampler
 from tests.imagegen import encode, photo
 from tests.live import free_port, spawn_server
+
+from benchmarks.memory import RssSampler
 
 KEY = "il_benchmark_key_000000000000000000"
 MB = 1024 * 1024
@@ -83,7 +84,9 @@ async def probe_ready(base: str, stop: asyncio.Event, latencies: list[float]) ->
             await asyncio.sleep(0.1)
 
 
-async def measure(base: str, data: bytes, clients: int) -> tuple[list[tuple[int, str]], list[float]]:
+async def measure(
+    base: str, data: bytes, clients: int
+) -> tuple[list[tuple[int, str]], list[float]]:
     stop = asyncio.Event()
     latencies: list[float] = []
     prober = asyncio.create_task(probe_ready(base, stop, latencies))
