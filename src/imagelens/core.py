@@ -30,6 +30,7 @@ from imagelens.engine.analyst import Analyst
 from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.errors import StorageUnavailable
 from imagelens.intake import DecodeBudget, Decoder
+from imagelens.intake.body import sweep_spool
 from imagelens.intake.budget import tune_allocator
 from imagelens.intake.fetch import UrlFetcher
 from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters, Lease
@@ -131,6 +132,7 @@ class Services:
     ) -> Services:
         """``db_pool``: database connections to keep (a worker: its job threads + 2)."""
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sweep_spool(settings.data_dir / "spool")
         db = Database(settings.resolved_database_url, pool_size=db_pool)
         store = build_store(settings.storage, settings.data_dir)
         secret = settings.secret_key

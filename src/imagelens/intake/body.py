@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -105,3 +106,18 @@ class Body:
 
 def as_body(data: bytes | Body) -> Body:
     return data if isinstance(data, Body) else Body.of(data)
+
+
+def sweep_spool(directory: Path, older_than: float = 3600.0) -> int:
+    """Remove spooled uploads a crashed process left behind (older than ``older_than``
+    seconds, so another process's upload in flight is never touched); how many went."""
+    removed = 0
+    cutoff = time.time() - older_than
+    for path in directory.glob("upload-*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
