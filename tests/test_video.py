@@ -5,6 +5,7 @@ engine, the HTTP API and the CLI."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -16,7 +17,7 @@ from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage
 from imagelens.intake import decode_image, probe_image
 from imagelens.types import AnalysisResult, Language
 from tests import imagegen, videos
-from tests.live import LiveServer, wait_job
+from tests.live import LiveServer, make_settings, run_server, wait_job
 
 API = "/api/v2"
 
@@ -173,3 +174,34 @@ def test_a_video_over_http(server: LiveServer, clip: bytes) -> None:
 def _webm() -> bytes:
     scenes = [(imagegen.photo("coffee"), 0.5), (imagegen.photo("astronaut"), 0.5)]
     return videos.encode_clip(scenes, codec="libvpx-vp9", container="webm")
+
+
+# --- what the header does not say (issue 24 items 6 and 9) -----------------------------------
+
+
+def test_a_frame_over_the_pixel_limit_mid_stream_is_a_bomb() -> None:
+    switching = videos.resolution_switch(header=(64, 64), later=(1280, 720))
+    limits = LimitSettings(max_pixels=500_000)
+    assert probe_image(switching, limits).width == 64  # the header passes
+    with pytest.raises(DecompressionBomb, match="1280x720") as caught:
+        decode_image(switching, limits)
+    assert caught.value.details["frame"] == 81  # after 8 s of 64x64 frames
+    assert decode_image(switching, LimitSettings(max_pixels=1280 * 720)).video is not None
+
+
+def test_a_live_mkv_without_duration_is_bounded_by_its_timestamps() -> None:
+    with pytest.raises(ImageTooLarge, match="more than 600 s"):
+        decode_image(videos.live_mkv(700))
+    decoded = decode_image(videos.live_mkv(500))
+    assert decoded.metadata.duration_s == 500.0
+
+
+def test_a_resolution_switch_over_http(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, database_url, limits={"max_pixels": 500_000})
+    switching = videos.resolution_switch(header=(64, 64), later=(1280, 720))
+    with run_server(settings, engine) as live, live.client() as client:
+        files = {"file": ("switch.mkv", switching, "video/x-matroska")}
+        response = client.post(f"{API}/images/analyze", files=files)
+        assert response.status_code == 413, response.text
+        assert response.json()["error"]["code"] == "decompression_bomb"
+        assert client.get("/readyz").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from fractions import Fraction
 
 import av
 import numpy as np
@@ -51,3 +52,53 @@ def rotated(mp4: bytes) -> bytes:
     track = mp4.index(b"tkhd")
     at = mp4.index(_IDENTITY, track)
     return mp4[:at] + _ROTATE_90 + mp4[at + len(_IDENTITY) :]
+
+
+def _h264(size: tuple[int, int], frames: int, fps: int) -> bytes:
+    """An H.264 elementary stream (Annex B: its SPS in band) of flat grey frames."""
+    context = av.CodecContext.create("libx264", "w")
+    assert isinstance(context, av.VideoCodecContext)
+    context.width, context.height = size
+    context.pix_fmt = "yuv420p"
+    context.time_base = Fraction(1, fps)
+    context.framerate = Fraction(fps, 1)
+    context.options = {"preset": "ultrafast", "tune": "zerolatency"}
+    out = bytearray()
+    for i in range(frames):
+        pixels = np.full((size[1], size[0], 3), 40 + (i * 50) % 200, dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+        frame.pts = i
+        for packet in [*context.encode(frame), *(context.encode() if i == frames - 1 else [])]:
+            out += bytes(packet)
+    return bytes(out)
+
+
+def _remux(h264: bytes, fps: int, *, step: int = 1, live: bool = False) -> bytes:
+    """An H.264 elementary stream in an MKV, packet ``i`` at ``i * step / fps`` seconds;
+    ``live`` leaves out the Duration element (and the cues), as a live recording does."""
+    source = av.open(io.BytesIO(h264), "r", format="h264")
+    buffer = io.BytesIO()
+    options = {"live": "1"} if live else {}
+    with source, av.open(buffer, "w", format="matroska", options=options) as out:
+        stream = out.add_stream_from_template(source.streams.video[0])
+        packets = [p for p in source.demux(source.streams.video[0]) if p.size]
+        for i, packet in enumerate(packets):
+            packet.pts = packet.dts = i * step
+            packet.duration = step
+            packet.time_base = Fraction(1, fps)
+            packet.stream = stream
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+def resolution_switch(
+    header: tuple[int, int] = (64, 64), later: tuple[int, int] = (10240, 10240), fps: int = 10
+) -> bytes:
+    """An MKV whose header (its first SPS, for 8 s of frames) says ``header`` while its last
+    two frames are ``later``: 0.8 MB declaring 64x64 held 10240x10240 frames (730 MB)."""
+    return _remux(_h264(header, 8 * fps, fps) + _h264(later, 2, fps), fps)
+
+
+def live_mkv(seconds: int, size: tuple[int, int] = (64, 64)) -> bytes:
+    """An MKV without a Duration element whose frames are 10 s apart up to ``seconds``."""
+    return _remux(_h264(size, seconds // 10 + 1, 1), 1, step=10, live=True)

@@ -11,6 +11,7 @@ from a full video-analysis stack.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Iterator
@@ -73,6 +74,11 @@ def decode_video(data: bytes | Body, limits: LimitSettings) -> VideoSource:
         info = _info(container, limits)
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        # A new SPS can enlarge the picture mid-stream: FFmpeg then refuses to allocate a frame
+        # over the limit (the check on each frame covers decoders that allocate their own).
+        stream.codec_context.options = {"max_pixels": str(limits.max_pixels)}
+        first_time: float | None = None
+        span = 0.0
         kept: list[KeyFrame] = []
         last: np.ndarray | None = None
         decoded = 0
@@ -81,6 +87,11 @@ def decode_video(data: bytes | Body, limits: LimitSettings) -> VideoSource:
         try:
             for frame in container.decode(stream):
                 decoded += 1
+                _check_frame(frame, decoded, info, limits)
+                # A live recording declares no duration: its timestamps say how long it is.
+                first_time = _time(frame) if first_time is None else first_time
+                span = _time(frame) - first_time
+                _check_length(span, limits)
                 if decoded == 1:
                     rotation = round(float(getattr(frame, "rotation", 0) or 0)) % 360
                 signature = _signature(frame)
@@ -92,10 +103,13 @@ def decode_video(data: bytes | Body, limits: LimitSettings) -> VideoSource:
                 if decoded >= MAX_DECODED_FRAMES or time.monotonic() > deadline:
                     break
         except av.FFmpegError as exc:
+            _check_refused(stream, decoded + 1, info, limits, exc)
             if not kept:  # truncated before the first frame: nothing to analyse
                 raise InvalidImage(f"The video cannot be decoded ({_reason(exc)}).") from exc
     if not kept:
         raise InvalidImage("The video has no frame that could be decoded.")
+    if info.duration_s is None:
+        info = dataclasses.replace(info, duration_s=span)
     if rotation:
         turned = rotation in (90, 270)
         width, height = (info.height, info.width) if turned else (info.width, info.height)
@@ -155,6 +169,50 @@ def _info(container: av.container.InputContainer, limits: LimitSettings) -> Vide
     rate = stream.average_rate
     fps = float(rate) if rate else None
     return VideoInfo(stream.codec_context.name, width, height, fps, duration, 0)
+
+
+def _check_frame(frame: av.VideoFrame, number: int, info: VideoInfo, limits: LimitSettings) -> None:
+    """Every frame within MAX_PIXELS, whatever the header said (before it is converted)."""
+    _check_pixels(frame.width, frame.height, number, info, limits)
+
+
+def _check_refused(
+    stream: av.VideoStream, number: int, info: VideoInfo, limits: LimitSettings, exc: Exception
+) -> None:
+    """A decoder error because FFmpeg refused a picture over ``max_pixels`` is a bomb."""
+    context = stream.codec_context
+    _check_pixels(context.width, context.height, number, info, limits, exc)
+
+
+def _check_pixels(
+    width: int,
+    height: int,
+    number: int,
+    info: VideoInfo,
+    limits: LimitSettings,
+    cause: Exception | None = None,
+) -> None:
+    if width * height <= limits.max_pixels:
+        return
+    raise DecompressionBomb(
+        f"Frame {number} of the video is {width}x{height} (its header said {info.width}x"
+        f"{info.height}), over the limit of {limits.max_pixels / 1e6:g} megapixels.",
+        details={
+            "frame": number,
+            "width": width,
+            "height": height,
+            "max_pixels": limits.max_pixels,
+        },
+    ) from cause
+
+
+def _check_length(seconds: float, limits: LimitSettings) -> None:
+    if seconds > limits.max_video_seconds:
+        raise ImageTooLarge(
+            f"The video lasts more than {limits.max_video_seconds:.0f} s (its frames' timestamps "
+            "go on past it; IMAGELENS_LIMITS__MAX_VIDEO_SECONDS).",
+            details={"duration_s": round(seconds, 1), "max_seconds": limits.max_video_seconds},
+        )
 
 
 def _duration(container: av.container.InputContainer, stream: av.VideoStream) -> float | None:
