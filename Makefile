@@ -50,6 +50,7 @@ bench: dev tesseract chromium
 	$(BIN)/python benchmarks/api.py --out benchmarks/results
 	$(BIN)/python benchmarks/vlm.py --out benchmarks/results
 	$(BIN)/python benchmarks/memory.py --out benchmarks/results
+	$(BIN)/python benchmarks/uploads.py --out benchmarks/results
 	$(BIN)/python benchmarks/scaleout.py --out benchmarks/results
 	$(BIN)/python benchmarks/web.py --out benchmarks/results
 
