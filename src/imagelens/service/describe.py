@@ -13,6 +13,7 @@ from imagelens.db import Database
 from imagelens.db.tables import Job, utcnow
 from imagelens.errors import AnalysisTimeout, error_from_record
 from imagelens.intake import Decoder
+from imagelens.intake.body import Body, as_body
 from imagelens.jobs import JobQueue
 from imagelens.service.ingest import Ingestor
 from imagelens.storage import ObjectStore, upload_key
@@ -35,13 +36,17 @@ class Describer:
         self.queue = queue
         self.ingestor = ingestor
 
-    def submit(self, tenant_id: str, data: bytes, options: DescribeOptions) -> str:
+    def submit(self, tenant_id: str, data: bytes | Body, options: DescribeOptions) -> str:
         """Check the image (400 for a corrupt one), count it, keep it and queue the job."""
-        decoded = self.decoder.decode(data)
+        body = as_body(data)
+        decoded = self.decoder.decode(body)
         self.ingestor.charge(tenant_id)
         job_id = str(uuid.uuid4())
         key = upload_key(job_id)
-        self.store.put(key, data)
+        if body.path is not None:
+            self.store.put_file(key, body.path)
+        else:
+            self.store.put(key, body.read())
         try:
             with self.db.session() as session:
                 session.add(

@@ -9,9 +9,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from imagelens.api.deps import ServicesDep, Writer
-from imagelens.api.inputs import DescribeImageForm, decode_base64, looks_like_url
+from imagelens.api.inputs import DescribeImageForm, decode_base64, looks_like_url, spool_part
+from imagelens.api.submit import spool
 from imagelens.errors import InvalidInput, UnsupportedMediaType
 from imagelens.intake import sniff_format
+from imagelens.intake.body import Body
 from imagelens.service.describe import answer
 from imagelens.service.waiting import wait_for_job
 from imagelens.types import DescribeOptions, Language
@@ -19,31 +21,42 @@ from imagelens.types import DescribeOptions, Language
 router = APIRouter(prefix="/api/openapi-v2", tags=["describe-image"])
 
 
+# A prompt is at most 4000 characters (of up to 4 UTF-8 bytes): read no more of a text part.
+_TEXT_PART_BYTES = 4 * 4000 + 4
+
+
 async def _text(value: UploadFile | str | None) -> str | None:
     # Clients such as `requests.post(files={...})` send every field as a file part.
     if isinstance(value, UploadFile):
-        return (await value.read()).decode("utf-8", errors="replace")
+        await value.seek(0)
+        text = (await value.read(_TEXT_PART_BYTES)).decode("utf-8", errors="replace")
+        return text if len(text) <= 4000 else text[:4001]  # too long: the form check says so
     return value
 
 
-async def _image_bytes(value: UploadFile | str | None, services: ServicesDep) -> bytes:
+async def _image(value: UploadFile | str | None, services: ServicesDep) -> Body:
     if value is None:
         raise InvalidInput("The `image` field is required: a file, an http(s) URL or base64.")
     if isinstance(value, UploadFile):
-        data = await value.read()
-        if not data:
+        await value.seek(0)
+        head = await value.read(4096)
+        if not head:
             raise InvalidInput(f"The `image` file {value.filename or ''!r} is empty (0 bytes).")
         try:
-            sniff_format(data)
-            return data  # a real file part
+            sniff_format(head)
+            return await spool_part(value, spool(services))  # a real file part
         except (InvalidInput, UnsupportedMediaType):
-            value = data.decode("utf-8", errors="replace")  # a URL or base64 sent as a part
+            # A URL or base64 sent as a file part: text, so bounded by the largest file's
+            # base64 length.
+            await value.seek(0)
+            limit = services.settings.limits.max_file_bytes * 4 // 3 + 4096
+            value = (await value.read(limit)).decode("utf-8", errors="replace")
     value = value.strip()
     if not value:
         raise InvalidInput("The `image` field is empty: send a file, an http(s) URL or base64.")
     if looks_like_url(value):  # any scheme, any case: the fetcher takes http(s) only
-        return await services.fetcher.fetch(value)
-    return decode_base64(value)
+        return Body.of(await services.fetcher.fetch(value))
+    return Body.of(decode_base64(value))
 
 
 @router.post("/describe-image", operation_id="describe-image")
@@ -62,9 +75,12 @@ async def describe_image(request: Request, principal: Writer, services: Services
                 "prompt: 1-4000 characters."
             ) from None
         prompt, lang = fields.prompt, fields.lang
-        data = await _image_bytes(form.get("image"), services)
+        image = await _image(form.get("image"), services)
     options = DescribeOptions(prompt=prompt, lang=lang)
-    job_id = await run_in_threadpool(services.describer.submit, principal.tenant_id, data, options)
+    with image:  # a spooled file goes once the upload is stored
+        job_id = await run_in_threadpool(
+            services.describer.submit, principal.tenant_id, image, options
+        )
     timeout = services.settings.jobs.describe_timeout
     job, _ = await wait_for_job(services.library, services.events, job_id, timeout)
     content = answer(job, timeout)
