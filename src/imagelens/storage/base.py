@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 
@@ -20,6 +21,10 @@ class ObjectStore(Protocol):
     def put(self, key: str, data: bytes) -> None:
         """Write the object, even when the key exists: how long a put takes must not tell a
         caller whether someone (another tenant) stored these bytes before."""
+        ...
+
+    def put_file(self, key: str, path: Path) -> None:
+        """:meth:`put` from a file, streamed: the object is never held in memory whole."""
         ...
 
     def get(self, key: str, *, max_bytes: int) -> bytes:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from imagelens.errors import InsufficientStorage, NotFound, StorageUnavailable
 from imagelens.storage.base import CHUNK, ObjectReader, bounded
@@ -36,6 +38,16 @@ class LocalStore:
             self.root.mkdir(parents=True, exist_ok=True)
 
     def put(self, key: str, data: bytes) -> None:
+        self._write(key, lambda handle: handle.write(data))
+
+    def put_file(self, key: str, path: Path) -> None:
+        def copy(handle: BinaryIO) -> None:
+            with path.open("rb") as source:
+                shutil.copyfileobj(source, handle, 1024 * 1024)
+
+        self._write(key, copy)
+
+    def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
         path = self._path(key)
         # Always written, also when the object exists (content-addressed, so the bytes are
         # the same): skipping the write made a known upload answer in half the time, which
@@ -47,7 +59,7 @@ class LocalStore:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
+                    fill(handle)
                     handle.flush()
                     os.fsync(handle.fileno())
                 os.replace(tmp, path)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -85,6 +87,11 @@ class S3Store:
         with self._errors(key):
             self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data)
 
+    def put_file(self, key: str, path: Path) -> None:
+        # boto3's transfer manager streams the file, in parts when it is big.
+        with self._errors(key):
+            self.client.upload_file(str(path), self.bucket, self.object_key(key))
+
     def get(self, key: str, *, max_bytes: int) -> bytes:
         return self.open(key, max_bytes=max_bytes).read()
 
@@ -142,6 +149,12 @@ class S3Store:
             raise StorageUnavailable(
                 f"The object store answered {code or 'an error'} for bucket {self.bucket}: "
                 f"{error.get('Message', '')}".rstrip(": ")
+            ) from exc
+        except S3UploadFailedError as exc:  # upload_file wraps the ClientError in its text
+            if any(code in str(exc) for code in _FULL):
+                raise InsufficientStorage(f"The bucket {self.bucket} refused {key}.") from exc
+            raise StorageUnavailable(
+                f"The object store failed an upload to bucket {self.bucket}: {exc}"
             ) from exc
         except _Redirected as exc:
             raise StorageUnavailable(
