@@ -61,10 +61,11 @@ class PdfSource:
     def page(self, index: int) -> PdfPage:
         if index == 0 and self.first is not None:
             return self.first
-        # The child's cap plus the page's pixels once they are here.
+        # The child's cap plus the page's pixels once they are here; reserved once this thread
+        # has the lock, since only the lock's holder has a child rendering.
         need = self.memory_limit + 3 * self.max_pixels
         budget = self.budget
-        with budget.reserve(need, self.wait) if budget is not None else nullcontext(), _PDFIUM:
+        with _PDFIUM, budget.reserve(need, self.wait) if budget is not None else nullcontext():
             rendered = _RENDERER.render(self.data, index, self.max_pixels, self.memory_limit)
         return _page(rendered, index)
 

@@ -13,6 +13,7 @@ Callers hold pdf.py's lock: one render at a time per server process.
 from __future__ import annotations
 
 import json
+import os
 import select
 import signal
 import subprocess
@@ -46,6 +47,7 @@ class PageRenderer:
         # The bytes the child has open, held so that no other document can take their id.
         self._document: bytes | None = None
         self._limit = 0
+        self._owner = 0  # the pid that started the child: a forked copy must not share its pipes
 
     def render(self, data: bytes, index: int, max_pixels: int, memory_limit: int) -> RenderedPage:
         """Page ``index`` (from 0) of ``data``; raises our errors, never PDFium's."""
@@ -88,6 +90,8 @@ class PageRenderer:
         self._document = None
 
     def _ready(self, memory_limit: int) -> subprocess.Popen[bytes]:
+        if self._owner != os.getpid():  # forked (a prefork worker): start a child of our own
+            self._child, self._document = None, None
         if self._child is not None and (
             self._child.poll() is not None or self._limit != memory_limit
         ):
@@ -100,6 +104,7 @@ class PageRenderer:
                 stderr=subprocess.DEVNULL,
             )
             self._limit = memory_limit
+            self._owner = os.getpid()
         return self._child
 
     def _reply(self, child: subprocess.Popen[bytes]) -> tuple[dict[str, Any], bytes]:
