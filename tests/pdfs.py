@@ -132,7 +132,7 @@ def scripted_pdf() -> bytes:
 
 def dense_scan_pdf(pages: int = 50, n_lines: int = 60) -> bytes:
     """``pages`` pages that all show one dense, greyscale scan of small print (no text
-    layer): the image is stored once, so the file stays small (~40-80 KB) while every
+    layer): the image is stored once, so the file stays small (~200 KB) while every
     page costs a full OCR pass (the job-budget report of issue 24)."""
     from tests.imagegen import PAGE_LINES, text_page
 

@@ -116,7 +116,7 @@ def test_sigterm_hands_the_running_job_back_and_exits_in_time(tmp_path: Path) ->
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
             response = client.post(
-                f"{API}/images/analyze/async", files={"file": ("four.pdf", dense_scan_pdf(4))}
+                f"{API}/images/analyze/async", files={"file": ("two.pdf", dense_scan_pdf(2))}
             )
             job_id = response.json()["job_id"]
         deadline = time.monotonic() + 60
@@ -139,7 +139,7 @@ def test_sigterm_hands_the_running_job_back_and_exits_in_time(tmp_path: Path) ->
     process = spawn_server(tmp_path, port, env)  # the next start picks it up
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
-            done = wait_job(client, job_id, timeout=120)
+            done = wait_job(client, job_id, timeout=300)
         assert done["status"] == "completed", done
         assert _job_row(db, job_id).attempts == 1
     finally:
