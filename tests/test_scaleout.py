@@ -257,3 +257,28 @@ def test_a_worker_reads_waited_on_jobs_before_the_background_backlog(tmp_path: P
             for queue_name in queue.consumed:
                 connection.default_channel.queue_delete(queue_name)
     assert taken == [f"waiting-{n}" for n in range(3)] + [f"background-{n}" for n in range(6)]
+
+
+def test_sigterm_on_a_worker_hands_its_running_job_to_another(cluster: Cluster) -> None:
+    from tests.pdfs import dense_scan_pdf
+
+    worker = cluster.start_worker("--concurrency", "1")
+    with cluster.client() as client:
+        scan = dense_scan_pdf(3)  # ~10 s of OCR: still running when the signal comes
+        job_id = client.post(
+            f"{API}/images/analyze/async", files={"file": ("scan.pdf", scan)}
+        ).json()["job_id"]
+        deadline = time.monotonic() + 120
+        while not any(r.id == job_id and r.lease_owner for r in cluster.job_rows()):
+            assert time.monotonic() < deadline, "the worker never took the job"
+            time.sleep(0.05)
+        signalled = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+        exit_s = time.monotonic() - signalled
+        row = {r.id: r for r in cluster.job_rows()}[job_id]
+        assert (row.status, row.lease_owner, row.attempts) == ("queued", None, 0)
+        cluster.start_worker("--burst")  # the job was sent to the broker again
+        assert _wait_all(client, [job_id], 240) == ["completed"]
+    assert exit_s < 15, exit_s
+    print(f"worker exit {exit_s:.1f} s after SIGTERM")
