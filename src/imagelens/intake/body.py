@@ -8,15 +8,17 @@ decoder opens the file, the store copies it, and only the first few KB are ever 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from imagelens.errors import ImageTooLarge
+from imagelens.errors import ImageTooLarge, InsufficientStorage
 
 CHUNK = 1024 * 1024
 HEAD = 4096  # enough to tell every format we take (sniff looks at most at the first 1 KB)
@@ -49,6 +51,22 @@ class Body:
     def spool(cls, source: BinaryIO, directory: Path | None, max_bytes: int) -> Body:
         """Copy ``source`` to a new file in ``directory`` (the system's temp dir if None),
         hashing as it goes; ImageTooLarge as soon as it passes ``max_bytes``."""
+        return cls.spool_chunks(iter(lambda: source.read(CHUNK), b""), directory, max_bytes)
+
+    @classmethod
+    def spool_chunks(cls, chunks: Iterable[bytes], directory: Path | None, max_bytes: int) -> Body:
+        """:meth:`spool` from chunks as they come (a stored object being read)."""
+        try:
+            return cls._spool(chunks, directory, max_bytes)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise InsufficientStorage(
+                    "The server's disk is full (spooling the upload); retry once space is freed."
+                ) from exc
+            raise
+
+    @classmethod
+    def _spool(cls, chunks: Iterable[bytes], directory: Path | None, max_bytes: int) -> Body:
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=directory, prefix="upload-")
@@ -58,7 +76,7 @@ class Body:
         size = 0
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := source.read(CHUNK):
+                for chunk in chunks:
                     size += len(chunk)
                     if size > max_bytes:
                         raise ImageTooLarge(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 
 from imagelens.db.tables import Job, UploadSession, utcnow
 from imagelens.errors import ImageLensError
@@ -20,7 +21,7 @@ def ingest_batch(
     ingestor: Ingestor,
     *,
     tenant_id: str,
-    files: list[tuple[str, bytes | Body]],
+    files: Sequence[tuple[str, bytes | Body]],
     options: RequestedOptions,
     skip_duplicates: bool,
     storage_target: str | None = None,

@@ -120,6 +120,7 @@ def upload_view(
 # Our error codes folded into the SDK's DescriptionErrorType values.
 _ERROR_TYPES = {
     "timeout": "timeout",
+    "analysis_timeout": "timeout",
     "rate_limited": "rate_limit",
     "quota_exceeded": "resource_limit",
     "image_too_large": "resource_limit",
