@@ -14,6 +14,7 @@ import pytest
 from imagelens.config import StorageSettings
 from imagelens.engine import Engine
 from imagelens.errors import NotFound, StorageUnavailable
+from imagelens.jobs.originals import read_original
 from imagelens.storage import LocalStore, ObjectStore, build_store, original_key, thumbnail_key
 from imagelens.storage.s3 import S3Store
 from tests.imagegen import encode, photo
@@ -67,6 +68,28 @@ def test_large_objects_round_trip(store: ObjectStore) -> None:
     chunks = list(reader.chunks)
     reader.close()
     assert len(chunks) > 1 and b"".join(chunks) == data  # read in pieces, never whole
+
+
+def test_files_are_stored_streamed_and_read_back_spooled(
+    store: ObjectStore, tmp_path: Path
+) -> None:
+    """put_file copies a spooled upload in (S3: a multipart transfer over 8 MB); a big
+    original comes back spooled to a file as it is read, a small one in memory."""
+    data = os.urandom(20 * 1024 * 1024 + 3)
+    source = tmp_path / "upload"
+    source.write_bytes(data)
+    store.put_file(KEY, source)
+    spool = tmp_path / "spool"
+    with read_original(store, KEY, max_bytes=len(data), spool=spool) as body:
+        assert not body.in_memory and body.path is not None and body.path.parent == spool
+        assert body.size == len(data) and body.read() == data
+    assert list(spool.iterdir()) == []  # closed: the spooled copy is gone
+    with pytest.raises(StorageUnavailable):
+        read_original(store, KEY, max_bytes=len(data) - 1, spool=spool)
+    assert list(spool.iterdir()) == []
+    store.put(KEY, b"small")
+    with read_original(store, KEY, max_bytes=len(data), spool=spool) as small:
+        assert small.in_memory and small.read() == b"small"
 
 
 def test_reads_are_bounded(store: ObjectStore) -> None:

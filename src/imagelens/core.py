@@ -175,6 +175,7 @@ class Services:
             describe_timeout=settings.jobs.describe_timeout,
             max_seconds=settings.jobs.max_seconds,
             on_finished=events.notify,
+            spool=settings.data_dir / "spool",
         )
         queue: InProcessQueue | CeleryQueue
         if settings.queue.kind == "celery":

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -31,6 +32,7 @@ from imagelens.engine.base import Deadline, JobInterrupted
 from imagelens.errors import AnalysisError, AnalysisTimeout, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs.lease import Lease
+from imagelens.jobs.originals import decode_stored
 from imagelens.metrics import Metrics
 from imagelens.storage import upload_key
 from imagelens.storage.tenants import TenantStores
@@ -66,7 +68,9 @@ class JobRunner:
         describe_timeout: float = 120.0,
         max_seconds: float = 300.0,
         on_finished: Callable[[str], None] = lambda _job_id: None,
+        spool: Path | None = None,
     ) -> None:
+        """``spool``: where big originals are copied while they are decoded."""
         self.db = db
         self.stores = stores
         self.decoder = decoder
@@ -76,6 +80,7 @@ class JobRunner:
         self.describe_timeout = describe_timeout
         self.max_seconds = max_seconds
         self.on_finished = on_finished
+        self.spool = spool
         self.stopping = threading.Event()
 
     def interrupt(self) -> None:
@@ -165,7 +170,9 @@ class JobRunner:
             if image is None:
                 store = self.stores.for_reading(target.tenant_id, target.storage_target)
                 # A tenant's bucket may answer with anything: read no more than was stored.
-                image = self.decoder.decode(store.get(target.key, max_bytes=target.size))
+                image = decode_stored(
+                    self.decoder, store, target.key, max_bytes=target.size, spool=self.spool
+                )
             # The budget counts analysis, not the wait for decode memory (bounded apart).
             options = dataclasses.replace(target.options, deadline=self.deadline())
             done = self.analyst.analyze(image, options)
@@ -188,8 +195,12 @@ class JobRunner:
                 raise AnalysisTimeout(
                     f"No worker took the describe-image call within {self.describe_timeout:g} s."
                 )
-            image = decoded or self.decoder.decode(
-                self.stores.default.get(key, max_bytes=self.decoder.limits.max_file_bytes)
+            image = decoded or decode_stored(
+                self.decoder,
+                self.stores.default,
+                key,
+                max_bytes=self.decoder.limits.max_file_bytes,
+                spool=self.spool,
             )
             content = self.analyst.describe(
                 image, options.prompt, options.lang, deadline=self.deadline()
