@@ -159,6 +159,8 @@ def clean_filename(raw: str | None, default: str) -> str:
     """The name to store for an upload: its last path component (``/`` or ``\\``), without
     control or bidirectional-override characters (U+202E makes ``gnp.exe`` read as
     ``exe.png``), at most 255 characters."""
+    if raw and "\x00" in raw:  # refused like every NUL we are sent (the database cannot store it)
+        raise InvalidInput("The filename contains a NUL character (\\x00); remove it.")
     base = re.split(r"[/\\]", raw or "")[-1]
     cleaned = "".join(c for c in base if unicodedata.category(c) not in _INVISIBLE).strip()
     return cleaned[:255] if cleaned not in ("", ".", "..") else default
