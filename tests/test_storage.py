@@ -92,6 +92,23 @@ def test_files_are_stored_streamed_and_read_back_spooled(
         assert small.in_memory and small.read() == b"small"
 
 
+def test_a_failed_s3_upload_never_names_the_local_file(s3_endpoint: str, tmp_path: Path) -> None:
+    store = S3Store.connect(
+        bucket="no-such-bucket",
+        endpoint_url=s3_endpoint,
+        region="us-east-1",
+        credentials=CREDENTIALS,
+    )
+    source = tmp_path / "upload-secret-name"
+    source.write_bytes(b"x" * 1000)
+    with pytest.raises(StorageUnavailable) as refused:
+        store.put_file(KEY, source)
+    assert "NoSuchBucket" in refused.value.message
+    assert (
+        str(tmp_path) not in refused.value.message and "upload-secret" not in refused.value.message
+    )
+
+
 def test_reads_are_bounded(store: ObjectStore) -> None:
     """A store never returns more than the caller expects: over the bound is a clear
     StorageUnavailable, before reading when the store declares the size."""

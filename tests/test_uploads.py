@@ -97,6 +97,24 @@ def test_uploads_leave_no_spooled_file_behind(small_server: LiveServer) -> None:
         assert batch.status_code == 202, batch.text
         statuses = [r["status"] for r in batch.json()["results"]]
         assert len(statuses) == 2 and "failed" not in statuses, batch.text
+        # A NUL in the second file's name (sent raw: httpx would escape it) is refused after
+        # the first file was read: nothing of either stays behind.
+        parts = [("ok.png", (90, 64)), ("a\x00b.png", (92, 64))]
+        body = b"".join(
+            b'--sep\r\nContent-Disposition: form-data; name="files"; filename="'
+            + name.encode()
+            + b'"\r\nContent-Type: image/png\r\n\r\n'
+            + encode(photo("coffee").resize(size), "PNG")
+            + b"\r\n"
+            for name, size in parts
+        )
+        refused = client.post(
+            f"{API}/files/upload/batch",
+            content=body + b"--sep--\r\n",
+            headers={"Content-Type": "multipart/form-data; boundary=sep"},
+        )
+        assert refused.status_code == 400, refused.text
+        assert "NUL" in refused.json()["error"]["message"]
     assert sorted(spool.iterdir()) == []
 
 

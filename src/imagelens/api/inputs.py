@@ -151,7 +151,8 @@ async def spool_part(part: UploadFile, spool: Spool) -> Body:
 async def read_form_file(form: FormData, name: str, spool: Spool) -> ImageInput | None:
     part = form.get(name)
     if isinstance(part, UploadFile):
-        return ImageInput(await spool_part(part, spool), clean_filename(part.filename, name))
+        filename = clean_filename(part.filename, name)  # refused before anything is spooled
+        return ImageInput(await spool_part(part, spool), filename)
     return None
 
 

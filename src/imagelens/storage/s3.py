@@ -150,11 +150,20 @@ class S3Store:
                 f"The object store answered {code or 'an error'} for bucket {self.bucket}: "
                 f"{error.get('Message', '')}".rstrip(": ")
             ) from exc
-        except S3UploadFailedError as exc:  # upload_file wraps the ClientError in its text
-            if any(code in str(exc) for code in _FULL):
-                raise InsufficientStorage(f"The bucket {self.bucket} refused {key}.") from exc
+        except S3UploadFailedError as exc:
+            # Its text names the local file (our spool path): never shown. The ClientError it
+            # wraps, when there is one, is classified like any other.
+            cause = exc.__context__
+            code = ""
+            if isinstance(cause, ClientError):
+                code = str(cause.response.get("Error", {}).get("Code", ""))
+            if code in _FULL:
+                raise InsufficientStorage(
+                    f"The bucket {self.bucket} refused {key}: {code}."
+                ) from exc
             raise StorageUnavailable(
-                f"The object store failed an upload to bucket {self.bucket}: {exc}"
+                f"The object store answered {code or 'an error'} to an upload to bucket "
+                f"{self.bucket}."
             ) from exc
         except _Redirected as exc:
             raise StorageUnavailable(

@@ -62,9 +62,9 @@ async def upload_batch(request: Request, principal: Writer, services: ServicesDe
         params = parse_params({k: v for k, v in form.items() if isinstance(v, str)})
         files: list[tuple[str, bytes | Body]] = []
         try:
-            for i, part in enumerate(parts):
-                body = await spool_part(part, spool(services))
-                files.append((clean_filename(part.filename, f"file-{i}"), body))
+            names = [clean_filename(p.filename, f"file-{i}") for i, p in enumerate(parts)]
+            for name, part in zip(names, parts, strict=True):
+                files.append((name, await spool_part(part, spool(services))))
             accepted = await run_in_threadpool(
                 lambda: ingest_batch(
                     services.ingestor,
