@@ -241,6 +241,11 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
 
     @property
+    def spool_dir(self) -> Path:
+        """Where uploads (and big originals being decoded) are spooled to disk."""
+        return self.data_dir / "spool"
+
+    @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to SQLite in the data dir."""
         return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'imagelens.db'}"

@@ -17,6 +17,7 @@ import logging
 import os
 import stat
 from dataclasses import dataclass
+from functools import partial
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -132,7 +133,7 @@ class Services:
     ) -> Services:
         """``db_pool``: database connections to keep (a worker: its job threads + 2)."""
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        sweep_spool(settings.data_dir / "spool")
+        sweep_spool(settings.spool_dir)
         db = Database(settings.resolved_database_url, pool_size=db_pool)
         store = build_store(settings.storage, settings.data_dir)
         secret = settings.secret_key
@@ -148,7 +149,7 @@ class Services:
             box,
             # Tenants' bucket endpoints obey the rules of URL inputs, checked at each client
             # (re)build, not only when configured.
-            check_endpoint=fetcher.check_url_blocking,
+            check_endpoint=partial(fetcher.check_url_blocking, endpoint=True),
         )
         limits = settings.limits
         budget = DecodeBudget(limits.decode_memory_bytes, wait=limits.decode_wait_seconds)
@@ -175,7 +176,7 @@ class Services:
             describe_timeout=settings.jobs.describe_timeout,
             max_seconds=settings.jobs.max_seconds,
             on_finished=events.notify,
-            spool=settings.data_dir / "spool",
+            spool=settings.spool_dir,
         )
         queue: InProcessQueue | CeleryQueue
         if settings.queue.kind == "celery":
@@ -215,7 +216,7 @@ class Services:
                 db=db, store=store, decoder=decoder, queue=queue, ingestor=ingestor
             ),
             buckets=BucketSettings(db=db, stores=stores),
-            library=Library(db=db, stores=stores, decoder=decoder),
+            library=Library(db=db, stores=stores, decoder=decoder, spool=settings.spool_dir),
             analyst=analyst,
             fetcher=fetcher,
             limiter=shared.limiter,

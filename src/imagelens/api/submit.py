@@ -45,4 +45,4 @@ async def submit_image(
 def spool(services: Services) -> Spool:
     """Multipart files are copied into DATA_DIR/spool, up to the largest file we take."""
     settings = services.settings
-    return Spool(settings.data_dir / "spool", settings.limits.max_file_bytes)
+    return Spool(settings.spool_dir, settings.limits.max_file_bytes)

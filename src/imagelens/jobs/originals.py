@@ -1,5 +1,6 @@
-"""A stored original read back for analysis: small ones in memory, big ones (videos, long
-documents) spooled to a file as they are read, so a worker never holds a 500 MB object."""
+"""Originals between a Body and a store: written streamed from a spooled upload, and read
+back for analysis small ones in memory, big ones (videos, long documents) spooled to a file
+as they are read, so no process holds a 500 MB object."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ from imagelens.storage import ObjectStore
 
 # Up to this size an object is read into memory (one read, no disk round trip).
 IN_MEMORY_BYTES = 16 * 1024 * 1024
+
+
+def store_body(store: ObjectStore, key: str, body: Body) -> None:
+    """Put ``body`` under ``key``: a spooled one copied from its file, never read whole."""
+    if body.path is not None:
+        store.put_file(key, body.path)
+    else:
+        store.put(key, body.read())
 
 
 def read_original(

@@ -15,6 +15,7 @@ from imagelens.errors import AnalysisTimeout, error_from_record
 from imagelens.intake import Decoder
 from imagelens.intake.body import Body, as_body
 from imagelens.jobs import JobQueue
+from imagelens.jobs.originals import store_body
 from imagelens.service.ingest import Ingestor
 from imagelens.storage import ObjectStore, upload_key
 from imagelens.types import DescribeOptions, JobStatus, JobType
@@ -43,10 +44,7 @@ class Describer:
         self.ingestor.charge(tenant_id)
         job_id = str(uuid.uuid4())
         key = upload_key(job_id)
-        if body.path is not None:
-            self.store.put_file(key, body.path)
-        else:
-            self.store.put(key, body.read())
+        store_body(self.store, key, body)
         try:
             with self.db.session() as session:
                 session.add(

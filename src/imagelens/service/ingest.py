@@ -27,6 +27,7 @@ from imagelens.errors import ImageLensError, InvalidInput, NotFound, QuotaExceed
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.intake.body import Body, as_body
 from imagelens.jobs import JobQueue
+from imagelens.jobs.originals import store_body
 from imagelens.service.budget import check_time_budget
 from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbnail_key
 from imagelens.storage.tenants import TenantStores
@@ -179,10 +180,7 @@ class Ingestor:
         # the rows then fail (quota, full disk), the bytes go again unless in use.
         stored = _Stored(request.tenant_id, key, digest, request.storage_target)
         with self.pending.hold(stored.name):
-            if body.path is not None:
-                store.put_file(key, body.path)
-            else:
-                store.put(key, body.read())
+            store_body(store, key, body)
             try:
                 with self.db.session() as session:
                     # The claim is taken by the INSERT itself, so of N concurrent uploads of

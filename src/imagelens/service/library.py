@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from imagelens.db.tables import Image, Job
 from imagelens.errors import NotFound
 from imagelens.intake import Decoder, make_thumbnail
 from imagelens.intake.hashes import hamming_distance
+from imagelens.jobs.originals import decode_stored
 from imagelens.service.views import (
     analysis_view,
     batch_job_view,
@@ -59,10 +61,14 @@ class StoredFile:
 
 
 class Library:
-    def __init__(self, *, db: Database, stores: TenantStores, decoder: Decoder) -> None:
+    def __init__(
+        self, *, db: Database, stores: TenantStores, decoder: Decoder, spool: Path | None = None
+    ) -> None:
+        """``spool``: where a big original is copied while a thumbnail is made of it."""
         self.db = db
         self.stores = stores
         self.decoder = decoder
+        self.spool = spool
 
     def _image(self, tenant_id: str, image_id: str) -> Image:
         with self.db.session() as session:
@@ -106,6 +112,9 @@ class Library:
             else:
                 reader.close()
                 return StoredFile(bytes(head), iter(()), len(head), image.content_type)
+            if reader.size == len(head):  # exactly the read-ahead: answered whole, never streamed
+                reader.close()
+                return StoredFile(bytes(head), iter(()), len(head), image.content_type)
         except BaseException:
             reader.close()
             raise
@@ -117,8 +126,10 @@ class Library:
         store = self.stores.for_reading(image.tenant_id, image.storage_target)
         key = thumbnail_key(image.content_hash)
         if not store.exists(key):
-            original = store.get(image.storage_key, max_bytes=image.size_bytes)
-            store.put(key, make_thumbnail(self.decoder.decode(original).image))
+            decoded = decode_stored(
+                self.decoder, store, image.storage_key, max_bytes=image.size_bytes, spool=self.spool
+            )
+            store.put(key, make_thumbnail(decoded.image))
         return store.get(key, max_bytes=MAX_THUMBNAIL_BYTES)
 
     def text(self, tenant_id: str, image_id: str) -> FileText:
