@@ -43,7 +43,14 @@ KEY_ID_PATTERN = re.compile(r"[0-9a-fA-F-]{36}")
 def canonical(timestamp: str, nonce: str, method: str, path: str, query: str, body: bytes) -> bytes:
     """What gets signed."""
     digest = hashlib.sha256(body).hexdigest()
-    return "\n".join([SCHEME, timestamp, nonce, method.upper(), path, query, digest]).encode()
+    return canonical_for_digest(timestamp, nonce, method, path, query, digest)
+
+
+def canonical_for_digest(
+    timestamp: str, nonce: str, method: str, path: str, query: str, body_sha256: str
+) -> bytes:
+    """:func:`canonical` from the body's sha256 (hex), for a body hashed as it streamed in."""
+    return "\n".join([SCHEME, timestamp, nonce, method.upper(), path, query, body_sha256]).encode()
 
 
 def sign(secret: str, message: bytes) -> str:

@@ -9,6 +9,7 @@ token in ``X-CSRF-Token``. A wrong key or a bad signature counts against the cli
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from imagelens.api.signedbody import hash_and_keep, release
 from imagelens.core import Services
 from imagelens.errors import Forbidden, InvalidSignature, RateLimited, Unauthorized
 from imagelens.service.auth import Principal
@@ -117,12 +119,20 @@ async def _from_signature(request: Request, signature: str, services: Services) 
         # As sent (percent-encoded), which is what the client signed.
         path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
         query=request.scope.get("query_string", b"").decode("latin-1"),
-        body=await request.body(),  # kept by Starlette for the route to read again
+        body_sha256="",
     )
-    return await run_in_threadpool(services.signing.verify, signed)
+    services.signing.precheck(signed)  # junk headers are refused before the body is read
+    digest = await hash_and_keep(request, services.settings.spool_dir)
+    return await run_in_threadpool(
+        services.signing.verify, dataclasses.replace(signed, body_sha256=digest)
+    )
 
 
-async def authenticate(request: Request, services: ServicesDep) -> Principal:
+async def authenticate(
+    request: Request,
+    services: ServicesDep,
+    _release: Annotated[None, Depends(release)],
+) -> Principal:
     """The key in ``Authorization: Bearer``, a signed request or the web page's session;
     rate-limited per key. A failed key or signature counts against the client's address (a
     request with no credential, or a stale session cookie, guesses nothing and does not)."""

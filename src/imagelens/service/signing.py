@@ -37,7 +37,7 @@ from imagelens.signature import (
     SIGNATURE_PATTERN,
     TIMESTAMP_HEADER,
     TIMESTAMP_PATTERN,
-    canonical,
+    canonical_for_digest,
     sign,
 )
 
@@ -61,7 +61,7 @@ class SignedRequest:
     method: str
     path: str
     query: str
-    body: bytes
+    body_sha256: str  # hex; the body itself is hashed as it arrives, never held whole
 
 
 def check_shape(request: SignedRequest) -> None:
@@ -104,8 +104,9 @@ class RequestSigning:
         secret = f"{SECRET_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
         return secret, self.box.seal(secret)
 
-    def verify(self, request: SignedRequest) -> Principal:
-        """The signing key's principal; InvalidSignature (401, 30002) for anything off."""
+    def precheck(self, request: SignedRequest) -> None:
+        """What needs no body and no look-up: the headers' forms and the timestamp's window
+        (checked before the body is read, so junk headers cost nothing)."""
         check_shape(request)
         skew = abs(self.clock() - int(request.timestamp))
         if skew > self.window:
@@ -113,19 +114,23 @@ class RequestSigning:
                 f"The signature's timestamp is {skew:.0f} s from the server's clock; requests "
                 f"are accepted within {self.window:.0f} s. Sign again (and check the clock)."
             )
+
+    def verify(self, request: SignedRequest) -> Principal:
+        """The signing key's principal; InvalidSignature (401, 30002) for anything off."""
+        self.precheck(request)
         with self.db.session() as session:
             row = session.get(ApiKey, request.key_id.lower())
             sealed = row.sealed_secret if row is not None else None
             principal = principal_of(row) if row is not None else None
         usable = principal is not None and not principal.expired
         secret = self.box.open(sealed) if usable and sealed and self.box else None
-        message = canonical(
+        message = canonical_for_digest(
             request.timestamp,
             request.nonce,
             request.method,
             request.path,
             request.query,
-            request.body,
+            request.body_sha256,
         )
         expected = sign(secret or _STAND_IN_SECRET, message)
         matches = hmac.compare_digest(expected.encode(), request.signature.lower().encode())
