@@ -3,6 +3,7 @@ an upload's filename may carry into the library (issue 24 items 7 and 9)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import tracemalloc
 from collections.abc import Iterator
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from imagelens.api.inputs import base64_chunks, decode_base64
 from imagelens.config import LimitSettings
 from imagelens.engine import Engine
-from imagelens.errors import ImageTooLarge
+from imagelens.errors import ImageTooLarge, InvalidInput
 from imagelens.intake import Decoder
 from imagelens.intake.body import Body
 from tests.imagegen import encode, photo
@@ -139,3 +141,19 @@ def test_upload_filenames_keep_only_a_plain_base_name(
         assert response.status_code == 202, response.text
         image_id = response.json()["image_id"]
         assert client.get(f"{API}/files/{image_id}").json()["filename"] == stored
+
+
+@pytest.mark.parametrize("chunk", [5, 7, 64, 1 << 20])
+def test_base64_is_decoded_piece_by_piece_like_whole(chunk: int) -> None:
+    data = encode(photo("coffee").resize((40, 30)), "PNG")
+    text = base64.b64encode(data).decode()
+    forms = [
+        text,
+        "  " + "\n".join(text[i : i + 76] for i in range(0, len(text), 76)) + "\n",
+        "data:image/png;base64," + base64.urlsafe_b64encode(data).decode().rstrip("="),
+    ]
+    for form in forms:
+        pieces = b"".join(base64_chunks(io.BytesIO(form.encode()), chunk))
+        assert pieces == decode_base64(form) == data
+    with pytest.raises(InvalidInput):
+        b"".join(base64_chunks(io.BytesIO(b"not base64 at all!"), chunk))

@@ -9,7 +9,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from imagelens.api.deps import ServicesDep, Writer
-from imagelens.api.inputs import DescribeImageForm, decode_base64, looks_like_url, spool_part
+from imagelens.api.inputs import (
+    DescribeImageForm,
+    base64_chunks,
+    decode_base64,
+    looks_like_url,
+    spool_part,
+)
 from imagelens.api.submit import spool
 from imagelens.errors import InvalidInput, UnsupportedMediaType
 from imagelens.intake import sniff_format
@@ -46,17 +52,34 @@ async def _image(value: UploadFile | str | None, services: ServicesDep) -> Body:
             sniff_format(head)
             return await spool_part(value, spool(services))  # a real file part
         except (InvalidInput, UnsupportedMediaType):
-            # A URL or base64 sent as a file part: text, so bounded by the largest file's
-            # base64 length.
-            await value.seek(0)
-            limit = services.settings.limits.max_file_bytes * 4 // 3 + 4096
-            value = (await value.read(limit)).decode("utf-8", errors="replace")
+            pass
+        # A URL or base64 sent as a file part (clients that send every field as a file).
+        text = head.decode("utf-8", errors="replace").strip()
+        if not looks_like_url(text):
+            return await _spool_base64(value, services)
+        if len(head) == 4096 and await value.read(1):
+            raise InvalidInput("The `image` URL is over 4096 characters.")
+        value = text
     value = value.strip()
     if not value:
         raise InvalidInput("The `image` field is empty: send a file, an http(s) URL or base64.")
     if looks_like_url(value):  # any scheme, any case: the fetcher takes http(s) only
         return Body.of(await services.fetcher.fetch(value))
     return Body.of(decode_base64(value))
+
+
+async def _spool_base64(part: UploadFile, services: ServicesDep) -> Body:
+    target = spool(services)
+
+    def decode() -> Body:
+        part.file.seek(0)
+        return Body.spool_chunks(base64_chunks(part.file), target.directory, target.max_bytes)
+
+    body = await run_in_threadpool(decode)
+    if body.size == 0:
+        body.close()
+        raise InvalidInput("The base64 field is empty.")
+    return body
 
 
 @router.post("/describe-image", operation_id="describe-image")
