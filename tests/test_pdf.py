@@ -18,6 +18,7 @@ from imagelens.engine.base import AnalysisOptions
 from imagelens.errors import DecompressionBomb, ImageTooLarge, InvalidImage, ServerBusy
 from imagelens.intake import decode_image, probe_image
 from imagelens.intake.budget import DecodeBudget
+from imagelens.intake.pdfrender import CHILD_COMMAND, PageRenderer, RenderedPage
 from imagelens.sdk import ImageLens
 from imagelens.types import ContentCategory, Language
 from tests import imagegen, pdfs
@@ -274,3 +275,128 @@ def test_pdfium_bombs_get_clear_errors_over_http(server: LiveServer) -> None:
             assert response.status_code == status, (name, response.text)
             assert response.json()["error"]["code"] == code, name
         assert client.get("/readyz").status_code == 200
+
+
+# --- the renderer does not trust its child (review M3, B8) --------------------------------
+
+# A stand-in for pdfchild.py: takes one request, answers argv[1] (hex) argv[2] times, with
+# the request quoted where the answer says "REQUEST", then hangs until it is killed.
+_FAKE_CHILD = """
+import json, sys, time
+if sys.argv[3] == "1":
+    request = json.loads(sys.stdin.buffer.readline())
+    sys.stdin.buffer.read(request["length"])
+    answer = bytes.fromhex(sys.argv[1])
+    answer = answer.replace(b'"REQUEST"', json.dumps(json.dumps(request)).encode())
+    sys.stdout.buffer.write(answer * int(sys.argv[2]))
+    sys.stdout.buffer.flush()
+time.sleep(60)
+"""
+
+
+def _faked(
+    answer: bytes, repeat: int = 1, *, reads: bool = True, data: bytes = b"%PDF-1.7 fake"
+) -> RenderedPage:
+    """Page 1 of ``data`` (up to 100 pixels, 1 s) through a renderer whose child is faked."""
+    command = (sys.executable, "-I", "-c", _FAKE_CHILD, answer.hex(), str(repeat), str(+reads))
+    renderer = PageRenderer(dpi=150, command=command, seconds=1.0)
+    try:
+        return renderer.render(data, 0, 100, 64 << 20)
+    finally:
+        renderer.close()
+
+
+def _header(**fields: object) -> bytes:
+    good = {"box": [0, 0, 10, 20], "rotation": 0, "size": [2, 1], "rects": [], "length": 6}
+    return json.dumps({**good, **fields}).encode() + b"\n"
+
+
+def test_a_well_formed_answer_is_read_and_the_dpi_is_asked_for() -> None:
+    rects = [[1, 2, 3, 4, "REQUEST"], [0, 0, 1, 1, "\ud800ok"]]
+    page = _faked(_header(rotation=90, rects=rects) + bytes(range(1, 7)))
+    assert page.image.size == (2, 1) and page.image.getpixel((1, 0)) == (4, 5, 6)
+    assert (page.box, page.rotation) == ((0.0, 0.0, 10.0, 20.0), 90)
+    request = json.loads(page.rects[0][4])
+    assert request == {"index": 0, "max_pixels": 100, "dpi": 150, "length": 13}
+    assert page.rects[1][4] == "?ok"  # a lone surrogate would fail our UTF-8 responses
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"not json\n",
+        b"[6]\n",
+        b"[" * 5000 + b"\n",  # nested past the JSON parser's recursion limit
+        b'{"error": 7, "length": 0}\n',
+        _header(length=5) + bytes(5),  # a length that disagrees with the size
+        _header(length=7) + bytes(7),
+        _header() + bytes(7),  # more bytes than it announced
+        _header(size=[20, 20], length=1200) + bytes(1200),  # over the 100 pixels asked for
+        _header(size=[1 << 20, 1 << 19], length=3 << 39),  # claims 1.5 TB: never allocated
+        _header(size=[2, "1"]),
+        _header(size=[2, 1, 1]),
+        _header(length=True),
+        _header(rotation=45) + bytes(6),
+        _header(rotation=True) + bytes(6),
+        _header(box=[0, 0, 0, 20]) + bytes(6),
+        _header(box=[0, 0, float("nan"), 20]) + bytes(6),
+        _header(box=[0, 0, 10**400, 20]) + bytes(6),
+        _header(box=None) + bytes(6),
+        _header(rects=[[1, 2, 3, "x"]]) + bytes(6),
+        _header(rects=[[1, 2, 3, 4, 5]]) + bytes(6),
+        _header(rects="x") + bytes(6),
+    ],
+)
+def test_a_malformed_answer_is_an_invalid_page_at_once(answer: bytes) -> None:
+    with pytest.raises(InvalidImage, match="malformed"):  # not the 1 s deadline's ImageTooLarge
+        _faked(answer)
+
+
+def test_a_header_line_without_end_is_cut_off_at_16_mb() -> None:
+    with pytest.raises(InvalidImage, match="over 16 MB"):
+        _faked(b" " * 1024, repeat=17 << 10)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reads"),
+    [
+        (b"", True),  # says nothing
+        (b'{"size": [2, 1]', True),  # a header line that never ends
+        (_header() + bytes(2), True),  # pixels that stop halfway
+        (b"", False),  # never takes the request (4 MB, more than a pipe holds)
+    ],
+)
+def test_a_stalled_child_is_too_slow_within_the_deadline(answer: bytes, reads: bool) -> None:
+    started = time.monotonic()
+    with pytest.raises(ImageTooLarge, match="longer than 1 s"):
+        _faked(answer, reads=reads, data=bytes(4 << 20))
+    assert time.monotonic() - started < 3
+
+
+def test_the_child_answers_any_failure_and_lives_on() -> None:
+    data = pdfs.text_pdf(INVOICE)
+    renderer = PageRenderer(dpi=150)
+    try:
+        # Not a PdfiumError: it once killed the child and read as "needs more than 512 MB".
+        with pytest.raises(InvalidImage, match="cannot be read"):
+            renderer.render(data, 0, -1, 512 << 20)
+        assert renderer.render(data, 1, 4_000_000, 512 << 20).rects
+    finally:
+        renderer.close()
+
+
+@pytest.mark.parametrize(("dpi", "width"), [(72, 596), (150, 1241)])  # A4 is 595.3 pt wide
+def test_pages_render_at_the_dpi_the_parent_sends(dpi: int, width: int) -> None:
+    renderer = PageRenderer(dpi=dpi)
+    try:
+        page = renderer.render(pdfs.text_pdf(INVOICE), 0, 4_000_000, 512 << 20)
+    finally:
+        renderer.close()
+    assert page.image.width == width
+
+
+def test_the_child_does_not_import_from_its_own_folder() -> None:
+    probe = [*CHILD_COMMAND[:-1], "-c", "import json, sys; print(json.dumps(sys.path))"]
+    folder = Path(CHILD_COMMAND[-1]).parent
+    found = subprocess.run(probe, cwd=folder, capture_output=True, text=True, check=True)
+    assert all(Path(entry or ".").resolve() != folder for entry in json.loads(found.stdout))

@@ -24,11 +24,11 @@ from imagelens.intake.budget import DecodeBudget
 from imagelens.intake.pdfrender import PageRenderer, RenderedPage
 from imagelens.types import BBox, TextRegion
 
-_PDFIUM = threading.Lock()
-_RENDERER = PageRenderer()  # used under _PDFIUM only
 # About what the OCR models want: 10 pt text is ~21 px tall, an A4 page 1240x1754
-# (pdfchild.py renders at this resolution).
+# (sent to pdfchild.py with every page it renders).
 RENDER_DPI = 150
+_PDFIUM = threading.Lock()
+_RENDERER = PageRenderer(dpi=RENDER_DPI)  # used under _PDFIUM only
 _MAX_PAGE_PIXELS = 4_000_000  # a page's render never exceeds this, whatever its media box
 
 

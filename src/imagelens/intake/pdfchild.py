@@ -1,15 +1,21 @@
-"""The child process that renders PDF pages (see pdfrender.py), run as a script.
+"""The child process that renders PDF pages (see pdfrender.py), run as an isolated script.
 
 It imports only pypdfium2 and Pillow (not imagelens: 60 ms to start instead of 400), caps its
 own address space with RLIMIT_AS before it reads any request, and speaks a small protocol on
 stdin/stdout: a JSON line (with a length for what follows it) and raw bytes. JSON, never
 pickle: what comes back was made from a hostile file, so the parent parses only data.
+
+A request is ``{"index", "max_pixels", "dpi", "length"}`` and the document's bytes when
+``length`` is not 0; a reply is ``{"box", "rotation", "size", "rects", "length"}`` and the
+page's RGB pixels, or ``{"error", "length": 0}``. Only running out of memory ends the child:
+the parent reads its death as the page's memory cap reached.
 """
 
 from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
 import resource
 import sys
@@ -25,13 +31,20 @@ def _send(out: BinaryIO, header: dict[str, Any], payload: bytes = b"") -> None:
 
 
 def _render(
-    document: pdfium.PdfDocument, index: int, max_pixels: int
+    document: pdfium.PdfDocument, index: int, max_pixels: int, dpi: float
 ) -> tuple[dict[str, Any], bytes]:
+    if max_pixels < 1 or not dpi > 0:
+        raise ValueError(f"nothing to render into ({max_pixels} pixels at {dpi} dpi)")
     page = document[index]
     try:
         left, bottom, right, top = page.get_bbox()  # the crop box, inherited ones included
         width, height = max(right - left, 1e-3), max(top - bottom, 1e-3)
-        scale = min(150 / 72, (max_pixels / (width * height)) ** 0.5)
+        scale = min(dpi / 72, (max_pixels / (width * height)) ** 0.5)
+        # PDFium rounds the bitmap's sides up, which can take it past max_pixels (a sliver
+        # of a page rounds to 1 px wide); the parent refuses an image over it.
+        page_width, page_height = page.get_size()
+        while math.ceil(page_width * scale) * math.ceil(page_height * scale) > max_pixels:
+            scale *= 0.99
         image = page.render(scale=scale).to_pil().convert("RGB")
         text_page = page.get_textpage()
         try:
@@ -74,12 +87,18 @@ def main() -> None:
             if data:
                 if document is not None:
                     document.close()
+                    document = None  # not left closed but in use if the next one fails to load
                     _trim()
                 document = pdfium.PdfDocument(data)
-            assert document is not None, "no document sent"
-            header, pixels = _render(document, request["index"], request["max_pixels"])
-        except pdfium.PdfiumError as exc:
-            _send(out, {"error": str(exc)})
+            if document is None:
+                raise ValueError("no document sent")
+            header, pixels = _render(
+                document, request["index"], request["max_pixels"], request["dpi"]
+            )
+        except MemoryError:
+            raise
+        except Exception as exc:  # whatever else the page does is an answer, not our death
+            _send(out, {"error": str(exc) or type(exc).__name__})
             continue
         _send(out, header, pixels)
 
