@@ -20,20 +20,22 @@ import pytest
 
 from imagelens.config import Settings
 from imagelens.db import Database, upgrade
-from imagelens.db.jobs import get_session, stranded_jobs
+from imagelens.db.jobs import claim, get_session, stranded_jobs
 from imagelens.db.keys import ensure_tenant
-from imagelens.db.tables import Job, UploadSession, utcnow
+from imagelens.db.tables import Image, Job, UploadSession, utcnow
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.runtime import thread_niceness
 from imagelens.intake import DecodedImage, Decoder
-from imagelens.jobs import InProcessQueue, Lease
+from imagelens.jobs import InProcessQueue, JobRunner, Lease
 from imagelens.jobs.lease import owner_is_dead
+from imagelens.metrics import Metrics
 from imagelens.service.batch import ingest_batch
-from imagelens.service.ingest import Ingestor
-from imagelens.storage import LocalStore
+from imagelens.service.describe import Describer
+from imagelens.service.ingest import Ingestor, IngestRequest
+from imagelens.storage import LocalStore, upload_key
 from imagelens.storage.tenants import TenantStores
-from imagelens.types import RequestedOptions
+from imagelens.types import DescribeOptions, Moderation, ModerationLabel, RequestedOptions
 from tests.imagegen import encode, photo
 from tests.live import postgres_database
 
@@ -312,3 +314,128 @@ def test_owner_liveness() -> None:
     assert not owner_is_dead(f"{host}:{os.getppid()}:x")  # a live process
     assert not owner_is_dead(f"elsewhere:{os.getpid()}:x")  # other hosts: leases decide
     assert Lease.for_this_process(90).owner.startswith(f"{host}:{os.getpid()}:")
+
+
+class LateGate:
+    """Stands in for the moderation analyzer: the first call waits in the analyzer (a VLM
+    request that outlives a stop) until ``release`` and then flags the image; later calls
+    answer at once, unflagged."""
+
+    name = "moderation"
+    version = "late-gate"
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.calls = 0
+
+    def load(self) -> None:
+        pass
+
+    def run(self, image: DecodedImage) -> Moderation:
+        del image
+        self.calls += 1
+        if self.calls > 1:
+            return Moderation(flagged=False)
+        self.entered.set()
+        self.release.wait(30)
+        return Moderation(flagged=True, labels=[ModerationLabel(label="late", score=1.0)])
+
+
+def _row(db: Database, job_id: str) -> tuple[Any, ...]:
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        image = session.get(Image, job.image_id) if job.image_id else None
+        return (
+            job.status,
+            job.lease_owner,
+            job.attempts,
+            job.completed_at,
+            job.result,
+            image and (image.status, image.result),
+        )
+
+
+@pytest.mark.parametrize("job_type", ["image", "describe"])
+@pytest.mark.parametrize("then", ["queued", "claimed", "finished"])
+def test_a_job_handed_back_is_never_finished_by_its_old_thread(
+    db: Database, tmp_path: Path, job_type: str, then: str
+) -> None:
+    """A thread stuck in an analyzer when its job was handed back (a stop) returns late: its
+    outcome is dropped, whether the job is queued again, claimed by another process or
+    already finished there."""
+    settings = Settings(data_dir=tmp_path)
+    gate = LateGate()
+    store = LocalStore(tmp_path / "objects")
+    stores = TenantStores(store, db, None)
+    decoder = Decoder(settings.limits)
+    with Engine(settings, analyzers=[gate]) as engine:
+        analyst = Analyst(engine, None)
+
+        def runner(lease: Lease) -> JobRunner:
+            return JobRunner(
+                db=db,
+                stores=stores,
+                decoder=decoder,
+                analyst=analyst,
+                metrics=Metrics(),
+                lease=lease,
+            )
+
+        old, other = runner(Lease("old-host:1:old", 60)), runner(Lease("new-host:2:new", 60))
+        queue = RecordingQueue()
+        ingestor = Ingestor(
+            settings=settings, decoder=decoder, db=db, stores=stores, queue=queue, analyst=analyst
+        )
+        png = encode(photo("chelsea").resize((96, 64)), "PNG")
+        if job_type == "image":
+            request = IngestRequest(tenant_id=TENANT, data=png, filename="a.png")
+            job_id = ingestor.ingest(request).job_id
+        else:
+            describer = Describer(
+                db=db, store=store, decoder=decoder, queue=queue, ingestor=ingestor
+            )
+            job_id = describer.submit(TENANT, png, DescribeOptions(prompt="What is it?"))
+        assert job_id is not None
+        stuck = threading.Thread(target=old.run, args=(job_id,))
+        stuck.start()
+        try:
+            assert gate.entered.wait(30)
+            old.hand_back([job_id])
+            if then == "claimed":
+                with db.session() as session:
+                    assert claim(session=session, job_id=job_id, owner="new-host:2:new", lease=60)
+            elif then == "finished":
+                assert other.run(job_id) is False
+        finally:
+            gate.release.set()
+            stuck.join(30)
+        assert not stuck.is_alive()
+        status, owner, attempts, completed_at, result, image = _row(db, job_id)
+        if then == "queued":
+            assert (status, owner, attempts, completed_at, result) == (
+                "queued",
+                None,
+                0,
+                None,
+                None,
+            )
+            assert image in (None, ("queued", None))
+        elif then == "claimed":
+            assert (status, owner, attempts, completed_at) == (
+                "processing",
+                "new-host:2:new",
+                1,
+                None,
+            )
+            assert image in (None, ("queued", None))  # as the claim left it
+        else:
+            assert (status, owner, attempts) == ("completed", None, 1)
+            if job_type == "image":  # the other process's result, not the late one
+                assert image[0] == "completed" and not image[1]["moderation"]["flagged"]
+            else:
+                assert result is not None and result["content"]
+        # A describe upload stays for whoever runs the job now (removed once it is done).
+        if job_type == "describe":
+            assert store.exists(upload_key(job_id)) is (then != "finished")

@@ -54,7 +54,67 @@ def renew_leases(*, session: Session, owner: str, job_ids: Collection[str], leas
         )
 
 
+def hand_back(*, session: Session, owner: str, job_ids: Collection[str]) -> int:
+    """Return ``owner``'s running jobs (and their images) to ``queued``, the lease released
+    and the attempt not counted; how many it held."""
+    if not job_ids:
+        return 0
+    held = (
+        Job.id.in_(list(job_ids)),
+        Job.lease_owner == owner,
+        Job.status == JobStatus.PROCESSING,
+    )
+    image_ids = [i for i in session.scalars(select(Job.image_id).where(*held)) if i]
+    found = session.execute(
+        update(Job)
+        .where(*held)
+        .values(
+            status=JobStatus.QUEUED,
+            attempts=Job.attempts - 1,
+            started_at=None,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+    if image_ids:
+        session.execute(
+            update(Image).where(Image.id.in_(image_ids)).values(status=JobStatus.QUEUED.value)
+        )
+    return int(found.rowcount)  # type: ignore[attr-defined]
+
+
+def finish_held(
+    *,
+    session: Session,
+    job_id: str,
+    owner: str,
+    error: dict[str, Any] | None,
+    result: dict[str, Any] | None = None,
+) -> bool:
+    """Finish a job ``owner`` still runs (``result`` kept on the job: describe jobs); False,
+    and nothing written, when it no longer does: it was handed back (and may be queued or
+    claimed again) or taken over after its lease ran out.
+
+    The conditional UPDATE is the check: a thread whose job was handed back while it was
+    stuck in an analyzer cannot finish the job under whoever runs it now. Write what goes
+    with the outcome (the image's result) in the same transaction, after this."""
+    done = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.lease_owner == owner, Job.status == JobStatus.PROCESSING)
+        .values(
+            status=JobStatus.FAILED if error else JobStatus.COMPLETED,
+            error=error,
+            result=result,
+            completed_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
 def finish(*, job: Job, error: dict[str, Any] | None) -> None:
+    """Finish a job the caller has just claimed or taken back in this transaction."""
     job.status = JobStatus.FAILED if error else JobStatus.COMPLETED
     job.error = error
     job.completed_at = utcnow()

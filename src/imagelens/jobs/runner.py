@@ -19,12 +19,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imagelens.db import Database
 from imagelens.db.images import set_result
-from imagelens.db.jobs import claim, finish
+from imagelens.db.jobs import claim, finish, finish_held, hand_back
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.engine import AnalysisOptions
 from imagelens.engine.analyst import Analyst
@@ -112,34 +112,12 @@ class JobRunner:
 
     def hand_back(self, job_ids: Collection[str]) -> None:
         """Return this process's running jobs to ``queued`` (lease released, the attempt not
-        counted): the next start, the sweeper or another worker runs them again."""
+        counted): the next start, the sweeper or another worker runs them again. A thread
+        still running one of them finds out when it tries to save (see :func:`finish_held`)."""
         if not job_ids:
             return
         with self.db.session() as session:
-            mine = (
-                Job.id.in_(list(job_ids)),
-                Job.lease_owner == self.lease.owner,
-                Job.status == JobStatus.PROCESSING,
-            )
-            image_ids = [i for i in session.scalars(select(Job.image_id).where(*mine)) if i]
-            found = session.execute(
-                update(Job)
-                .where(*mine)
-                .values(
-                    status=JobStatus.QUEUED,
-                    attempts=Job.attempts - 1,
-                    started_at=None,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            )
-            if image_ids:
-                session.execute(
-                    update(Image)
-                    .where(Image.id.in_(image_ids))
-                    .values(status=JobStatus.QUEUED.value)
-                )
-        count = found.rowcount  # type: ignore[attr-defined]
+            count = hand_back(session=session, owner=self.lease.owner, job_ids=job_ids)
         log.warning("handed running jobs back to the queue", extra={"count": count})
 
     def _run(self, job_id: str, decoded: DecodedImage | None) -> None:
@@ -209,11 +187,8 @@ class JobRunner:
 
         result, error = _outcome(answer)
         with self.db.session() as session:
-            job = session.get(Job, job_id)
-            if job is not None:
-                job.result = result
-                finish(job=job, error=error)
-                self.metrics.jobs_finished.labels(status=job.status).inc()
+            if not self._finish(session, job_id, error, result):
+                return  # handed back: whoever runs it again needs the upload
         try:  # after the outcome is saved: a job re-run after a crash still finds its bytes
             self.stores.default.delete(key)
         except ImageLensError:
@@ -223,19 +198,37 @@ class JobRunner:
         self, job_id: str, result: dict[str, Any] | None, error: dict[str, Any] | None
     ) -> None:
         with self.db.session() as session:
-            job = session.get(Job, job_id)
-            if job is None:
-                return
-            image = session.get(Image, job.image_id) if job.image_id else None
+            image_id = session.scalar(select(Job.image_id).where(Job.id == job_id))
+            image = session.get(Image, image_id) if image_id else None
             if image is None:
-                finish(job=job, error=_gone())
-            elif result is not None:
+                result, error = None, _gone()
+            if not self._finish(session, job_id, error) or image is None:
+                return
+            if result is not None:
                 set_result(image=image, result=result)
-                finish(job=job, error=None)
             else:
                 image.status, image.error = JobStatus.FAILED.value, error
-                finish(job=job, error=error)
-            self.metrics.jobs_finished.labels(status=job.status).inc()
+
+    def _finish(
+        self,
+        session: Session,
+        job_id: str,
+        error: dict[str, Any] | None,
+        result: dict[str, Any] | None = None,
+    ) -> bool:
+        """Finish the job if this process still holds it; False (the outcome dropped) when
+        it was handed back or taken over meanwhile (a thread stuck past a stop, a lease
+        that ran out)."""
+        owner = self.lease.owner
+        if not finish_held(session=session, job_id=job_id, owner=owner, error=error, result=result):
+            log.warning(
+                "dropped the outcome of a job this process no longer holds",
+                extra={"job_id": job_id, "failed": error is not None},
+            )
+            return False
+        status = JobStatus.FAILED if error else JobStatus.COMPLETED
+        self.metrics.jobs_finished.labels(status=status).inc()
+        return True
 
 
 @dataclass(frozen=True)
