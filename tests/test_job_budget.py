@@ -5,7 +5,11 @@ exits within 15 s."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +26,7 @@ from imagelens.engine.base import Deadline, JobInterrupted
 from imagelens.errors import ImageTooLarge, TimeBudgetExceeded
 from imagelens.intake import decode_image
 from imagelens.service.budget import check_time_budget, least_seconds
+from tests.imagegen import encode, photo
 from tests.live import ADMIN_KEY, free_port, make_settings, run_server, spawn_server, wait_job
 from tests.pdfs import dense_scan_pdf
 
@@ -141,6 +146,95 @@ def test_sigterm_hands_the_running_job_back_and_exits_in_time(tmp_path: Path) ->
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
             done = wait_job(client, job_id, timeout=300)
         assert done["status"] == "completed", done
+        assert _job_row(db, job_id).attempts == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        db.dispose()
+
+
+# `imagelens serve` (cli.serve.serve_app) on an engine whose one analyzer answers after
+# argv[3] seconds: a VLM request, a page render or a video decode that outlives a stop.
+SLOW_SERVE = """
+import sys, time
+from pathlib import Path
+from imagelens.api import create_app
+from imagelens.cli.serve import serve_app
+from imagelens.cli.startup import settings_for
+from imagelens.engine import Engine
+from imagelens.types import Moderation
+
+class Slow:
+    name = "moderation"
+    version = "slow"
+    def load(self):
+        pass
+    def run(self, image):
+        (Path(sys.argv[1]) / "in-analyzer").touch()
+        time.sleep(float(sys.argv[3]))
+        return Moderation(flagged=False)
+
+settings = settings_for(Path(sys.argv[1]))
+app = create_app(settings, engine=Engine(settings, analyzers=[Slow()]))
+serve_app(app, host="127.0.0.1", port=int(sys.argv[2]), header_timeout=10)
+"""
+
+
+def _spawn_slow(data_dir: Path, port: int, seconds: float) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "IMAGELENS_BOOTSTRAP_API_KEY": ADMIN_KEY,
+        "IMAGELENS_QUOTA__REQUESTS_PER_MINUTE": "0",
+        "IMAGELENS_LOG_LEVEL": "WARNING",
+    }
+    args = [sys.executable, "-c", SLOW_SERVE, str(data_dir), str(port), str(seconds)]
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                return process
+        assert process.poll() is None and time.monotonic() < deadline, "did not start"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_exits_in_time_with_a_job_stuck_in_an_analyzer(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """One analyzer call that outlives the drain: the job is handed back and the process
+    leaves at once (exit 0) instead of joining the stuck thread; the next start runs it."""
+    port = free_port()
+    db = Database(f"sqlite:///{tmp_path / 'imagelens.db'}")
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    base = f"http://127.0.0.1:{port}"
+    process = _spawn_slow(tmp_path, port, 600)
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            png = encode(photo("chelsea").resize((96, 64)), "PNG")
+            response = client.post(f"{API}/images/analyze/async", files={"file": ("a.png", png)})
+            job_id = response.json()["job_id"]
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "in-analyzer").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        signalled = time.monotonic()
+        process.send_signal(stop)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=30)
+        exit_s = time.monotonic() - signalled
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert exit_s < 15, exit_s
+    assert process.returncode == 0  # left on purpose, not killed by the signal
+    job = _job_row(db, job_id)
+    assert (job.status, job.lease_owner, job.attempts) == ("queued", None, 0)  # handed back
+
+    process = _spawn_slow(tmp_path, port, 0)  # the next start picks it up
+    try:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            assert wait_job(client, job_id, timeout=60)["status"] == "completed"
         assert _job_row(db, job_id).attempts == 1
     finally:
         process.terminate()

@@ -9,12 +9,17 @@ A graceful stop (SIGTERM, or Ctrl+C once): :class:`GracefulServer` stops accepti
 tells the job queue (``on_exit``), whose running jobs hand themselves back at their next page,
 frame or stage (a request waiting on one answers ``processing`` with its poll URL); open
 requests get ``GRACEFUL_SECONDS`` to finish; the queue hands back what is still running
-within its drain time; the process exits within 15 s.
+within its drain time; the process exits within 15 s, without waiting for a thread still
+inside one long analyzer call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import socket
+import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
@@ -22,6 +27,8 @@ from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+log = logging.getLogger(__name__)
 
 _TIMEOUT_RESPONSE = (
     b"HTTP/1.1 408 Request Timeout\r\n"
@@ -81,12 +88,36 @@ GRACEFUL_SECONDS = 5
 
 class GracefulServer(uvicorn.Server):
     """uvicorn's server that also runs ``on_exit`` as soon as a stop signal arrives (not
-    after the open connections are done, as the app's lifespan shutdown would)."""
+    after the open connections are done, as the app's lifespan shutdown would).
 
-    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]) -> None:
+    ``left_running`` says, once the lifespan shutdown is done, how many job threads the
+    queue's stop left inside an analyzer call (their jobs already handed back, queued in the
+    database). Such a thread cannot be stopped and the interpreter would join it at exit
+    (for the whole VLM request, page render or video decode), so then the process leaves
+    at once with ``os._exit(0)``, logs flushed first."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        *,
+        on_exit: Callable[[], None],
+        left_running: Callable[[], int] = lambda: 0,
+    ) -> None:
         super().__init__(config)
         self._on_exit = on_exit
+        self._left_running = left_running
         self._exiting = False
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        if count := self._left_running():
+            log.warning(
+                "exiting without the job threads still in an analyzer", extra={"count": count}
+            )
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from imagelens.cli.startup import settings_for, startup_errors
 from imagelens.config import load_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -30,7 +33,6 @@ def serve(
 ) -> None:
     """Serve the HTTP API (migrates the database; loads the models unless role is api)."""
     from imagelens.api import create_app
-    from imagelens.api.server import GracefulServer, uvicorn_config
 
     with startup_errors():
         settings = settings_for(data_dir)
@@ -38,11 +40,17 @@ def serve(
         app = create_app(settings)
         app.state.services.preflight()
     typer.echo(f"imagelens: serving on http://{host}:{port} (data in {settings.data_dir})")
-    config = uvicorn_config(
-        app, host=host, port=port, header_timeout=settings.header_timeout_seconds
-    )
-    # SIGTERM: stop accepting, hand running jobs back, exit within 15 s (api/server.py).
-    GracefulServer(config, on_exit=app.state.services.queue.interrupt).run()
+    serve_app(app, host=host, port=port, header_timeout=settings.header_timeout_seconds)
+
+
+def serve_app(app: FastAPI, *, host: str, port: int, header_timeout: float) -> None:
+    """Serve ``app`` (from ``create_app``) until SIGTERM or Ctrl+C: stop accepting, hand
+    running jobs back, exit within 15 s (api/server.py)."""
+    from imagelens.api.server import GracefulServer, uvicorn_config
+
+    config = uvicorn_config(app, host=host, port=port, header_timeout=header_timeout)
+    queue = app.state.services.queue
+    GracefulServer(config, on_exit=queue.interrupt, left_running=lambda: queue.left_running).run()
 
 
 def _check_role(role: str | None, queue_kind: str) -> None:

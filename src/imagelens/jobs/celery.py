@@ -74,6 +74,7 @@ class CeleryQueue:
         # after this long (a duplicate is harmless, a flood of them is not).
         self._resend_after = resend_after
         self._sweeper = Periodic("sweeper", sweep_interval, self._sweep_round)
+        self.left_running = 0  # no job runs in this process (see InProcessQueue)
 
     def start(self) -> int:
         count = self.sweep()

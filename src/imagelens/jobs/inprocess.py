@@ -72,6 +72,10 @@ class InProcessQueue:
         self._drained = threading.Condition(self._lock)
         self._drain_seconds = drain_seconds
         self._stop_by: float | None = None  # monotonic time the graceful stop ends
+        # Threads stop() handed back while they were still in an analyzer call: they cannot
+        # be stopped, and the interpreter joins pool threads at exit, so a process with any
+        # leaves with os._exit (api.server.GracefulServer); their jobs are queued.
+        self.left_running = 0
         self._sweep_interval = sweep_interval
         self._sweeper = Periodic("sweeper", sweep_interval, self._sweep_round)
 
@@ -174,6 +178,7 @@ class InProcessQueue:
         if stuck:  # in one long analyzer call: give the job back now, before the exit
             log.warning("jobs still running at stop", extra={"count": len(stuck)})
             self._runner.hand_back(stuck)
+            self.left_running = len(stuck)
 
 
 def _held_bytes(image: DecodedImage | None) -> int:
