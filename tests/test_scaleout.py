@@ -44,6 +44,13 @@ class Cluster:
         self.workers.append(worker)
         return worker
 
+    def stop_workers(self) -> None:
+        """kill -9 the workers earlier tests left consuming the queue."""
+        for worker in self.workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(timeout=30)
+
     def restart_api(self) -> None:
         """kill -9 the API process and start it again (it sweeps for stranded jobs at start)."""
         self.api.kill()
@@ -262,6 +269,9 @@ def test_a_worker_reads_waited_on_jobs_before_the_background_backlog(tmp_path: P
 def test_sigterm_on_a_worker_hands_its_running_job_to_another(cluster: Cluster) -> None:
     from tests.pdfs import dense_scan_pdf
 
+    # A worker an earlier test left running consumes the same queue: idle while this one
+    # loads its models, it would take the job, and the worker signalled would hold nothing.
+    cluster.stop_workers()
     worker = cluster.start_worker("--concurrency", "1")
     with cluster.client() as client:
         scan = dense_scan_pdf(3)  # ~10 s of OCR: still running when the signal comes
@@ -269,9 +279,10 @@ def test_sigterm_on_a_worker_hands_its_running_job_to_another(cluster: Cluster) 
             f"{API}/images/analyze/async", files={"file": ("scan.pdf", scan)}
         ).json()["job_id"]
         deadline = time.monotonic() + 120
-        while not any(r.id == job_id and r.lease_owner for r in cluster.job_rows()):
+        while not (owner := {r.id: r.lease_owner for r in cluster.job_rows()}.get(job_id)):
             assert time.monotonic() < deadline, "the worker never took the job"
             time.sleep(0.05)
+        assert f":{worker.pid}:" in owner, f"{owner} took the job, not the worker signalled"
         signalled = time.monotonic()
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
