@@ -45,6 +45,8 @@ from imagelens.service.ingest import Ingestor
 from imagelens.service.keycache import KeyCache, MemoryKeyCache, RedisKeyCache
 from imagelens.service.library import Library
 from imagelens.service.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from imagelens.service.reindex import missing_text_rows, reindex_text
+from imagelens.service.search import SemanticIndex
 from imagelens.service.signing import RequestSigning
 from imagelens.service.throttle import (
     FailureThrottle,
@@ -118,6 +120,8 @@ class Services:
     signing: RequestSigning
     throttle: FailureThrottle
     redis: Redis | None = None
+    # Ranks images by meaning for /search (the embedding side sets it); None: text only.
+    semantic: SemanticIndex | None = None
     owns_engine: bool = False
     ready: bool = False
 
@@ -236,6 +240,8 @@ class Services:
         """Migrate, ensure an operator key, load the models, resume jobs (blocking)."""
         tune_allocator()  # freed pixel memory goes back to the system (see intake/budget.py)
         upgrade(self.db.url)
+        if missing_text_rows(self.db):  # images analysed before search existed
+            reindex_text(self.db, missing_only=True)
         self.preflight()
         self._ensure_admin_key()
         self._announce_admin_key()

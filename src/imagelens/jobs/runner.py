@@ -23,12 +23,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from imagelens.db import Database
+from imagelens.db.fulltext import write_search_text
 from imagelens.db.images import set_result
 from imagelens.db.jobs import claim, finish
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.engine import AnalysisOptions
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.base import Deadline, JobInterrupted
+from imagelens.engine.describe.searchtext import search_text_of
 from imagelens.errors import AnalysisError, AnalysisTimeout, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs.lease import Lease
@@ -231,6 +233,8 @@ class JobRunner:
                 finish(job=job, error=_gone())
             elif result is not None:
                 set_result(image=image, result=result)
+                words = search_text_of(image.filename, result)  # searchable as the result shows
+                write_search_text(session=session, image=image, words=words)
                 finish(job=job, error=None)
             else:
                 image.status, image.error = JobStatus.FAILED.value, error

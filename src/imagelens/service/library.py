@@ -15,6 +15,7 @@ from imagelens.db.tables import Image, Job
 from imagelens.errors import NotFound
 from imagelens.intake import Decoder, make_thumbnail
 from imagelens.intake.hashes import hamming_distance
+from imagelens.service.search import SearchMode, search
 from imagelens.service.views import (
     analysis_view,
     batch_job_view,
@@ -45,6 +46,8 @@ MAX_THUMBNAIL_BYTES = 1024 * 1024
 # An original this small is read whole before answering, so a store that fails answers
 # with a clear error instead of a body cut short; larger ones are streamed.
 READ_AHEAD_BYTES = 1024 * 1024
+# What a search hit has beyond an UploadResult.
+_HIT = {"score", "highlights"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,26 @@ class Library:
     def list_files(
         self, tenant_id: str, filters: ImageFilter, limit: int, cursor: str | None
     ) -> FileList:
-        """One page of the tenant's images, newest first."""
+        """One page of the tenant's images: newest first, or with ``filters.q`` the best
+        matches first (full-text search; the cursor is then a rank offset)."""
+        if filters.q:
+            found = search(
+                db=self.db,
+                semantic=None,
+                tenant_id=tenant_id,
+                query=filters.q,
+                mode=SearchMode.TEXT,
+                filters=filters,
+                limit=limit,
+                cursor=cursor,
+            )
+            return FileList(
+                items=[
+                    UploadResult.model_validate(h.model_dump(exclude=_HIT)) for h in found.items
+                ],
+                next_cursor=found.next_cursor,
+                has_more=found.has_more,
+            )
         with self.db.session() as session:
             rows, next_cursor = list_images(
                 session=session, tenant_id=tenant_id, filters=filters, limit=limit, cursor=cursor
