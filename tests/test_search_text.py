@@ -226,3 +226,40 @@ def test_rows_of_images_analysed_before_search_are_rebuilt(
         before = _search(client, "cat")
         assert reindex_text(db, batch_size=2) >= len(library)
         assert _ids(_search(client, "cat")) == _ids(before)
+
+
+class _Meaning:
+    """A SemanticIndex that ranks from a fixed list (the real one is the embedding side's)."""
+
+    def __init__(self, ranking: list[tuple[str, float]]) -> None:
+        self.ranking = ranking
+        self.asked: list[tuple[str, str, int]] = []
+
+    def rank(self, tenant_id: str, query: str, limit: int) -> list[tuple[str, float]]:
+        self.asked.append((tenant_id, query, limit))
+        return self.ranking[:limit]
+
+
+def test_hybrid_fuses_text_and_meaning(server: LiveServer, library: dict[str, str]) -> None:
+    assert server.services is not None
+    cat, coffee = library["chelsea.jpg"], library["coffee.jpg"]
+    stranger = str(uuid.uuid4())  # an id the tenant does not have: never shown
+    meaning = _Meaning([(coffee, 0.91), (stranger, 0.9), (cat, 0.8)])
+    server.services.semantic = meaning
+    try:
+        with server.client() as client:
+            hybrid = _search(client, "cat", mode="hybrid")
+            assert _ids(hybrid)[:2] == [cat, coffee]
+            assert stranger not in _ids(hybrid)
+            assert hybrid["items"][0]["highlights"] and not hybrid["items"][1]["highlights"]
+            semantic = _search(client, "cat", mode="semantic")
+            assert _ids(semantic) == [coffee, cat]
+            assert [i["score"] for i in semantic["items"]] == [0.91, 0.8]
+            first = _search(client, "cat", mode="hybrid", limit=1)
+            second = _search(client, "cat", mode="hybrid", limit=1, cursor=first["next_cursor"])
+            assert _ids(first) + _ids(second) == [cat, coffee]
+            only_docs = _search(client, "cat", mode="semantic", category="document")
+            assert only_docs["items"] == []
+        assert meaning.asked[0][:2] == ("default", "cat")
+    finally:
+        server.services.semantic = None

@@ -94,6 +94,8 @@ def search(
     """One page of the tenant's images for ``query``, best first. Without a semantic index,
     ``hybrid`` is ``text`` and ``semantic`` raises NotConfigured."""
     offset = decode_cursor(cursor)
+    if "\x00" in query:  # refused like NUL in any other value (db.engine), not searched
+        raise InvalidInput("The query contains a NUL character (\\x00).")
     if mode is SearchMode.SEMANTIC and semantic is None:
         raise NotConfigured("Semantic search needs the text-embedding model; it is not set up.")
     if mode is SearchMode.TEXT or semantic is None:
