@@ -136,4 +136,4 @@ class VisualSearch:
                     Image.tenant_id == tenant_id, Image.id.in_(list(ids))
                 )
             )
-            return {str(i): str(name) for i, name in rows.tuples()}
+            return {str(i): str(name) for i, name in rows}
