@@ -7,6 +7,7 @@ import base64
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from typing import Any
 
@@ -19,12 +20,15 @@ from imagelens.db.tables import ImageVector
 from imagelens.db.vectors import count_stale
 from imagelens.engine.local.embedder import TextEmbedder
 from imagelens.jobs.embeddings import TEXT, VISUAL, Embedder
-from imagelens.service.reindex import reindex_vectors
+from imagelens.service.reindex import reindex_vectors, start_text_reindex
 from imagelens.service.semantic import SemanticSearch
 from tests import imagegen
 from tests.layouts import receipt
-from tests.live import LiveServer
+from tests.live import WITH_API_ROLE, LiveServer
 
+# The api-role deployment too: there the API process loads only the query embedder, and the
+# query image's features come back from an `imagelens worker` through a job.
+pytestmark = WITH_API_ROLE
 API = "/api/v2"
 
 
@@ -242,6 +246,13 @@ def test_reindex_after_a_model_change(server: LiveServer) -> None:
     # A query with the new model searches only the vectors the new model made.
     assert len(SemanticSearch(server.services.db, newer).rank(tenant, "cat", 10)) == 2
     assert SemanticSearch(server.services.db, newer).rank("default", "cat", 10) == []
+    # Back to the real model: what a server starts in the background after a model change.
+    current = Embedder(server.services.engine, TextEmbedder())
+    thread = start_text_reindex(server.services.db, current, threading.Event())
+    assert thread is not None
+    thread.join(timeout=120)
+    assert _models(server, tenant, TEXT) == {current.text.version: 2}  # type: ignore[union-attr]
+    assert start_text_reindex(server.services.db, current, threading.Event()) is None
 
 
 def test_reindex_command_re_embeds_stale_vectors(

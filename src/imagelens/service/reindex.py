@@ -126,15 +126,17 @@ def _save(db: Database, made: list[tuple[Image, Embedding]]) -> None:
                 )
 
 
-def start_text_reindex(db: Database, embedder: Embedder, stop: threading.Event) -> bool:
+def start_text_reindex(
+    db: Database, embedder: Embedder, stop: threading.Event
+) -> threading.Thread | None:
     """Re-embed stale text vectors in a background thread when there are any (a server's
-    start after a model change); True when a thread was started."""
+    start after a model change); the thread, or None when there was nothing to do."""
     if embedder.text is None:
-        return False
+        return None
     with db.session() as session:
         stale = count_stale(session=session, kind=TEXT, model=embedder.text.version)
     if not stale:
-        return False
+        return None
 
     def run() -> None:
         try:
@@ -144,5 +146,6 @@ def start_text_reindex(db: Database, embedder: Embedder, stop: threading.Event) 
             return
         log.info("text vectors re-embedded", extra={"embedded": report.embedded.get(TEXT)})
 
-    threading.Thread(target=run, name="imagelens-reindex", daemon=True).start()
-    return True
+    thread = threading.Thread(target=run, name="imagelens-reindex", daemon=True)
+    thread.start()
+    return thread
