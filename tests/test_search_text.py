@@ -14,7 +14,7 @@ from PIL import Image, ImageFilter
 from sqlalchemy import delete
 
 from imagelens.db.tables import ImageSearch
-from imagelens.service.reindex import missing_text_rows, reindex_text
+from imagelens.service.textindex import missing_text_rows, reindex_text
 from tests import imagegen
 from tests.live import LiveServer
 

@@ -160,7 +160,8 @@ class ImageVector(Base):
     the model (name and version) that made it, so a model change can re-embed."""
 
     __tablename__ = "image_vectors"
-    __table_args__ = (Index("ix_image_vectors_tenant_kind", "tenant_id", "kind"),)
+    # updated_at too: the index answers the per-query signature (count, max) alone.
+    __table_args__ = (Index("ix_image_vectors_tenant_kind", "tenant_id", "kind", "updated_at"),)
 
     image_id: Mapped[str] = mapped_column(
         ForeignKey("images.id", ondelete="CASCADE"), primary_key=True

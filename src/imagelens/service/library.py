@@ -187,7 +187,7 @@ class Library:
         """A job's state; finished jobs carry their results."""
         with self.db.session() as session:
             job = get_job(session=session, tenant_id=tenant_id, job_id=job_id)
-            if job is None or job.job_type == JobType.DESCRIBE:  # a describe-image call's own
+            if job is None or job.job_type in _OWN_JOBS:  # a describe-image call's own
                 raise NotFound(f"No job {job_id}.")
             if job.job_type == JobType.BATCH and job.session_id:
                 upload = get_session(
@@ -225,3 +225,7 @@ def _closing(reader: ObjectReader) -> Iterator[bytes]:
         yield from reader.chunks
     finally:
         reader.close()
+
+
+# A describe-image or search-by-image call's own job: not shown at GET /job/{id}.
+_OWN_JOBS = frozenset({JobType.DESCRIBE, JobType.SEARCH_IMAGE})

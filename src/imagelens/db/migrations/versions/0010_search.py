@@ -117,7 +117,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["image_id"], ["images.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("image_id", "kind"),
     )
-    op.create_index("ix_image_vectors_tenant_kind", "image_vectors", ["tenant_id", "kind"])
+    op.create_index(
+        "ix_image_vectors_tenant_kind", "image_vectors", ["tenant_id", "kind", "updated_at"]
+    )
     statements = _SQLITE_FTS if op.get_bind().dialect.name == "sqlite" else _pg_statements()
     for statement in statements:
         op.execute(statement)
