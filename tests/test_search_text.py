@@ -201,11 +201,34 @@ def test_hostile_queries_are_never_a_server_error(
         assert bad_cursor.status_code == 400
 
 
-def test_semantic_without_an_index_is_not_configured(server: LiveServer) -> None:
+def test_semantic_without_an_index_is_not_configured(
+    server: LiveServer, library: dict[str, str]
+) -> None:
+    assert server.services is not None
+    semantic, server.services.semantic = server.services.semantic, None
+    try:
+        with server.client() as client:
+            response = client.get(f"{API}/search", params={"query": "cat", "mode": "semantic"})
+            assert response.status_code == 501
+            assert response.json()["error"]["code"] == "not_configured"
+            text_only = client.get(f"{API}/search", params={"query": "cat", "mode": "hybrid"})
+            assert text_only.status_code == 200
+            assert text_only.json()["items"][0]["image_id"] == library["chelsea.jpg"]
+    finally:
+        server.services.semantic = semantic
+
+
+def test_semantic_search_through_the_api_finds_a_german_query(
+    server: LiveServer, library: dict[str, str]
+) -> None:
     with server.client() as client:
-        response = client.get(f"{API}/search", params={"query": "cat", "mode": "semantic"})
-        assert response.status_code == 501
-        assert response.json()["error"]["code"] == "not_configured"
+        for mode in ("semantic", "hybrid"):
+            response = client.get(
+                f"{API}/search", params={"query": "eine Katze auf dem Sofa", "mode": mode}
+            )
+            assert response.status_code == 200, response.text
+            ranked = [hit["image_id"] for hit in response.json()["items"]]
+            assert ranked and ranked[0] == library["chelsea.jpg"], (mode, response.text)
 
 
 def test_rows_of_images_analysed_before_search_are_rebuilt(
