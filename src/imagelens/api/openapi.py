@@ -89,6 +89,7 @@ _EXTRA: dict[str, set[int]] = {
     "files-describe": {402, 413, 507},
     "files-thumbnail": {503},
     "describe-image": _TAKES_IMAGES | {500, 502, 504},
+    "search-image": {413, 415, 500, 503, 504, 507},
     "settings-custom_s3-put": {501},
     "keys-create": {501},  # a signing secret without IMAGELENS_SECRET_KEY
 }
@@ -122,6 +123,7 @@ def _request_bodies() -> dict[str, Any]:
         "files-upload": {"required": True, "content": image_forms},
         "files-upload_batch": {"required": True, "content": {"multipart/form-data": batch}},
         "describe-image": {"required": True, "content": {"multipart/form-data": describe}},
+        "search-image": {"required": True, "content": image_forms},
         "files-describe": {"required": False, "content": {"application/json": again}},
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from imagelens.cli.analyze import analyze
+from imagelens.cli.reindex import reindex
 from imagelens.cli.remote import files_app, jobs_app, keys_app
 from imagelens.cli.serve import db_app, serve
 from imagelens.cli.worker import worker
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.command()(analyze)
 app.command()(serve)
 app.command()(worker)
+app.command()(reindex)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(files_app, name="files")

@@ -6,9 +6,9 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import Select, and_, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from imagelens.db.tables import Image
 from imagelens.errors import InvalidInput
 from imagelens.types import JobStatus
+
+_Q = TypeVar("_Q", bound=Select[Any])
 
 
 def get_image(*, session: Session, tenant_id: str, image_id: str) -> Image | None:
@@ -114,13 +116,24 @@ class ImageFilter:
     category: str | None = None
 
 
+def filtered(query: _Q, filters: ImageFilter) -> _Q:
+    """``query`` (over images) narrowed to the tag, status and category of ``filters``."""
+    if filters.tag:
+        query = query.where(Image.tags_index.like(f"%|{escape_like(filters.tag)}|%", escape="\\"))
+    if filters.status:
+        query = query.where(Image.status == filters.status)
+    if filters.category:
+        query = query.where(Image.category == filters.category)
+    return query
+
+
 def list_images(
     *, session: Session, tenant_id: str, filters: ImageFilter, limit: int, cursor: str | None
 ) -> tuple[list[Image], str | None]:
     """One page, newest first; the second value is the cursor of the next page or None."""
     query = select(Image).where(Image.tenant_id == tenant_id)
     if filters.q:
-        like = f"%{_escape_like(filters.q.lower())}%"
+        like = f"%{escape_like(filters.q.lower())}%"
         query = query.where(
             or_(
                 func.lower(Image.description).like(like, escape="\\"),
@@ -128,12 +141,7 @@ def list_images(
                 func.lower(Image.filename).like(like, escape="\\"),
             )
         )
-    if filters.tag:
-        query = query.where(Image.tags_index.like(f"%|{_escape_like(filters.tag)}|%", escape="\\"))
-    if filters.status:
-        query = query.where(Image.status == filters.status)
-    if filters.category:
-        query = query.where(Image.category == filters.category)
+    query = filtered(query, filters)
     if cursor:
         created, last_id = _decode_cursor(cursor)
         query = query.where(
@@ -148,7 +156,7 @@ def list_images(
     return rows, _encode_cursor(rows[-1])
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

@@ -137,7 +137,7 @@ def stranded_jobs(
     read off their images.
     """
     now = utcnow()
-    runnable = [Job.job_type.in_([JobType.IMAGE, JobType.DESCRIBE])]
+    runnable = [Job.job_type.in_([JobType.IMAGE, JobType.DESCRIBE, JobType.SEARCH_IMAGE])]
     processing = select(Job).where(Job.status == JobStatus.PROCESSING, *runnable)
     revived: list[str] = []  # taken back from a dead worker: run now, however young
     for job in session.scalars(processing):

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -116,6 +126,51 @@ class Image(Base):
     result: Mapped[dict[str, Any] | None]  # the full AnalysisResult
     error: Mapped[dict[str, Any] | None]  # {type, message, retryable}
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ImageSearch(Base):
+    """The text an image is found by, one row per analysed image, written with its result.
+
+    SQLite indexes it with FTS5 (``image_search_fts``, external content, kept in step by
+    triggers); PostgreSQL with the ``document`` tsvector column (weighted, in the image's
+    language, kept in step by a trigger) and a GIN index. Both made by migration 0010; the
+    ORM never reads those, only :mod:`imagelens.db.fulltext` does.
+    """
+
+    __tablename__ = "image_search"
+
+    image_id: Mapped[str] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    lang: Mapped[str] = mapped_column(String(8), default="en")  # the analysis's language
+    filename: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Tag names in every language the describer knows, space-separated.
+    tags: Mapped[str] = mapped_column(Text, default="")
+    visible_text: Mapped[str] = mapped_column(Text, default="")
+    # Category and extracted values (and barcodes, names, ... as they come).
+    extra: Mapped[str] = mapped_column(Text, default="")
+
+
+class ImageVector(Base):
+    """An image's embedding of one ``kind`` ("text": its analysis text through the text
+    embedder; "visual": the tagger's pooled features), as little-endian float16 bytes, with
+    the model (name and version) that made it, so a model change can re-embed."""
+
+    __tablename__ = "image_vectors"
+    # updated_at too: the index answers the per-query signature (count, max) alone.
+    __table_args__ = (Index("ix_image_vectors_tenant_kind", "tenant_id", "kind", "updated_at"),)
+
+    image_id: Mapped[str] = mapped_column(
+        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(100))
+    dim: Mapped[int]
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from imagelens.engine.base import AnalysisOptions, Deadline
+from imagelens.engine.base import Analysis, AnalysisOptions, Deadline
 from imagelens.engine.pipeline import Engine
 from imagelens.engine.prompts import answer_locally
 from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.engine.vlm.merge import merge
-from imagelens.errors import HarmfulContent, InvalidInput, VlmError
+from imagelens.errors import HarmfulContent, ImageLensError, InvalidInput, VlmError
 from imagelens.intake import DecodedImage
 from imagelens.types import AnalysisResult, Backend, ContentCategory, Language
 
@@ -38,17 +38,39 @@ class Analyst:
 
     def analyze(self, image: DecodedImage, options: AnalysisOptions) -> AnalysisResult:
         """Analyse with ``options.backend``; raises ImageLensError subclasses only."""
+        return self.analysis(image, options).result
+
+    def analysis(self, image: DecodedImage, options: AnalysisOptions) -> Analysis:
+        """:meth:`analyze` with the image's visual embedding (from the local tagger, which a
+        VLM-only analysis runs for that alone when it is enabled)."""
         if options.backend == "local" or self.vlm is None:
-            return self.engine.analyze(image, options)
-        local: AnalysisResult | None = None
-        category = options.category
+            return self.engine.analysis(image, options)
         if options.backend == "hybrid":
-            local = self.engine.analyze(image, options)
+            local = self.engine.analysis(image, options)
+            return Analysis(self._with_vlm(self.vlm, image, options, local.result), local.visual)
+        result = self._with_vlm(self.vlm, image, options, None)
+        visual = None
+        if "tags" in self.engine.analyzers:
+            try:
+                visual = self.engine.visual_features(image)
+            except ImageLensError:  # the answer stands; the image is not visually searchable
+                visual = None
+        return Analysis(result, visual)
+
+    def _with_vlm(
+        self,
+        vlm: VlmBackend,
+        image: DecodedImage,
+        options: AnalysisOptions,
+        local: AnalysisResult | None,
+    ) -> AnalysisResult:
+        category = options.category
+        if local is not None:
             category = ContentCategory(local.category)
         elif category is ContentCategory.AUTO:
             category = ContentCategory.GENERAL  # the VLM schema needs a category; no local cue
         try:
-            answer = self.vlm.analyze(
+            answer = vlm.analyze(
                 image,
                 category=category,
                 lang=options.lang,
@@ -57,7 +79,7 @@ class Analyst:
                 hint=options.custom_hint,
             )
         except VlmError as exc:
-            if not self.vlm.settings.fallback_to_local:
+            if not vlm.settings.fallback_to_local:
                 raise
             fallback = local or self.engine.analyze(image, options)
             return fallback.model_copy(
@@ -69,7 +91,7 @@ class Analyst:
             local=local,
             category=category,
             lang=options.lang,
-            model_version=self.vlm.version,
+            model_version=vlm.version,
         )
 
     def describe(

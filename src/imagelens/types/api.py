@@ -176,6 +176,23 @@ class FileList(_Wire):
     has_more: bool
 
 
+class SearchHit(UploadResult):
+    """One image a search found: its UploadResult fields, a relevance ``score`` (higher is
+    better; comparable within one answer only) and ``highlights``, the snippets of its text
+    where the query's words matched, the words wrapped in ``<mark>``...``</mark>`` (the rest
+    of each snippet is plain text: a client escapes it before showing it as HTML)."""
+
+    image_id: str
+    score: float
+    highlights: list[str] = []
+
+
+class SearchResults(_Wire):
+    items: list[SearchHit]
+    next_cursor: str | None
+    has_more: bool
+
+
 class FileText(_Wire):
     image_id: str
     visible_text: str | None
@@ -198,8 +215,11 @@ class FileAnalysis(_Wire):
 class SimilarImage(_Wire):
     image_id: str
     filename: str
-    distance: int
+    # mode=duplicate: the perceptual hashes' Hamming distance (0-64); mode=visual: None
+    distance: int | None = None
     thumbnail_url: str | None
+    # mode=visual: cosine similarity of the visual embeddings (-1..1, higher is closer)
+    score: float | None = None
 
 
 class SimilarImages(_Wire):

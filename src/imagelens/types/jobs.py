@@ -26,11 +26,14 @@ class JobStatus(StrEnum):
 
 class JobType(StrEnum):
     """What a job row is: one image's analysis, a batch (its state read off its images), or
-    a describe-image call (its markdown kept on the job, its upload dropped when done)."""
+    a describe-image call (its markdown kept on the job, its upload dropped when done), or
+    a search-by-image call (the query image's visual embedding kept on the job, the image
+    dropped when done)."""
 
     IMAGE = "image"
     BATCH = "batch"
     DESCRIBE = "describe"
+    SEARCH_IMAGE = "search-image"
 
 
 class Backend(StrEnum):

@@ -97,7 +97,8 @@ async def list_files(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> FileList:
-    """This tenant's images, newest first, filtered; follow `next_cursor` for more."""
+    """This tenant's images, newest first, filtered; with `q`, the best matches first
+    (full-text search, see /search); follow `next_cursor` for more."""
     filters = ImageFilter(q=q, tag=tag, status=status, category=category)
     return await run_in_threadpool(
         services.library.list_files, principal.tenant_id, filters, limit, cursor

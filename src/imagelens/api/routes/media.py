@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -58,8 +59,16 @@ async def similar(
     services: ServicesDep,
     max_distance: int = Query(default=10, ge=0, le=64),
     limit: int = Query(default=10, ge=1, le=100),
+    mode: Literal["duplicate", "visual"] = "duplicate",
 ) -> SimilarImages:
-    """Images of this tenant whose perceptual hash is within `max_distance` bits."""
+    """`mode=duplicate` (default): images of this tenant whose perceptual hash is within
+    `max_distance` bits (`distance`). `mode=visual`: the tenant's images that look most alike
+    by the cosine similarity of their visual embeddings (`score`, best first)."""
+    if mode == "visual":
+        items = await run_in_threadpool(
+            services.visual.neighbours, principal.tenant_id, image_id, limit
+        )
+        return SimilarImages(image_id=image_id, items=items)
     return await run_in_threadpool(
         services.library.similar, principal.tenant_id, image_id, max_distance, limit
     )

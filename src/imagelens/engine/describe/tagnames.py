@@ -58,5 +58,25 @@ def tag_names(tags: Iterable[str], lang: Language) -> list[str]:
     return list(dict.fromkeys(tag_name(tag, lang) for tag in tags))
 
 
+@cache
+def _slugs_by_name() -> dict[str, str]:
+    """Any language's tag name (lowercased) or slug -> the English slug."""
+    found: dict[str, str] = {}
+    for slug, names in _names().items():
+        found.setdefault(slug, slug)
+        for name in names.values():
+            found.setdefault(name.casefold(), slug)
+    return found
+
+
+def every_name(tag: str) -> list[str]:
+    """``tag`` (a slug, or its name in any of the 12 languages) in every language, so a
+    search in any of them finds it; unknown tags come back alone."""
+    slug = _slugs_by_name().get(tag.casefold())
+    if slug is None:
+        return [tag]
+    return list(dict.fromkeys([slug.replace("-", " "), *_names()[slug].values()]))
+
+
 def localized_scores(scores: Iterable[TagScore], lang: Language) -> list[TagScore]:
     return [s.model_copy(update={"name": tag_name(s.name, lang)}) for s in scores]

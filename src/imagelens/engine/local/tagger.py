@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import defaultdict
 from importlib import metadata, resources
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -18,9 +19,6 @@ from imagelens.engine.runtime import LazyModel
 from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
 from imagelens.types import TagScore
-
-if TYPE_CHECKING:
-    import torch
 
 INPUT_SIDE = 224
 # EfficientNet-Lite was trained on inputs scaled as (x - 127) / 128.
@@ -53,23 +51,32 @@ class _Classifier:
         )
         model.load_state_dict(weights)
         model.eval()
-        self.model: torch.nn.Module = model
+        self.model: Any = model  # EfficientNet: untyped, its submodules used by name
         self.labels = load_labels()
         self._torch = torch
 
-    def probabilities(self, image: Image.Image) -> np.ndarray:
+    def probabilities(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray]:
         """Class probabilities averaged over two views: the whole frame squashed to a square,
         and the centre square. The first keeps off-centre subjects, the second keeps the
-        subject's proportions (the rocket photo reads as a drilling rig when squashed)."""
+        subject's proportions (the rocket photo reads as a drilling rig when squashed).
+
+        Also the pooled 1280-d features (the classifier head's input) averaged over the two
+        views: the image's visual embedding, from the same forward pass."""
         w, h = image.size
         side = min(w, h)
         left, top = (w - side) // 2, (h - side) // 2
         boxes = [(0, 0, w, h), (left, top, left + side, top + side)]
         batch = np.stack([self._tensor(image, box) for box in boxes])
-        with self._torch.inference_mode():
-            logits = self.model(self._torch.from_numpy(batch))
-        probs: np.ndarray = self._torch.softmax(logits, dim=-1).mean(dim=0).numpy()
-        return probs
+        torch, model = self._torch, self.model
+        with torch.inference_mode():
+            # EfficientNet.forward, split open at the pooled features (dropout is a no-op in
+            # eval mode, so the head sees exactly what forward would give it).
+            maps = model.extract_features(torch.from_numpy(batch))
+            pooled = torch.flatten(model._avg_pooling(maps), 1)
+            logits = model._fc(pooled)
+        probs: np.ndarray = torch.softmax(logits, dim=-1).mean(dim=0).numpy()
+        features: np.ndarray = pooled.mean(dim=0).numpy().astype(np.float32)
+        return probs, features
 
     @staticmethod
     def _tensor(image: Image.Image, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -101,10 +108,10 @@ class ImageNetTagger:
     def run(self, image: DecodedImage) -> TagOutput:
         classifier = self._model.get()
         try:
-            probs = classifier.probabilities(image.image)
+            probs, features = classifier.probabilities(image.image)
         except RuntimeError as exc:  # torch reports its failures as RuntimeError
             raise AnalysisError(f"The tagger failed: {exc}") from exc
-        return self.interpret(probs, classifier.labels)
+        return dataclasses.replace(self.interpret(probs, classifier.labels), features=features)
 
     def interpret(self, probs: np.ndarray, labels: list[str]) -> TagOutput:
         """Turn class probabilities into labelled tags and concept tags."""

@@ -1,0 +1,139 @@
+"""Visual similarity (``/files/{id}/similar?mode=visual``) and search by image.
+
+Both rank the tenant's visual vectors (the tagger's pooled features) by cosine similarity.
+A query image needs the tagger, which only workers hold in a scale-out deployment, so search
+by image is a job like describe-image: the upload goes to the store, a worker hands back the
+image's features as the job's result (jobs/visual.py), and the upload is removed; no image
+row is ever made for the query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import select
+
+from imagelens.db import Database
+from imagelens.db.tables import Image, Job, utcnow
+from imagelens.errors import AnalysisTimeout, NotFound, error_from_record
+from imagelens.intake import Decoder
+from imagelens.intake.body import Body, as_body
+from imagelens.jobs import JobQueue
+from imagelens.jobs.embeddings import VISUAL
+from imagelens.jobs.visual import decode_vector
+from imagelens.service.vectors import VectorIndex
+from imagelens.service.views import upload_view
+from imagelens.storage import ObjectStore, upload_key
+from imagelens.types import JobStatus, JobType
+from imagelens.types.api import SearchHit, SearchResults, SimilarImage
+
+
+class VisualSearch:
+    """The tenant's visual neighbours of a stored image or of a query image."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        store: ObjectStore,
+        decoder: Decoder,
+        queue: JobQueue,
+        model: Callable[[], str],
+    ) -> None:
+        """``model``: the version of the visual model (the tagger's) in use."""
+        self.db = db
+        self.store = store
+        self.decoder = decoder
+        self.queue = queue
+        self.index = VectorIndex(db, VISUAL, model)
+
+    def neighbours(self, tenant_id: str, image_id: str, limit: int) -> list[SimilarImage]:
+        """The images that look most like ``image_id`` (itself left out); empty while it has
+        no visual vector yet (not analysed, or analysed before the model changed)."""
+        with self.db.session() as session:
+            found = session.scalar(
+                select(Image.id).where(Image.id == image_id, Image.tenant_id == tenant_id)
+            )
+        if found is None:
+            raise NotFound(f"No image {image_id}.")
+        vector = self.index.vector(tenant_id, image_id)
+        if vector is None:
+            return []
+        ranked = self.index.search(tenant_id, vector, limit, exclude=image_id)
+        names = self._names(tenant_id, [i for i, _ in ranked])
+        return [
+            SimilarImage(
+                image_id=i,
+                filename=names[i],
+                thumbnail_url=f"/api/v2/files/{i}/thumbnail",
+                score=round(score, 6),
+            )
+            for i, score in ranked
+            if i in names
+        ]
+
+    def submit(self, tenant_id: str, data: bytes | Body) -> str:
+        """Check the query image (400 for a corrupt one), keep it for the worker, queue the
+        job; the id of the job to wait on."""
+        body = as_body(data)
+        decoded = self.decoder.decode(body)
+        job_id = str(uuid.uuid4())
+        key = upload_key(job_id)
+        if body.path is not None:
+            self.store.put_file(key, body.path)
+        else:
+            self.store.put(key, body.read())
+        try:
+            with self.db.session() as session:
+                session.add(
+                    Job(
+                        id=job_id,
+                        tenant_id=tenant_id,
+                        job_type=JobType.SEARCH_IMAGE,
+                        status=JobStatus.QUEUED,
+                        options={},
+                        created_at=utcnow(),
+                    )
+                )
+        except BaseException:
+            self.store.delete(key)  # no job will ever read it
+            raise
+        self.queue.submit(job_id, decoded, waiting=True)  # the caller holds the request open
+        return job_id
+
+    def results(self, tenant_id: str, job: Job, limit: int, timeout: float) -> SearchResults:
+        """The tenant's images closest to a finished job's query image."""
+        if job.status == JobStatus.FAILED and job.error is not None:
+            raise error_from_record(job.error)
+        if job.status != JobStatus.COMPLETED or job.result is None:
+            raise AnalysisTimeout(
+                f"No answer within {timeout:g} s: the workers are busy or none is running.",
+                retryable=True,
+            )
+        vector, _model = decode_vector(job.result)
+        ranked = self.index.search(tenant_id, vector, limit)
+        with self.db.session() as session:
+            rows = {
+                r.id: r
+                for r in session.scalars(
+                    select(Image).where(
+                        Image.tenant_id == tenant_id, Image.id.in_([i for i, _ in ranked])
+                    )
+                )
+            }
+            items = [
+                SearchHit(**upload_view(rows[i]).model_dump(), score=round(score, 6))
+                for i, score in ranked
+                if i in rows
+            ]
+        return SearchResults(items=items, next_cursor=None, has_more=False)
+
+    def _names(self, tenant_id: str, ids: Sequence[str]) -> dict[str, str]:
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Image.id, Image.filename).where(
+                    Image.tenant_id == tenant_id, Image.id.in_(list(ids))
+                )
+            )
+            return {str(i): str(name) for i, name in rows}
