@@ -73,7 +73,11 @@ def test_search_by_meaning_marks_the_matched_words(browser: Browser, server: Liv
             page.get_by_role("button", name="Search").click()
         assert "mode=hybrid" in answer.value.url
         tiles = page.get_by_role("list", name="Images").get_by_role("link")
-        expect(tiles.first).to_contain_text("scan0001.png")  # the till receipt
+        expect(tiles.first).to_contain_text("scan0")  # the till receipt and the note say it
+        assert {tiles.nth(i).locator(".name").inner_text() for i in (0, 1)} == {
+            "scan0001.png",
+            "scan0002.png",
+        }
         expect(page.get_by_role("status")).to_contain_text("best match first")
         marks = page.locator(".tile .snippet mark")
         expect(marks.first).to_be_visible()
