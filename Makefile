@@ -53,6 +53,7 @@ bench: dev tesseract chromium
 	$(BIN)/python benchmarks/uploads.py --out benchmarks/results
 	$(BIN)/python benchmarks/scaleout.py --out benchmarks/results
 	$(BIN)/python benchmarks/web.py --out benchmarks/results
+	$(BIN)/python benchmarks/search_quality.py --out benchmarks/results
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ import typer
 from imagelens.cli.analyze import analyze
 from imagelens.cli.reindex import reindex
 from imagelens.cli.remote import files_app, jobs_app, keys_app
+from imagelens.cli.search import search
 from imagelens.cli.serve import db_app, serve
 from imagelens.cli.worker import worker
 
@@ -21,6 +22,7 @@ app.command()(analyze)
 app.command()(serve)
 app.command()(worker)
 app.command()(reindex)
+app.command()(search)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(files_app, name="files")

@@ -19,6 +19,7 @@ from imagelens.sdk.errors import (
     ValidationError,
 )
 from imagelens.sdk.resources import FilePage
+from imagelens.sdk.search import SearchPage, SyncSearchPage
 from imagelens.sdk.types import (
     BatchUploadResults,
     ContentCategory,
@@ -27,6 +28,8 @@ from imagelens.sdk.types import (
     DescriptionResult,
     DescriptionStatus,
     QuotaInfo,
+    SearchHit,
+    SimilarImage,
     UploadResult,
 )
 
@@ -49,7 +52,11 @@ __all__ = [
     "QuotaExceededError",
     "QuotaInfo",
     "RateLimitError",
+    "SearchHit",
+    "SearchPage",
     "ServerError",
+    "SimilarImage",
+    "SyncSearchPage",
     "TimeoutError",
     "UploadResult",
     "ValidationError",

@@ -17,6 +17,7 @@ from imagelens.sdk._core import Core
 from imagelens.sdk.batch import upload_batch
 from imagelens.sdk.errors import ImageLensAPIError
 from imagelens.sdk.resources import ImageSource, ProgressCallback, options, read_source
+from imagelens.sdk.search import BlockingSearch
 from imagelens.sdk.types import BatchUploadResults, UploadResult
 from imagelens.types import ContentCategory
 
@@ -200,7 +201,7 @@ class Jobs(_Sync[resources.Jobs]):
     wait = _blocking(resources.Jobs.wait)
 
 
-class Files(_Sync[AsyncFiles]):
+class Files(_Sync[AsyncFiles], BlockingSearch):
     upload = _blocking(AsyncFiles.upload)
     upload_batch = _blocking(AsyncFiles.upload_batch)
     list = _blocking(AsyncFiles.list)
@@ -210,9 +211,16 @@ class Files(_Sync[AsyncFiles]):
     thumbnail = _blocking(AsyncFiles.thumbnail)
     text = _blocking(AsyncFiles.text)
     similar = _blocking(AsyncFiles.similar)
+    search_by_image = _blocking(AsyncFiles.search_by_image)
     describe = _blocking(AsyncFiles.describe)
     get_session = _blocking(AsyncFiles.get_session)
     wait_for_session = _blocking(AsyncFiles.wait_for_session)
+
+    def _searcher(self) -> AsyncFiles:
+        return self._inner
+
+    def _run(self, coro: Coroutine[Any, Any, R]) -> R:
+        return self._loop.run(coro)
 
 
 class Quota(_Sync[resources.Quota]):

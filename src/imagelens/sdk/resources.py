@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 
 from imagelens.sdk._core import Core
 from imagelens.sdk.errors import TimeoutError
+from imagelens.sdk.search import Search
 from imagelens.sdk.types import QuotaInfo, UploadResult
 from imagelens.types import ContentCategory
 from imagelens.types.api import (
@@ -24,7 +25,6 @@ from imagelens.types.api import (
     JobResponse,
     Scope,
     SessionStatus,
-    SimilarImages,
 )
 from imagelens.types.api import (
     QuotaInfo as WireQuota,
@@ -205,10 +205,7 @@ class FilePage:
 ProgressCallback = Callable[[JobProgress], object]
 
 
-class Files:
-    def __init__(self, core: Core) -> None:
-        self._core = core
-
+class Files(Search):
     async def upload(
         self,
         file: ImageSource,
@@ -281,13 +278,6 @@ class Files:
     async def text(self, image_id: str) -> FileText:
         response = await self._core.request("GET", f"{API}/files/{image_id}/text")
         return FileText.model_validate_json(response.content)
-
-    async def similar(
-        self, image_id: str, *, max_distance: int = 10, limit: int = 10
-    ) -> SimilarImages:
-        params = {"max_distance": max_distance, "limit": limit}
-        response = await self._core.request("GET", f"{API}/files/{image_id}/similar", params=params)
-        return SimilarImages.model_validate_json(response.content)
 
     async def describe(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -10,6 +10,8 @@ from typing import Any
 from imagelens.sdk.errors import ImageLensAPIError
 from imagelens.types import ContentCategory, TextRegion
 from imagelens.types.api import QuotaInfo as _WireQuota
+from imagelens.types.api import SearchHit as _WireHit
+from imagelens.types.api import SimilarImage as _WireSimilar
 from imagelens.types.api import UploadResult as _WireUpload
 
 __all__ = [
@@ -20,6 +22,8 @@ __all__ = [
     "DescriptionResult",
     "DescriptionStatus",
     "QuotaInfo",
+    "SearchHit",
+    "SimilarImage",
     "UploadResult",
 ]
 
@@ -154,6 +158,46 @@ class UploadResult:
             description_error_type=kind.value,
             description_is_retryable=retryable,
         )
+
+
+@dataclass(frozen=True)
+class SearchHit(UploadResult):
+    """An image a search found: its UploadResult fields, a ``score`` (higher is better;
+    comparable within one answer only) and ``highlights``, snippets where the query matched
+    with the matched words in ``<mark>``...``</mark>`` (the rest is plain, unescaped text)."""
+
+    score: float = 0.0
+    highlights: list[str] = field(default_factory=list)
+
+    @property
+    def highlight_text(self) -> str:
+        """The first highlight without its ``<mark>`` tags ("" when there is none)."""
+        first = self.highlights[0] if self.highlights else ""
+        return first.replace("<mark>", "").replace("</mark>", "")
+
+    @classmethod
+    def from_wire(cls, wire: _WireUpload) -> SearchHit:
+        values: dict[str, Any] = {f.name: getattr(wire, f.name, None) for f in fields(cls)}
+        values["description_status"] = DescriptionStatus(wire.description_status)
+        values["score"] = wire.score if isinstance(wire, _WireHit) else 0.0
+        values["highlights"] = list(wire.highlights) if isinstance(wire, _WireHit) else []
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class SimilarImage:
+    """A look-alike of a stored image: ``distance`` (perceptual-hash bits, mode duplicate) or
+    ``score`` (cosine similarity, higher is closer, mode visual)."""
+
+    image_id: str
+    filename: str
+    thumbnail_url: str | None = None
+    distance: int | None = None
+    score: float | None = None
+
+    @classmethod
+    def from_wire(cls, wire: _WireSimilar) -> SimilarImage:
+        return cls(wire.image_id, wire.filename, wire.thumbnail_url, wire.distance, wire.score)
 
 
 @dataclass(frozen=True)

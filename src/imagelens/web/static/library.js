@@ -1,7 +1,10 @@
-// Library: the tenant's images newest first, searched and paged by cursor as you scroll,
-// and one image's detail: its result, look-alikes, re-analyse and delete.
+// Library: the tenant's images newest first, or searched by meaning (words and meaning
+// fused, best first, with the matched words marked), or by an image dropped on the search
+// box; paged by cursor as you scroll. One image's detail: its result, visual neighbours,
+// re-analyse and delete.
 import { api, loadAnalysis, waitForJob } from "./api.js";
 import { clear, confirmDialog, field, h, select, showError } from "./dom.js";
+import { imageDropTarget, marked, scoreText, searchByImage, searchPath } from "./find.js";
 import { optionsFieldset } from "./options.js";
 import { renderResult } from "./result.js";
 
@@ -12,8 +15,12 @@ function thumbnail(item) {
   const picture = item.description_status === "failed"
     ? h("div", { class: "thumb placeholder", "aria-hidden": "true" }, "!")
     : h("img", { class: "thumb", src: item.thumbnail_url, alt: "", loading: "lazy", width: 256, height: 256 });
+  const found = typeof item.score === "number";
+  const snippet = item.highlights && item.highlights.length ? item.highlights[0] : null;
   return h("li", null, h("a", { class: "tile", href: `#/library/${encodeURIComponent(item.image_id)}` },
     picture, h("span", { class: "name" }, item.filename),
+    found ? h("span", { class: "score" }, scoreText(item.score)) : null,
+    snippet ? h("span", { class: "snippet" }, marked(snippet)) : null,
     h("span", { class: `status ${item.description_status}` }, item.description_status)));
 }
 
@@ -23,7 +30,7 @@ export function libraryView(main, { session }) {
   const category = select("category", [["", "Any category"], ...session.categories.filter((c) => c !== "auto").map((c) => [c, c])], "");
   const status = select("status", STATUSES, "");
   const form = h("form", { class: "search", role: "search" },
-    field("Search text", q), field("Tag", tag), field("Category", category), field("Status", status),
+    field("Search text", q, "Words or a sentence in any language; or drop an image here."), field("Tag", tag), field("Category", category), field("Status", status),
     h("button", { type: "submit" }, "Search"));
   const grid = h("ul", { class: "grid", "aria-label": "Images" });
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
@@ -40,18 +47,16 @@ export function libraryView(main, { session }) {
       clear(grid);
     }
     loading = true;
-    const params = new URLSearchParams({ limit: String(PAGE) });
-    for (const [name, value] of [["q", q.value.trim()], ["tag", tag.value.trim()], ["category", category.value], ["status", status.value]]) {
-      if (value) params.set(name, value);
-    }
-    if (cursor) params.set("cursor", cursor);
+    const query = q.value.trim();
+    const path = searchPath({ query, tag: tag.value.trim(), category: category.value, status: status.value, cursor, limit: PAGE });
     try {
-      const page = await api(`/api/v2/files?${params}`);
+      const page = await api(path);
       if (mine !== generation) return; // a newer search replaced this one
       grid.append(...page.items.map(thumbnail));
       cursor = page.next_cursor;
       more.hidden = !page.has_more;
-      note.textContent = grid.children.length ? `${grid.children.length} images${page.has_more ? " so far" : ""}.` : "No images match.";
+      const count = `${grid.children.length} ${query ? "images, best match first" : "images"}${page.has_more ? " so far" : ""}.`;
+      note.textContent = grid.children.length ? count : "No images match.";
     } catch (err) {
       showError(note, err);
     } finally {
@@ -64,6 +69,20 @@ export function libraryView(main, { session }) {
     load(true);
   });
   more.addEventListener("click", () => load(false));
+  imageDropTarget(form, async (file) => {
+    const mine = ++generation;
+    clear(grid);
+    more.hidden = true;
+    note.textContent = `Searching for images like ${file.name || "the dropped image"}…`;
+    try {
+      const page = await searchByImage(file, PAGE);
+      if (mine !== generation) return;
+      grid.append(...page.items.map(thumbnail));
+      note.textContent = page.items.length ? `${page.items.length} images that look like ${file.name || "it"}, closest first.` : "No images look like it.";
+    } catch (err) {
+      if (mine === generation) showError(note, err);
+    }
+  });
   const observer = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting) && !more.hidden) load(false);
   });
@@ -77,7 +96,7 @@ export function libraryView(main, { session }) {
 export function detailView(main, { session, params, navigate }) {
   const imageId = params[0];
   const slot = h("div", null, h("p", { class: "muted" }, "Loading…"));
-  const similar = h("ul", { class: "grid small", "aria-label": "Similar images" });
+  const similar = h("ul", { class: "grid small", "aria-label": "Visual neighbours" });
   const options = optionsFieldset(session, { skip: false, legend: "Re-analyse with" });
   const again = h("form", { class: "card" }, options.element, h("button", { type: "submit" }, "Re-analyse"));
   const actionNote = h("div", { role: "status" });
@@ -94,9 +113,9 @@ export function detailView(main, { session, params, navigate }) {
 
   async function showSimilar() {
     try {
-      const found = await api(`/api/v2/files/${encodeURIComponent(imageId)}/similar`);
+      const found = await api(`/api/v2/files/${encodeURIComponent(imageId)}/similar?mode=visual&limit=8`);
       clear(similar).append(...found.items.map((item) => thumbnail({ ...item, description_status: "completed" })));
-      if (!found.items.length) similar.append(h("li", { class: "muted" }, "No similar images."));
+      if (!found.items.length) similar.append(h("li", { class: "muted" }, "No images look like this one yet."));
     } catch {
       clear(similar);
     }
@@ -128,7 +147,7 @@ export function detailView(main, { session, params, navigate }) {
     h("p", null, h("a", { href: "#/library" }, "← Library")),
     h("h1", { tabindex: -1, class: "visually-hidden" }, "Image"),
     slot,
-    h("section", null, h("h2", null, "Similar images"), similar),
+    h("section", null, h("h2", null, "Similar images"), h("p", { class: "muted" }, "The library's images that look most alike (visual neighbours)."), similar),
     h("section", { class: "actions" }, h("h2", null, "Actions"), again, h("div", { class: "row" }, remove), actionNote),
   );
   show();
