@@ -12,10 +12,7 @@ engine stays lazy, describe-image is a job too) and workers, built here as well,
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import stat
 import threading
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,7 +23,6 @@ from redis.exceptions import RedisError
 from imagelens.config import Settings
 from imagelens.db import Database, upgrade
 from imagelens.db.jobs import count_by_status
-from imagelens.db.keys import create_key, find_key, grant_scopes, has_scope_key, new_key
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.local.embedder import TextEmbedder
@@ -36,19 +32,19 @@ from imagelens.intake import DecodeBudget, Decoder
 from imagelens.intake.body import sweep_spool
 from imagelens.intake.budget import tune_allocator
 from imagelens.intake.fetch import UrlFetcher
-from imagelens.jobs import InProcessQueue, JobRunner, JobWaiters, Lease
+from imagelens.jobs import InProcessQueue, JobRunner, Lease
 from imagelens.jobs.celery import CeleryQueue, celery_app
 from imagelens.jobs.embeddings import Embedder
-from imagelens.jobs.events import JobEvents, RedisJobEvents
+from imagelens.jobs.events import JobEvents
 from imagelens.metrics import Metrics
 from imagelens.secretbox import SecretBox
-from imagelens.service.auth import OWNER_SCOPES
 from imagelens.service.buckets import BucketSettings
 from imagelens.service.describe import Describer
 from imagelens.service.ingest import Ingestor
-from imagelens.service.keycache import KeyCache, MemoryKeyCache, RedisKeyCache
+from imagelens.service.keycache import KeyCache
 from imagelens.service.library import Library
-from imagelens.service.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from imagelens.service.ownerkey import announce_owner_key, ensure_owner_key
+from imagelens.service.ratelimit import RateLimiter
 from imagelens.service.reindex import start_text_reindex
 from imagelens.service.search import SemanticIndex
 from imagelens.service.semantic import SemanticSearch
@@ -57,50 +53,12 @@ from imagelens.service.similar import VisualSearch
 from imagelens.service.textindex import missing_text_rows, reindex_text
 from imagelens.service.throttle import (
     FailureThrottle,
-    MemoryFailureThrottle,
-    RedisFailureThrottle,
 )
+from imagelens.shared import SharedState
 from imagelens.storage import ObjectStore, build_store
 from imagelens.storage.tenants import TenantStores
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TENANT = "default"
-
-
-@dataclass(frozen=True)
-class _SharedState:
-    """What API processes share: in memory for one process, in Redis when configured."""
-
-    redis: Redis | None
-    events: JobEvents
-    limiter: RateLimiter
-    keys: KeyCache
-    throttle: FailureThrottle
-
-    @classmethod
-    def build(cls, settings: Settings, database_url: str) -> _SharedState:
-        per_minute = settings.quota.requests_per_minute
-        failures = settings.auth_failures_per_minute
-        if not settings.redis_url:
-            return cls(
-                None,
-                JobWaiters(),
-                MemoryRateLimiter(per_minute),
-                MemoryKeyCache(),
-                MemoryFailureThrottle(failures),
-            )
-        redis = Redis.from_url(settings.redis_url)
-        # One namespace per database: deployments (or test runs) sharing a Redis never see
-        # each other's counters, cached keys or job events.
-        space = "imagelens:" + hashlib.sha256(database_url.encode()).hexdigest()[:12]
-        return cls(
-            redis,
-            RedisJobEvents(redis, f"{space}:jobs-done"),
-            RedisRateLimiter(redis, per_minute, prefix=f"{space}:rate:"),
-            RedisKeyCache(redis, prefix=f"{space}:key:"),
-            RedisFailureThrottle(redis, failures, prefix=f"{space}:authfail:"),
-        )
 
 
 @dataclass
@@ -178,7 +136,7 @@ class Services:
         text_embedder = text_embedder or TextEmbedder()
         embedder = Embedder(engine, text_embedder)
         metrics = Metrics()
-        shared = _SharedState.build(settings, db.url)
+        shared = SharedState.build(settings, db.url)
         redis, events = shared.redis, shared.events
         # A claim lasts three sweeps unrenewed; the sweeper renews it while the job runs.
         lease = Lease.for_this_process(3 * settings.jobs.sweep_interval)
@@ -267,8 +225,8 @@ class Services:
         if missing_text_rows(self.db):  # images analysed before search existed
             reindex_text(self.db, missing_only=True)
         self.preflight()
-        self._ensure_admin_key()
-        self._announce_admin_key()
+        ensure_owner_key(self.db, self.settings)
+        announce_owner_key(self.db, self.settings)
         if isinstance(self.queue, InProcessQueue):  # with Celery, workers hold the models
             self.engine.warmup()
         self.queue.start()
@@ -288,49 +246,6 @@ class Services:
                 raise StorageUnavailable(
                     f"Redis at IMAGELENS_REDIS_URL does not answer: {exc}"
                 ) from exc
-
-    def _ensure_admin_key(self) -> None:
-        bootstrap = self.settings.bootstrap_api_key
-        with self.db.session() as session:
-            if bootstrap is not None:
-                value = bootstrap.get_secret_value()
-                row = find_key(session=session, key=value)
-                if row is None:
-                    create_key(
-                        session=session,
-                        tenant_id=DEFAULT_TENANT,
-                        name="bootstrap",
-                        scopes=OWNER_SCOPES,
-                        key=value,
-                    )
-                else:  # a database from before the operator scope
-                    grant_scopes(row=row, scopes=OWNER_SCOPES)
-                return
-            if has_scope_key(session=session, scope="operator"):
-                return
-            _row, key = create_key(
-                session=session,
-                tenant_id=DEFAULT_TENANT,
-                name="admin",
-                scopes=OWNER_SCOPES,
-                key=new_key(),
-            )
-        path = self.settings.data_dir / "admin-key"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key + "\n")
-
-    def _announce_admin_key(self) -> None:
-        # The generated key lives in DATA_DIR/admin-key (0600); say it on the console at each
-        # start while it is valid, so `make run` users can copy it. It never goes to the logs.
-        path = self.settings.data_dir / "admin-key"
-        if self.settings.bootstrap_api_key is not None or not path.is_file():
-            return
-        key = path.read_text().strip()
-        with self.db.session() as session:
-            if find_key(session=session, key=key) is None:
-                return
-        print(f"imagelens: admin API key (from {path}): {key}", flush=True)
 
     async def stop(self) -> None:
         self.ready = False
