@@ -17,6 +17,7 @@ Callers hold pdf.py's lock: one render at a time per server process.
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
@@ -147,6 +148,8 @@ class PageRenderer:
             assert self._child.stdin is not None
             os.set_blocking(self._child.stdin.fileno(), False)
             self._limit = memory_limit
+            if self._owner != os.getpid():  # once per process: the child goes when we do
+                atexit.register(self.close)
             self._owner = os.getpid()
         return self._child
 
