@@ -4,6 +4,7 @@ hostile queries, ranked /files?q= and the rebuild of rows for older images."""
 
 from __future__ import annotations
 
+import base64
 import io
 import uuid
 from typing import Any
@@ -142,9 +143,18 @@ def test_tenants_see_only_their_own_images(server: LiveServer, library: dict[str
             assert _ids(_search(client, "cat", mode=mode)) == [theirs]
         assert _ids(client.get(f"{API}/files", params={"q": "cat"}).json()) == [theirs]
         assert _search(client, "invoice")["items"] == []
+        scores_before = [h["score"] for h in _search(client, "cat")["items"]]
     with server.client() as client:
         assert theirs not in _ids(_search(client, "cat"))
         assert library["chelsea.jpg"] in _ids(_search(client, "cat"))
+        # Another tenant's words never move this tenant's scores (FTS5's bm25 counts the
+        # whole table; the score answered is the rank's).
+        noise = client.post(f"{API}/api-keys", json={"name": "n", "tenant": tenant + "-noise"})
+    note = imagegen.text_page(("cat cat cat", "a cat and a cat"))
+    with server.client(key=noise.json()["key"]) as other:
+        _upload(other, "cats.jpg", _jpeg(note.image))
+    with server.client(key=made.json()["key"]) as client:
+        assert [h["score"] for h in _search(client, "cat")["items"]] == scores_before
 
 
 def test_a_deleted_image_disappears_from_search(server: LiveServer) -> None:
@@ -199,6 +209,10 @@ def test_hostile_queries_are_never_a_server_error(
             assert listed.status_code in (200, 400), (query[:40], listed.text)
         bad_cursor = client.get(f"{API}/search", params={"query": "cat", "cursor": "!!"})
         assert bad_cursor.status_code == 400
+        huge = base64.urlsafe_b64encode(f"rank|{10**30}".encode()).decode()
+        for path, name in (("/search", "query"), ("/files", "q")):
+            deep = client.get(f"{API}{path}", params={name: "cat", "cursor": huge})
+            assert deep.status_code == 400, deep.text
 
 
 def test_semantic_without_an_index_is_not_configured(

@@ -117,11 +117,18 @@ def search_text(
             f" WHERE image_search_fts MATCH :q AND s.tenant_id = :tenant{where}"
             " ORDER BY score DESC, s.image_id LIMIT :limit OFFSET :offset"
         )
-    ranked = [(str(r[0]), float(r[1])) for r in session.execute(text(sql), params)]
-    if not ranked:
+    ids = [str(r[0]) for r in session.execute(text(sql), params)]
+    if not ids:
         return []
-    marks = _highlights(session, postgres, str(params["q"]), [i for i, _ in ranked])
-    return [TextHit(i, score, marks.get(i, [])) for i, score in ranked]
+    marks = _highlights(session, postgres, str(params["q"]), ids)
+    # The score is the rank's, never bm25's: FTS5 computes bm25 from the whole table (every
+    # tenant's rows), so its value would tell one tenant about another's words.
+    return [TextHit(i, rank_score(offset + n), marks.get(i, [])) for n, i in enumerate(ids)]
+
+
+def rank_score(rank: int) -> float:
+    """A relevance score from a 0-based rank alone (higher is better, as RRF scores are)."""
+    return round(1.0 / (60 + rank + 1), 6)
 
 
 def _filters(filters: ImageFilter) -> tuple[str, dict[str, Any]]:

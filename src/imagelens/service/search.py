@@ -64,7 +64,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, offset = raw.split("|", 1)
-        if kind == "rank" and offset.isdigit():
+        if kind == "rank" and offset.isdigit() and len(offset) <= 7:  # no deeper than 10^7
             return int(offset)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
