@@ -16,12 +16,14 @@ from PIL import Image
 from sqlalchemy import func, select, update
 
 from imagelens.db import Database
-from imagelens.db.tables import ImageVector
+from imagelens.db.tables import ImageVector, Job
 from imagelens.db.vectors import count_stale
 from imagelens.engine.local.embedder import TextEmbedder
 from imagelens.jobs.embeddings import TEXT, VISUAL, Embedder
 from imagelens.service.reindex import reindex_vectors, start_text_reindex
 from imagelens.service.semantic import SemanticSearch
+from imagelens.storage import upload_key
+from imagelens.types import JobType
 from tests import imagegen
 from tests.layouts import receipt
 from tests.live import WITH_API_ROLE, LiveServer
@@ -145,6 +147,13 @@ def test_search_by_image_stores_nothing(server: LiveServer, library: dict[str, s
     assert by_base64.status_code == 200, by_base64.text
     assert by_base64.json()["items"][0]["image_id"] == library["coffee"]
     assert after == before  # the query image was not kept
+    assert server.services is not None
+    with server.services.db.session() as session:
+        jobs = session.execute(
+            select(Job.id, Job.result).where(Job.job_type == JobType.SEARCH_IMAGE)
+        ).all()
+    assert jobs and all(result is None for _, result in jobs)  # nor its features
+    assert not any(server.services.store.exists(upload_key(job_id)) for job_id, _ in jobs)
 
 
 def _rank(server: LiveServer, tenant_id: str, query: str, limit: int) -> list[tuple[str, float]]:

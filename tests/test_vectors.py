@@ -46,3 +46,10 @@ def test_top_k_ranks_by_cosine_and_skips_a_row() -> None:
     assert top_k(matrix[:0], np.array([1.0, 0.0]), 5) == []
     scores = [s for _, s in top_k(matrix, np.array([1.0, 1.0]), 10)]
     assert scores == sorted(scores, reverse=True) and len(scores) == 4
+
+
+def test_big_vectors_are_stored_without_overflowing_float16() -> None:
+    vector = np.full(8, 1e6, dtype=np.float32)  # over float16's 65504 before normalising
+    back = from_bytes(to_bytes(vector))
+    assert np.isfinite(back).all() and abs(float(np.linalg.norm(back)) - 1.0) < 1e-3
+    assert not from_bytes(to_bytes(np.zeros(4, np.float32))).any()

@@ -21,8 +21,11 @@ _HALF = np.dtype("<f2")
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
-    """A vector as little-endian float16 bytes."""
-    return np.asarray(vector, dtype=np.float32).ravel().astype(_HALF).tobytes()
+    """A vector as little-endian float16 bytes, normalised first (only cosines are ever
+    taken, and a unit vector neither overflows float16's 65504 nor underflows)."""
+    values = np.nan_to_num(np.asarray(vector, dtype=np.float32).ravel(), posinf=0, neginf=0)
+    norm = float(np.linalg.norm(values))
+    return (values / norm if norm > 0 else values).astype(_HALF).tobytes()
 
 
 def from_bytes(data: bytes) -> np.ndarray:

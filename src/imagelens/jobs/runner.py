@@ -203,7 +203,7 @@ class JobRunner:
 
         result, error = outcome(answer)
         with self.db.session() as session:
-            if not self._finish(session, job_id, error, result):
+            if not self.finish_if_held(session, job_id, error, result):
                 return  # handed back: whoever runs it again needs the upload
         try:  # after the outcome is saved: a job re-run after a crash still finds its bytes
             self.stores.default.delete(key)
@@ -222,7 +222,7 @@ class JobRunner:
             image = session.get(Image, image_id) if image_id else None
             if image is None:
                 result, error = None, gone()
-            if not self._finish(session, job_id, error) or image is None:
+            if not self.finish_if_held(session, job_id, error) or image is None:
                 return
             if result is not None:
                 set_result(image=image, result=result)
@@ -237,7 +237,7 @@ class JobRunner:
             else:
                 image.status, image.error = JobStatus.FAILED.value, error
 
-    def _finish(
+    def finish_if_held(
         self,
         session: Session,
         job_id: str,

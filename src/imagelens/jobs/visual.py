@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from imagelens.db.jobs import finish
-from imagelens.db.tables import Job
 from imagelens.db.vectors import from_bytes, to_bytes
 from imagelens.errors import AnalysisTimeout, ImageLensError, InvalidInput
 from imagelens.intake import DecodedImage
@@ -63,11 +61,8 @@ def run_search_image(
 
     result, error = outcome(features)
     with runner.db.session() as session:
-        job = session.get(Job, job_id)
-        if job is not None:
-            job.result = result
-            finish(job=job, error=error)
-            runner.metrics.jobs_finished.labels(status=job.status).inc()
+        if not runner.finish_if_held(session, job_id, error, result):
+            return  # handed back: whoever runs it again needs the upload
     try:  # after the outcome is saved: a job re-run after a crash still finds its bytes
         runner.stores.default.delete(key)
     except ImageLensError:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from imagelens.db import Database
 from imagelens.db.tables import Image, Job, utcnow
-from imagelens.errors import AnalysisTimeout, NotFound, error_from_record
+from imagelens.errors import AnalysisTimeout, ModelUnavailable, NotFound, error_from_record
 from imagelens.intake import Decoder
 from imagelens.intake.body import Body, as_body
 from imagelens.jobs import JobQueue
@@ -46,6 +46,7 @@ class VisualSearch:
         self.store = store
         self.decoder = decoder
         self.queue = queue
+        self.model = model
         self.index = VectorIndex(db, VISUAL, model)
 
     def neighbours(self, tenant_id: str, image_id: str, limit: int) -> list[SimilarImage]:
@@ -111,7 +112,15 @@ class VisualSearch:
                 f"No answer within {timeout:g} s: the workers are busy or none is running.",
                 retryable=True,
             )
-        vector, _model = decode_vector(job.result)
+        vector, model = decode_vector(job.result)
+        with self.db.session() as session:  # the query image's features are not kept either
+            session.execute(update(Job).where(Job.id == job.id).values(result=None))
+        if model != self.model():
+            raise ModelUnavailable(
+                f"The worker's visual model ({model}) is not this server's ({self.model()}): "
+                "upgrade both to the same release.",
+                retryable=True,
+            )
         ranked = self.index.search(tenant_id, vector, limit)
         with self.db.session() as session:
             rows = {
