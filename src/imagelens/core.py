@@ -222,17 +222,24 @@ class Services:
         """Migrate, ensure an operator key, load the models, resume jobs (blocking)."""
         tune_allocator()  # freed pixel memory goes back to the system (see intake/budget.py)
         upgrade(self.db.url)
-        if missing_text_rows(self.db):  # images analysed before search existed
-            reindex_text(self.db, missing_only=True)
         self.preflight()
         ensure_owner_key(self.db, self.settings)
         announce_owner_key(self.db, self.settings)
         if isinstance(self.queue, InProcessQueue):  # with Celery, workers hold the models
             self.engine.warmup()
         self.queue.start()
-        # A new text model (or images from before vectors): re-embed behind the server.
-        start_text_reindex(self.db, self.runner.embedder, self.reindexing)
+        # Images from before search, or a new text model: indexed behind the server, which
+        # answers meanwhile (a big library would otherwise keep it from starting for minutes).
+        threading.Thread(target=self._catch_up_search, name="imagelens-search", daemon=True).start()
         self.ready = True
+
+    def _catch_up_search(self) -> None:
+        try:
+            if missing_text_rows(self.db):  # images analysed before search existed
+                reindex_text(self.db, missing_only=True)
+            start_text_reindex(self.db, self.runner.embedder, self.reindexing)
+        except Exception:  # a background chore: logged, never takes the server down
+            log.exception("search index catch-up failed; run `imagelens reindex`")
 
     def preflight(self) -> None:
         """Raise an ImageLensError naming what is unreachable (the object store, Redis)."""
