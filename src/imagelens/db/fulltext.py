@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from imagelens.db.ftsquery import ParsedQuery, to_fts5, to_tsquery
 from imagelens.db.images import ImageFilter, escape_like
 from imagelens.db.tables import Image, ImageSearch
+from imagelens.db.upsert import upsert
 
 MARK, UNMARK = "<mark>", "</mark>"
 # bm25 weights of the FTS5 columns: filename, description, tags, visible_text, extra.
@@ -71,18 +72,17 @@ class TextHit:
 
 def write_search_text(*, session: Session, image: Image, words: SearchText) -> None:
     """Insert or replace the image's search row (in the caller's transaction)."""
-    session.merge(
-        ImageSearch(
-            image_id=image.id,
-            tenant_id=image.tenant_id,
-            lang=words.lang,
-            filename=words.filename,
-            description=words.description,
-            tags=words.tags,
-            visible_text=words.visible_text,
-            extra=words.extra,
-        )
-    )
+    values = {
+        "image_id": image.id,
+        "tenant_id": image.tenant_id,
+        "lang": words.lang,
+        "filename": words.filename,
+        "description": words.description,
+        "tags": words.tags,
+        "visible_text": words.visible_text,
+        "extra": words.extra,
+    }
+    upsert(session, ImageSearch, values, ("image_id",))
 
 
 def search_text(

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from imagelens.db.tables import Image, ImageVector, utcnow
+from imagelens.db.upsert import upsert
 from imagelens.types import JobStatus
 
 _HALF = np.dtype("<f2")
@@ -55,12 +56,16 @@ def upsert_vector(
 ) -> None:
     """Store (or replace) an image's vector of ``kind``."""
     data = to_bytes(vector)
-    row = session.get(ImageVector, (image_id, kind))
-    if row is None:
-        row = ImageVector(image_id=image_id, kind=kind, tenant_id=tenant_id)
-        session.add(row)
-    row.model, row.dim, row.vector = model, len(data) // 2, data
-    row.updated_at = utcnow()  # explicitly: an unchanged vector still marks the model's run
+    values = {
+        "image_id": image_id,
+        "kind": kind,
+        "tenant_id": tenant_id,
+        "model": model,
+        "dim": len(data) // 2,
+        "vector": data,
+        "updated_at": utcnow(),  # also when unchanged: it marks the model's run
+    }
+    upsert(session, ImageVector, values, ("image_id", "kind"))
 
 
 def signature(*, session: Session, tenant_id: str, kind: str) -> Signature:
