@@ -83,6 +83,8 @@ class VectorIndex:
         shard = self.fresh(tenant_id)
         size = shard.size  # rows past it may be written while we read
         skip = shard.rows.get(exclude) if exclude is not None else None
+        if skip is not None and skip >= size:  # written after we took the size
+            skip = None
         found = top_k(shard.matrix[:size], vector, limit + (skip is not None), skip)
         return [(shard.ids[i], score) for i, score in found][:limit]
 
@@ -125,16 +127,19 @@ class VectorIndex:
                 rows = read_vectors(
                     session=session, tenant_id=tenant_id, kind=self.kind, since=since
                 )
-            grown = self._append(shard, rows, now)
+            grown = self._append(shard, rows)
             if grown is not None and grown.stored == now.count:
+                # Only now: a reader comparing signatures must never take a shard that a
+                # rebuild is about to replace.
+                grown.signature = now
                 return grown
         with self.db.session() as session:
             rows = read_vectors(session=session, tenant_id=tenant_id, kind=self.kind)
-        built = self._append(_Shard(now, np.zeros((0, 0), np.float32)), rows, now)
+        built = self._append(_Shard(now, np.zeros((0, 0), np.float32)), rows)
         assert built is not None  # a new shard never needs a rebuild
         return built
 
-    def _append(self, shard: _Shard, rows: Sequence[StoredVector], now: Signature) -> _Shard | None:
+    def _append(self, shard: _Shard, rows: Sequence[StoredVector]) -> _Shard | None:
         """``shard`` with ``rows`` added (in place where they are new); None when a row it
         already holds changed, which takes a rebuild."""
         model = self._model()
@@ -159,7 +164,6 @@ class VectorIndex:
                 shard.ids.append(image_id)
                 shard.rows[image_id] = start + offset
             shard.size = start + len(fresh)  # published last: readers now see the rows
-        shard.signature = now
         return shard
 
 
