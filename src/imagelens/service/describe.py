@@ -7,17 +7,15 @@ pixels handed over.
 
 from __future__ import annotations
 
-import uuid
-
 from imagelens.db import Database
-from imagelens.db.tables import Job, utcnow
+from imagelens.db.tables import Job
 from imagelens.errors import AnalysisTimeout, error_from_record
 from imagelens.intake import Decoder
 from imagelens.intake.body import Body, as_body
 from imagelens.jobs import JobQueue
-from imagelens.jobs.originals import store_body
 from imagelens.service.ingest import Ingestor
-from imagelens.storage import ObjectStore, upload_key
+from imagelens.service.uploadjob import submit_upload_job
+from imagelens.storage import ObjectStore
 from imagelens.types import DescribeOptions, JobStatus, JobType
 
 
@@ -42,26 +40,16 @@ class Describer:
         body = as_body(data)
         decoded = self.decoder.decode(body)
         self.ingestor.charge(tenant_id)
-        job_id = str(uuid.uuid4())
-        key = upload_key(job_id)
-        store_body(self.store, key, body)
-        try:
-            with self.db.session() as session:
-                session.add(
-                    Job(
-                        id=job_id,
-                        tenant_id=tenant_id,
-                        job_type=JobType.DESCRIBE,
-                        status=JobStatus.QUEUED,
-                        options=options.model_dump(mode="json"),
-                        created_at=utcnow(),
-                    )
-                )
-        except BaseException:
-            self.store.delete(key)  # no job will ever read it
-            raise
-        self.queue.submit(job_id, decoded, waiting=True)  # the caller holds the request open
-        return job_id
+        return submit_upload_job(
+            db=self.db,
+            store=self.store,
+            queue=self.queue,
+            tenant_id=tenant_id,
+            job_type=JobType.DESCRIBE,
+            options=options.model_dump(mode="json"),
+            body=body,
+            decoded=decoded,
+        )
 
 
 def answer(job: Job, timeout: float) -> str:

@@ -9,22 +9,22 @@ row is ever made for the query.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import select, update
 
 from imagelens.db import Database
-from imagelens.db.tables import Image, Job, utcnow
+from imagelens.db.tables import Image, Job
 from imagelens.errors import AnalysisTimeout, ModelUnavailable, NotFound, error_from_record
 from imagelens.intake import Decoder
 from imagelens.intake.body import Body, as_body
 from imagelens.jobs import JobQueue
 from imagelens.jobs.embeddings import VISUAL
 from imagelens.jobs.visual import decode_vector
+from imagelens.service.uploadjob import submit_upload_job
 from imagelens.service.vectors import VectorIndex
 from imagelens.service.views import upload_view
-from imagelens.storage import ObjectStore, upload_key
+from imagelens.storage import ObjectStore
 from imagelens.types import JobStatus, JobType
 from imagelens.types.api import SearchHit, SearchResults, SimilarImage
 
@@ -79,29 +79,16 @@ class VisualSearch:
         job; the id of the job to wait on."""
         body = as_body(data)
         decoded = self.decoder.decode(body)
-        job_id = str(uuid.uuid4())
-        key = upload_key(job_id)
-        if body.path is not None:
-            self.store.put_file(key, body.path)
-        else:
-            self.store.put(key, body.read())
-        try:
-            with self.db.session() as session:
-                session.add(
-                    Job(
-                        id=job_id,
-                        tenant_id=tenant_id,
-                        job_type=JobType.SEARCH_IMAGE,
-                        status=JobStatus.QUEUED,
-                        options={},
-                        created_at=utcnow(),
-                    )
-                )
-        except BaseException:
-            self.store.delete(key)  # no job will ever read it
-            raise
-        self.queue.submit(job_id, decoded, waiting=True)  # the caller holds the request open
-        return job_id
+        return submit_upload_job(
+            db=self.db,
+            store=self.store,
+            queue=self.queue,
+            tenant_id=tenant_id,
+            job_type=JobType.SEARCH_IMAGE,
+            options={},
+            body=body,
+            decoded=decoded,
+        )
 
     def results(self, tenant_id: str, job: Job, limit: int, timeout: float) -> SearchResults:
         """The tenant's images closest to a finished job's query image."""
