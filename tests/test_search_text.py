@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from imagelens.db.tables import ImageSearch
 from imagelens.service.textindex import missing_text_rows, reindex_text
 from tests import imagegen
-from tests.live import LiveServer
+from tests.live import LiveServer, wait_job
 
 API = "/api/v2"
 
@@ -300,3 +300,18 @@ def test_hybrid_fuses_text_and_meaning(server: LiveServer, library: dict[str, st
         assert meaning.asked[0][:2] == ("default", "cat")
     finally:
         server.services.semantic = None
+
+
+def test_an_image_is_found_by_its_filename_before_and_without_an_analysis(
+    server: LiveServer,
+) -> None:
+    whole = imagegen.encode(imagegen.photo("coffee").resize((120, 90)), "PNG")
+    broken = whole[: len(whole) // 2]  # a header async intake accepts; the worker cannot decode
+    with server.client() as client:
+        sent = client.post(
+            f"{API}/images/analyze/async", files={"file": ("quokka-holiday.png", broken)}
+        )
+        assert sent.status_code == 202, sent.text
+        assert wait_job(client, sent.json()["job_id"])["status"] == "failed"
+        found = client.get(f"{API}/files", params={"q": "quokka", "status": "failed"})
+        assert _ids(found.json()) == [sent.json()["image_id"]]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from imagelens.config import Settings
 from imagelens.db import Database
+from imagelens.db.fulltext import write_search_text
 from imagelens.db.images import (
     claimed_image,
     delete_image,
@@ -23,6 +24,7 @@ from imagelens.db.schemas import get_schema
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.db.usage import consume, limit_for, used
 from imagelens.engine.analyst import Analyst
+from imagelens.engine.describe.searchtext import search_text_of
 from imagelens.errors import ImageLensError, InvalidInput, NotFound, QuotaExceeded
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.intake.body import Body, as_body
@@ -194,6 +196,9 @@ class Ingestor:
                             return Ingested(image=original, job_id=None, skipped=True)
                     self._consume(session, request.tenant_id, 1)
                     insert_rows(session=session, image=None if first else values, job=job)
+                    # Found by its filename from now on, by its analysis once that is saved.
+                    words = search_text_of(values["filename"], {})
+                    write_search_text(session=session, image=Image(**values), words=words)
             except BaseException:
                 self._discard_if_unused(store, stored)
                 raise
