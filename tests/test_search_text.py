@@ -315,3 +315,22 @@ def test_an_image_is_found_by_its_filename_before_and_without_an_analysis(
         assert wait_job(client, sent.json()["job_id"])["status"] == "failed"
         found = client.get(f"{API}/files", params={"q": "quokka", "status": "failed"})
         assert _ids(found.json()) == [sent.json()["image_id"]]
+
+
+def test_search_survives_a_sqlite_vacuum(server: LiveServer) -> None:
+    """FTS5 points at image_search's rowids: they must be ones VACUUM keeps."""
+    assert server.services is not None
+    db = server.services.db
+    if not db.url.startswith("sqlite"):
+        pytest.skip("SQLite's VACUUM renumbers plain rowids")
+    words = ("WOMBAT LEDGER", "PLATYPUS MANIFEST", "ECHIDNA INVOICE")
+    with server.client() as client:
+        ids = [
+            _upload(client, f"{w.split()[0].lower()}.jpg", _jpeg(imagegen.text_page((w,)).image))
+            for w in words
+        ]
+        assert client.delete(f"{API}/files/{ids[0]}").status_code == 204  # a gap to close
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM")
+        assert _ids(_search(client, "echidna")) == [ids[2]]
+        assert _ids(_search(client, "platypus")) == [ids[1]]

@@ -112,7 +112,7 @@ def search_text(
         params["q"] = to_fts5(query)
         sql = (
             f"SELECT s.image_id, -{_BM25} AS score FROM image_search_fts"
-            " JOIN image_search s ON s.rowid = image_search_fts.rowid"
+            " JOIN image_search s ON s.id = image_search_fts.rowid"
             " JOIN images i ON i.id = s.image_id"
             f" WHERE image_search_fts MATCH :q AND s.tenant_id = :tenant{where}"
             " ORDER BY score DESC, s.image_id LIMIT :limit OFFSET :offset"
@@ -164,7 +164,7 @@ def _highlights(
         )
         sql = (
             f"SELECT s.image_id, {columns} FROM image_search_fts"
-            " JOIN image_search s ON s.rowid = image_search_fts.rowid"
+            " JOIN image_search s ON s.id = image_search_fts.rowid"
             " WHERE image_search_fts MATCH :q AND s.image_id IN :ids"
         )
     statement = text(sql).bindparams(bindparam("ids", expanding=True))

@@ -140,9 +140,10 @@ class ImageSearch(Base):
 
     __tablename__ = "image_search"
 
-    image_id: Mapped[str] = mapped_column(
-        ForeignKey("images.id", ondelete="CASCADE"), primary_key=True
-    )
+    # An INTEGER PRIMARY KEY is SQLite's rowid itself, which FTS5 points at: a table's plain
+    # rowid may be renumbered by VACUUM, which would leave the index pointing at other rows.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    image_id: Mapped[str] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), unique=True)
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     lang: Mapped[str] = mapped_column(String(8), default="en")  # the analysis's language
     filename: Mapped[str] = mapped_column(Text, default="")

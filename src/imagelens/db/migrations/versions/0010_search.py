@@ -38,26 +38,26 @@ _SQLITE_FTS = [
     # English on top. Columns: filename, description, tags, visible_text, extra.
     """CREATE VIRTUAL TABLE image_search_fts USING fts5(
         filename, description, tags, visible_text, extra,
-        content='image_search', content_rowid='rowid',
+        content='image_search', content_rowid='id',
         tokenize='porter unicode61 remove_diacritics 2'
     )""",
     """CREATE TRIGGER image_search_ai AFTER INSERT ON image_search BEGIN
         INSERT INTO image_search_fts(rowid, filename, description, tags, visible_text, extra)
-        VALUES (new.rowid, new.filename, new.description, new.tags, new.visible_text, new.extra);
+        VALUES (new.id, new.filename, new.description, new.tags, new.visible_text, new.extra);
     END""",
     """CREATE TRIGGER image_search_ad AFTER DELETE ON image_search BEGIN
         INSERT INTO image_search_fts(image_search_fts, rowid, filename, description, tags,
                                      visible_text, extra)
-        VALUES ('delete', old.rowid, old.filename, old.description, old.tags, old.visible_text,
+        VALUES ('delete', old.id, old.filename, old.description, old.tags, old.visible_text,
                 old.extra);
     END""",
     """CREATE TRIGGER image_search_au AFTER UPDATE ON image_search BEGIN
         INSERT INTO image_search_fts(image_search_fts, rowid, filename, description, tags,
                                      visible_text, extra)
-        VALUES ('delete', old.rowid, old.filename, old.description, old.tags, old.visible_text,
+        VALUES ('delete', old.id, old.filename, old.description, old.tags, old.visible_text,
                 old.extra);
         INSERT INTO image_search_fts(rowid, filename, description, tags, visible_text, extra)
-        VALUES (new.rowid, new.filename, new.description, new.tags, new.visible_text, new.extra);
+        VALUES (new.id, new.filename, new.description, new.tags, new.visible_text, new.extra);
     END""",
 ]
 
@@ -93,6 +93,8 @@ def _pg_statements() -> list[str]:
 def upgrade() -> None:
     op.create_table(
         "image_search",
+        # SQLite's rowid itself (FTS5 points at it): a plain rowid may be renumbered by VACUUM.
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("image_id", sa.String(length=36), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("lang", sa.String(length=8), nullable=False),
@@ -102,7 +104,8 @@ def upgrade() -> None:
         sa.Column("visible_text", sa.Text(), nullable=False),
         sa.Column("extra", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["image_id"], ["images.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("image_id"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("image_id", name="uq_image_search_image_id"),
     )
     op.create_index("ix_image_search_tenant_id", "image_search", ["tenant_id"])
     op.create_table(
