@@ -92,7 +92,10 @@ def test_full_disk_answers_507_and_stranded_jobs_finish_after(
     settings = make_settings(
         small_disk / "data",
         database_url,
-        jobs={"workers": 1, "sweep_interval": 0.5},
+        # Leases of 3 sweeps (3 s): short, so stranded jobs come back within the test, yet
+        # long enough that a starved sweeper on a busy box does not take running jobs back
+        # (their late outcomes are then rightly dropped, and they run again).
+        jobs={"workers": 1, "sweep_interval": 1.0},
     )
     gate = Gate()
     with (
