@@ -334,3 +334,19 @@ def test_search_survives_a_sqlite_vacuum(server: LiveServer) -> None:
             connection.exec_driver_sql("VACUUM")
         assert _ids(_search(client, "echidna")) == [ids[2]]
         assert _ids(_search(client, "platypus")) == [ids[1]]
+
+
+def test_highlights_are_escaped_html_whose_only_tags_are_marks(server: LiveServer) -> None:
+    name = "tunafish<mark>x<b>&chips.jpg"  # no "/": only a base name is kept
+    with server.client() as client:
+        image_id = _upload(client, name, _jpeg(imagegen.photo("coffee")))
+        found = _search(client, "tunafish")["items"]
+        hit = next((h for h in found if h["image_id"] == image_id), None)
+        assert hit is not None, (image_id, client.get(f"{API}/files/{image_id}").json(), found)
+    snippet = next(h for h in hit["highlights"] if "tunafish" in h)
+    assert "<mark>tunafish</mark>" in snippet
+    assert "&amp;chips" in snippet
+    # The name's own tags are escaped (SQLite) or dropped by ts_headline (PostgreSQL): the
+    # only tags left are the marks.
+    assert "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
+    assert snippet.count("<mark>") == 1

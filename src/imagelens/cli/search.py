@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from enum import StrEnum
@@ -29,9 +30,9 @@ def highlight(snippet: str) -> Text:
     text = Text()
     for part in _MARK.split(snippet):
         if part.startswith("<mark>") and part.endswith("</mark>"):
-            text.append(part[6:-7], style="bold yellow")
+            text.append(html.unescape(part[6:-7]), style="bold yellow")
         else:
-            text.append(part)
+            text.append(html.unescape(part))
     return text
 
 

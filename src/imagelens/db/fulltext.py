@@ -8,6 +8,7 @@ query syntax. Scores are larger for better matches and comparable within one que
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,9 @@ from imagelens.db.images import ImageFilter, escape_like
 from imagelens.db.tables import Image, ImageSearch
 from imagelens.db.upsert import upsert
 
-MARK, UNMARK = "<mark>", "</mark>"
+# The engines wrap matched words in these private-use characters; the snippet is then
+# HTML-escaped and they become <mark> tags, so a "<mark>" in an image's own text stays text.
+MARK, UNMARK = "\ue000", "\ue001"
 # bm25 weights of the FTS5 columns: filename, description, tags, visible_text, extra.
 _BM25 = "bm25(image_search_fts, 2.0, 4.0, 4.0, 1.5, 1.0)"
 # Highlight columns, best first: (FTS5 column number, image_search column).
@@ -170,6 +173,12 @@ def _highlights(
     statement = text(sql).bindparams(bindparam("ids", expanding=True))
     rows = session.execute(statement, {"q": query, "ids": list(image_ids)})
     return {
-        str(image_id): [s for s in snippets if s and MARK in s][:_MAX_HIGHLIGHTS]
+        str(image_id): [_as_html(s) for s in snippets if s and MARK in s][:_MAX_HIGHLIGHTS]
         for image_id, *snippets in rows
     }
+
+
+def _as_html(snippet: str) -> str:
+    """The snippet as HTML text whose only tags are the <mark> around matched words."""
+    escaped = html.escape(snippet, quote=True)
+    return escaped.replace(MARK, "<mark>").replace(UNMARK, "</mark>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import Enum
@@ -164,7 +165,7 @@ class UploadResult:
 class SearchHit(UploadResult):
     """An image a search found: its UploadResult fields, a ``score`` (higher is better;
     comparable within one answer only) and ``highlights``, snippets where the query matched
-    with the matched words in ``<mark>``...``</mark>`` (the rest is plain, unescaped text)."""
+    with the matched words in ``<mark>``...``</mark>``: HTML, escaped, whose only tags those are."""
 
     score: float = 0.0
     highlights: list[str] = field(default_factory=list)
@@ -173,7 +174,7 @@ class SearchHit(UploadResult):
     def highlight_text(self) -> str:
         """The first highlight without its ``<mark>`` tags ("" when there is none)."""
         first = self.highlights[0] if self.highlights else ""
-        return first.replace("<mark>", "").replace("</mark>", "")
+        return html.unescape(first.replace("<mark>", "").replace("</mark>", ""))
 
     @classmethod
     def from_wire(cls, wire: _WireUpload) -> SearchHit:

@@ -179,8 +179,8 @@ class FileList(_Wire):
 class SearchHit(UploadResult):
     """One image a search found: its UploadResult fields, a relevance ``score`` (higher is
     better; comparable within one answer only) and ``highlights``, the snippets of its text
-    where the query's words matched, the words wrapped in ``<mark>``...``</mark>`` (the rest
-    of each snippet is plain text: a client escapes it before showing it as HTML)."""
+    where the query's words matched, as HTML: the snippet escaped, the words wrapped in
+    ``<mark>``...``</mark>``, its only tags."""
 
     image_id: str
     score: float

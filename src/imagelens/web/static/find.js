@@ -3,18 +3,28 @@
 import { api, formOf } from "./api.js";
 import { h } from "./dom.js";
 
-// "a <mark>cat</mark> on a mat" -> [text, <mark>, text]. Only the literal <mark> and
-// </mark> tags the server puts around matched words count; anything else, "<b>" or
-// "<img onerror=…>" included, stays text.
+// "a <mark>cat</mark> &amp; a mat" -> [text, <mark>, text]. The server escapes a snippet
+// and its only tags are the <mark> around matched words; the rest is unescaped into text
+// nodes, so "&lt;img onerror=…&gt;" in an image's text shows as that text, never as markup.
 export function marked(snippet) {
   const nodes = [];
   let inside = false;
   for (const part of String(snippet).split(/(<mark>|<\/mark>)/)) {
     if (part === "<mark>") inside = true;
     else if (part === "</mark>") inside = false;
-    else if (part) nodes.push(inside ? h("mark", null, part) : document.createTextNode(part));
+    else if (part) {
+      const text = unescapeHtml(part);
+      nodes.push(inside ? h("mark", null, text) : document.createTextNode(text));
+    }
   }
   return nodes;
+}
+
+// The five entities Python's html.escape writes (no parser involved).
+const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'" };
+
+function unescapeHtml(text) {
+  return text.replace(/&(amp|lt|gt|quot|#x27);/g, (entity) => ENTITIES[entity]);
 }
 
 // One page of /api/v2/search (hybrid: words and meaning fused) or of the plain list.
