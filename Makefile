@@ -51,8 +51,12 @@ bench: dev tesseract chromium
 	$(BIN)/python benchmarks/vlm.py --out benchmarks/results
 	$(BIN)/python benchmarks/memory.py --out benchmarks/results
 	$(BIN)/python benchmarks/uploads.py --out benchmarks/results
+	$(BIN)/python benchmarks/bucket_reads.py --out benchmarks/results
+	$(BIN)/python benchmarks/media_memory.py --out benchmarks/results
 	$(BIN)/python benchmarks/scaleout.py --out benchmarks/results
 	$(BIN)/python benchmarks/web.py --out benchmarks/results
+	$(BIN)/python benchmarks/search.py --out benchmarks/results
+	$(BIN)/python benchmarks/search_text.py --out benchmarks/results
 	$(BIN)/python benchmarks/search_quality.py --out benchmarks/results
 
 clean:

@@ -165,7 +165,7 @@ def main() -> None:
         # One core, as the goals are stated: numpy's BLAS reads these as it loads.
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **ONE_CORE})
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("bench-out"))
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--dims", default="384,1280")
     parser.add_argument("--queries", type=int, default=40)
