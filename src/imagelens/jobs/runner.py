@@ -32,15 +32,14 @@ from imagelens.engine.analyst import Analyst
 from imagelens.engine.base import Deadline, JobInterrupted
 from imagelens.engine.describe.searchtext import search_text_of
 from imagelens.engine.local.embedder import TextEmbedder
-from imagelens.errors import AnalysisTimeout, ImageLensError
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs.embeddings import Embedder, Embedding, save_embeddings
 from imagelens.jobs.lease import Lease
 from imagelens.jobs.originals import decode_stored
 from imagelens.jobs.outcome import gone, outcome
+from imagelens.jobs.uploads import run_upload_job
 from imagelens.jobs.visual import run_search_image
 from imagelens.metrics import Metrics
-from imagelens.storage import upload_key
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import DescribeOptions, JobOptions, JobSpec, JobStatus, JobType
 
@@ -182,33 +181,13 @@ class JobRunner:
         waited: timedelta,
         decoded: DecodedImage | None,
     ) -> None:
-        key = upload_key(job_id)
-
-        def answer() -> dict[str, Any]:
-            if waited > timedelta(seconds=self.describe_timeout):  # its caller has given up
-                raise AnalysisTimeout(
-                    f"No worker took the describe-image call within {self.describe_timeout:g} s."
-                )
-            image = decoded or decode_stored(
-                self.decoder,
-                self.stores.default,
-                key,
-                max_bytes=self.decoder.limits.max_file_bytes,
-                spool=self.spool,
-            )
+        def answer(image: DecodedImage) -> dict[str, Any]:
             content = self.analyst.describe(
                 image, options.prompt, options.lang, deadline=self.deadline()
             )
             return {"content": content}
 
-        result, error = outcome(answer)
-        with self.db.session() as session:
-            if not self.finish_if_held(session, job_id, error, result):
-                return  # handed back: whoever runs it again needs the upload
-        try:  # after the outcome is saved: a job re-run after a crash still finds its bytes
-            self.stores.default.delete(key)
-        except ImageLensError:
-            log.warning("could not remove a describe upload", extra={"key": key}, exc_info=True)
+        run_upload_job(self, job_id, waited, decoded, "describe-image call", answer)
 
     def _save(
         self,

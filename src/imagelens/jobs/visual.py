@@ -5,23 +5,18 @@ upload is removed once the job is done), and no image row is made for it."""
 from __future__ import annotations
 
 import base64
-import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from imagelens.db.vectors import from_bytes, to_bytes
-from imagelens.errors import AnalysisTimeout, ImageLensError, InvalidInput
+from imagelens.errors import InvalidInput
 from imagelens.intake import DecodedImage
-from imagelens.jobs.originals import decode_stored
-from imagelens.jobs.outcome import outcome
-from imagelens.storage import upload_key
+from imagelens.jobs.uploads import run_upload_job
 
 if TYPE_CHECKING:
     from imagelens.jobs.runner import JobRunner
-
-log = logging.getLogger(__name__)
 
 
 def encode_vector(vector: np.ndarray, model: str) -> dict[str, Any]:
@@ -41,29 +36,10 @@ def run_search_image(
     runner: JobRunner, job_id: str, waited: timedelta, decoded: DecodedImage | None
 ) -> None:
     """Run one search-by-image job: the query image's features into the job's result."""
-    key = upload_key(job_id)
     engine = runner.analyst.engine
 
-    def features() -> dict[str, Any]:
-        if waited > timedelta(seconds=runner.describe_timeout):  # its caller has given up
-            raise AnalysisTimeout(
-                f"No worker took the search-by-image call within {runner.describe_timeout:g} s."
-            )
-        image = decoded or decode_stored(
-            runner.decoder,
-            runner.stores.default,
-            key,
-            max_bytes=runner.decoder.limits.max_file_bytes,
-            spool=runner.spool,
-        )
+    def features(image: DecodedImage) -> dict[str, Any]:
         model = runner.embedder.visual_model or ""
         return encode_vector(engine.visual_features(image), model)
 
-    result, error = outcome(features)
-    with runner.db.session() as session:
-        if not runner.finish_if_held(session, job_id, error, result):
-            return  # handed back: whoever runs it again needs the upload
-    try:  # after the outcome is saved: a job re-run after a crash still finds its bytes
-        runner.stores.default.delete(key)
-    except ImageLensError:
-        log.warning("could not remove a search upload", extra={"key": key}, exc_info=True)
+    run_upload_job(runner, job_id, waited, decoded, "search-by-image call", features)
