@@ -33,9 +33,8 @@ from tests.fakes3 import FakeS3, Hostility
 from tests.imagegen import encode, photo
 from tests.live import free_port, spawn_server
 
-from benchmarks.memory import RssSampler
+from benchmarks.memory import KEY, SERVER_ENV, RssSampler
 
-KEY = "il_benchmark_key_000000000000000000"
 MB = 1000**2
 BUCKET = "hostile-bucket"
 
@@ -93,11 +92,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=5.0)
     args = parser.parse_args()
     huge = int(args.huge_gb * 1000**3)
-    env = {
-        "IMAGELENS_BOOTSTRAP_API_KEY": KEY,
-        "IMAGELENS_QUOTA__REQUESTS_PER_MINUTE": "0",
-        "IMAGELENS_QUOTA__MONTHLY_ANALYSES": "0",
-        "IMAGELENS_LOG_LEVEL": "WARNING",
+    env = SERVER_ENV | {
         "IMAGELENS_SECRET_KEY": "benchmark-server-secret-0123456789",
         "IMAGELENS_ALLOW_PRIVATE_URLS": "true",  # the hostile endpoint is on loopback
     }

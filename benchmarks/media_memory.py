@@ -29,10 +29,9 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests import pdfs, videos
-from tests.imagegen import encode, photo
 from tests.live import free_port, spawn_server
 
-from benchmarks.memory import KEY, RssSampler
+from benchmarks.memory import KEY, SERVER_ENV, RssSampler, warm_idle_rss
 
 MB = 1024**2
 
@@ -103,12 +102,7 @@ def main() -> None:
     parser.add_argument("--label", default="", help="a name for this run in the report")
     args = parser.parse_args()
     files = hostile_files(args.inflate_mb, args.big)
-    env = {
-        "IMAGELENS_BOOTSTRAP_API_KEY": KEY,
-        "IMAGELENS_QUOTA__REQUESTS_PER_MINUTE": "0",
-        "IMAGELENS_QUOTA__MONTHLY_ANALYSES": "0",
-        "IMAGELENS_LOG_LEVEL": "WARNING",
-    }
+    env = SERVER_ENV
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {}
@@ -116,14 +110,7 @@ def main() -> None:
         server = spawn_server(Path(tmp), port, env)
         try:
             process = psutil.Process(server.pid)
-            warm = encode(photo("chelsea"), "JPEG")
-            httpx.post(
-                f"{base}/api/v2/images/analyze",
-                files={"file": ("c.jpg", warm)},
-                headers={"Authorization": f"Bearer {KEY}"},
-                timeout=120,
-            ).raise_for_status()
-            time.sleep(2)
+            warm_idle_rss(base, server.pid)
             for case, (name, data) in files.items():
                 results[case] = measure(base, process, name, data, args.settle)
                 print(case, json.dumps(results[case]), flush=True)

@@ -26,16 +26,13 @@ from typing import Any
 import av
 import httpx
 import numpy as np
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.imagegen import encode, photo
 from tests.live import free_port, spawn_server
 
-from benchmarks.memory import RssSampler
+from benchmarks.memory import KEY, SERVER_ENV, RssSampler, warm_idle_rss
 
-KEY = "il_benchmark_key_000000000000000000"
 MB = 1024 * 1024
 
 
@@ -103,29 +100,13 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=150.0)
     args = parser.parse_args()
     data = noise_video(args.mb)
-    env = {
-        "IMAGELENS_BOOTSTRAP_API_KEY": KEY,
-        "IMAGELENS_QUOTA__REQUESTS_PER_MINUTE": "0",
-        "IMAGELENS_QUOTA__MONTHLY_ANALYSES": "0",
-        "IMAGELENS_LOG_LEVEL": "WARNING",
-    }
+    env = SERVER_ENV
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         server = spawn_server(Path(tmp), port, env)
         try:
-            process = psutil.Process(server.pid)
-            warm = encode(photo("chelsea"), "JPEG")
-            headers = {"Authorization": f"Bearer {KEY}"}
-            response = httpx.post(
-                f"{base}/api/v2/images/analyze",
-                files={"file": ("c.jpg", warm)},
-                headers=headers,
-                timeout=60,
-            )
-            response.raise_for_status()
-            time.sleep(2)
-            idle = process.memory_info().rss
+            idle = warm_idle_rss(base, server.pid)
             started = time.perf_counter()
             with RssSampler(server.pid) as sampler:
                 results, latencies = asyncio.run(measure(base, data, args.clients))
