@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from imagelens.engine import AnalysisOptions, Engine
-from imagelens.engine.receipts import is_receipt, read_receipt
+from imagelens.engine.kinds.receipts import is_receipt, read_receipt
 from imagelens.types import ContentCategory, Language
 from tests.imagegen import encode, text_page
 from tests.layouts import (

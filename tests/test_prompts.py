@@ -7,7 +7,7 @@ import pytest
 
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
-from imagelens.engine.prompts import Intent, intent_of
+from imagelens.engine.describe.prompts import Intent, intent_of
 from imagelens.intake import DecodedImage, decode_image
 from imagelens.types import Language
 from tests.imagegen import encode, photo

@@ -17,7 +17,7 @@ from PIL import Image
 from imagelens.config import VlmSettings
 from imagelens.engine import AnalysisOptions, Engine
 from imagelens.engine.analyst import Analyst
-from imagelens.engine.categories import CATEGORY_FIELDS
+from imagelens.engine.kinds.categories import CATEGORY_FIELDS
 from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.engine.vlm.client import ChatClient
 from imagelens.engine.vlm.schemas import field_type

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from imagelens.engine.base import Analysis, AnalysisOptions, Deadline
+from imagelens.engine.describe.prompts import answer_locally
 from imagelens.engine.pipeline import Engine
-from imagelens.engine.prompts import answer_locally
 from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.engine.vlm.merge import merge
 from imagelens.errors import HarmfulContent, ImageLensError, InvalidInput, VlmError
@@ -104,7 +104,7 @@ class Analyst:
     ) -> str:
         """The describe-image answer in markdown: the VLM answers ``prompt`` when there is
         one (local moderation guards it), else the local analysis answers what it can of
-        the prompt (:mod:`imagelens.engine.prompts`).
+        the prompt (:mod:`imagelens.engine.describe.prompts`).
 
         Raises HarmfulContent when moderation flags the image."""
         if self.vlm is not None:

@@ -24,13 +24,13 @@ from imagelens.engine.base import (
     TagOutput,
     check_deadline,
 )
-from imagelens.engine.categories import classify, extract, receipt_of
 from imagelens.engine.describe import compose_description
 from imagelens.engine.describe.tagnames import localized_scores, tag_name, tag_names
-from imagelens.engine.documents import read_document
+from imagelens.engine.kinds.categories import classify, extract, receipt_of
+from imagelens.engine.media.documents import read_document
+from imagelens.engine.media.videos import VideoRead, read_video
 from imagelens.engine.registry import local_analyzers
 from imagelens.engine.runtime import ByPriority, lower_thread_priority, run_at_priority
-from imagelens.engine.videos import VideoRead, read_video
 from imagelens.errors import AnalysisError, ImageLensError, ModelUnavailable
 from imagelens.intake import DecodedImage, decode_image
 from imagelens.types import (

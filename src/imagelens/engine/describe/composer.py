@@ -8,8 +8,8 @@ from typing import Any
 from imagelens.engine.base import Signals
 from imagelens.engine.describe.phrases import CONCEPT_NOUNS, TEMPLATES
 from imagelens.engine.describe.tagnames import tag_name
+from imagelens.engine.kinds.pictures import PRINTED_ART
 from imagelens.engine.local.concepts import PARENTS
-from imagelens.engine.pictures import PRINTED_ART
 from imagelens.types import ContentCategory, Language, TagScore
 
 # Below this, the subject is not named at all; between it and _SURE it is named as "probably".

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from imagelens.engine.categories import CATEGORY_FIELDS
+from imagelens.engine.kinds.categories import CATEGORY_FIELDS
 from imagelens.types import ContentCategory
 
 _INT_FIELDS = {"people_count"}

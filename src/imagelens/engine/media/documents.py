@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from imagelens.engine.base import Analyzer, Deadline, OcrOutput, check_deadline
-from imagelens.engine.frames import RunAnalyzers, merge_moderation, run_timed
+from imagelens.engine.media.frames import RunAnalyzers, merge_moderation, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.pdf import PdfPage, PdfSource
 from imagelens.types import Moderation, PageSummary, TextRegion

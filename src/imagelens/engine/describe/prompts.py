@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from imagelens.engine.markdown import to_markdown
+from imagelens.engine.describe.markdown import to_markdown
 from imagelens.types import AnalysisResult, Language
 
 

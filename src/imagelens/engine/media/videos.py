@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from imagelens.engine.base import Analyzer, Deadline, OcrOutput, Signals, TagOutput, check_deadline
-from imagelens.engine.frames import RunAnalyzers, merge_moderation, merge_tags, run_timed
+from imagelens.engine.media.frames import RunAnalyzers, merge_moderation, merge_tags, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.video import KeyFrame, VideoSource
 from imagelens.types import FrameSummary, Moderation, TagRange, TextRegion

@@ -6,10 +6,10 @@ import re
 from typing import Any
 
 from imagelens.engine.base import Signals
-from imagelens.engine.drawings import drawing_fields, drawing_kind
-from imagelens.engine.pictures import PRINTED_ART, artwork, product_shot
-from imagelens.engine.receipts import is_receipt, read_receipt
-from imagelens.engine.screens import flatness, screen_shaped, screen_sized, status_bar
+from imagelens.engine.kinds.drawings import drawing_fields, drawing_kind
+from imagelens.engine.kinds.pictures import PRINTED_ART, artwork, product_shot
+from imagelens.engine.kinds.receipts import is_receipt, read_receipt
+from imagelens.engine.kinds.screens import flatness, screen_shaped, screen_sized, status_bar
 from imagelens.intake import DecodedImage
 from imagelens.types import ContentCategory as C
 
@@ -146,7 +146,7 @@ def classify(signals: Signals, image: DecodedImage, receipt: dict[str, Any] | No
 
 
 def receipt_of(signals: Signals, image: DecodedImage) -> dict[str, Any] | None:
-    """What a receipt says when the image is one (see :mod:`imagelens.engine.receipts`)."""
+    """What a receipt says when the image is one (see :mod:`imagelens.engine.kinds.receipts`)."""
     lines = _lines(signals)
     size = image.metadata.width, image.metadata.height
     return read_receipt(lines) if lines and is_receipt(lines, *size) else None

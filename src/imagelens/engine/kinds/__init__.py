@@ -1,0 +1,2 @@
+"""What kind of image it is (photo, document, receipt, screenshot, drawing...) and the fields
+each kind yields."""

@@ -1,0 +1,1 @@
+"""How a multi-picture file is read: a PDF page by page, a video key frame by key frame."""
