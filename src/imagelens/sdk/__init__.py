@@ -8,8 +8,10 @@ from imagelens.sdk.client import AsyncImageLens, ImageLens
 from imagelens.sdk.errors import (
     APIStatusError,
     AuthenticationError,
+    ConflictError,
     ConnectionError,
     ImageLensAPIError,
+    NotConfiguredError,
     NotFoundError,
     PermissionError,
     QuotaExceededError,
@@ -18,6 +20,7 @@ from imagelens.sdk.errors import (
     TimeoutError,
     ValidationError,
 )
+from imagelens.sdk.pages import Page, SyncPage
 from imagelens.sdk.resources import FilePage
 from imagelens.sdk.search import SearchPage, SyncSearchPage
 from imagelens.sdk.types import (
@@ -32,30 +35,50 @@ from imagelens.sdk.types import (
     SimilarImage,
     UploadResult,
 )
+from imagelens.types.people import (
+    ComparedFaces,
+    FaceCompareResult,
+    FaceMatch,
+    FaceSearchResult,
+    FaceSettings,
+    PersonOut,
+    SearchedFace,
+)
 
 __all__ = [
     "APIStatusError",
     "AsyncImageLens",
     "AuthenticationError",
     "BatchUploadResults",
+    "ComparedFaces",
+    "ConflictError",
     "ConnectionError",
     "ContentCategory",
     "DescriptionErrorType",
     "DescriptionFailure",
     "DescriptionResult",
     "DescriptionStatus",
+    "FaceCompareResult",
+    "FaceMatch",
+    "FaceSearchResult",
+    "FaceSettings",
     "FilePage",
     "ImageLens",
     "ImageLensAPIError",
+    "NotConfiguredError",
     "NotFoundError",
+    "Page",
     "PermissionError",
+    "PersonOut",
     "QuotaExceededError",
     "QuotaInfo",
     "RateLimitError",
     "SearchHit",
     "SearchPage",
+    "SearchedFace",
     "ServerError",
     "SimilarImage",
+    "SyncPage",
     "SyncSearchPage",
     "TimeoutError",
     "UploadResult",

@@ -110,7 +110,8 @@ class Core:
         files: FileParts | None = None,
         timeout: float | None = None,
     ) -> httpx.Response:
-        """Send, retrying connection errors, timeouts and 408/409/429/5xx; raise typed errors."""
+        """Send, retrying connection errors, timeouts and 408/409/429/5xx (unless the body says
+        ``"retryable": false``); raise typed errors."""
         wait: float | httpx.Timeout = self.http.timeout if timeout is None else timeout
         attempt = 0
         while True:
@@ -132,7 +133,9 @@ class Core:
                     return response
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
                 error = error_for_status(response.status_code, _json(response), retry_after)
-                if response.status_code not in RETRY_STATUSES:
+                # A 409 for a lock may clear; one for a switched-off feature never will: the
+                # body's explicit "retryable": false settles it.
+                if response.status_code not in RETRY_STATUSES or error.retryable is False:
                     raise error
             if attempt >= self.max_retries:
                 raise error

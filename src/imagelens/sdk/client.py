@@ -3,17 +3,16 @@ same coroutines on a private event loop thread (one implementation of the logic)
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
-from imagelens.sdk import resources, settings
+from imagelens.sdk import people, resources, settings
 from imagelens.sdk._core import Core
+from imagelens.sdk._sync import Loop, Sync, blocking
 from imagelens.sdk.batch import upload_batch
 from imagelens.sdk.errors import ImageLensAPIError
 from imagelens.sdk.resources import ImageSource, ProgressCallback, options, read_source
@@ -21,10 +20,7 @@ from imagelens.sdk.search import BlockingSearch
 from imagelens.sdk.types import BatchUploadResults, UploadResult
 from imagelens.types import ContentCategory
 
-P = ParamSpec("P")
 R = TypeVar("R")
-Inner = TypeVar("Inner")
-Inner_co = TypeVar("Inner_co", covariant=True)
 
 
 class AsyncFiles(resources.Files):
@@ -113,6 +109,8 @@ class AsyncImageLens:
         self.files = AsyncFiles(self._core, self.quota)
         self.keys = resources.Keys(self._core)
         self.settings = settings.Settings(self._core)
+        self.people = people.People(self._core)
+        self.faces = people.Faces(self._core)
 
     @property
     def base_url(self) -> str:
@@ -153,68 +151,30 @@ class AsyncImageLens:
         await self.close()
 
 
-class _Loop:
-    """An event loop on a daemon thread; ``run`` blocks the caller until a coroutine ends."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="imagelens-sdk", daemon=True
-        )
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, R]) -> R:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        self.loop.close()
+class Images(Sync[resources.Images]):
+    analyze = blocking(resources.Images.analyze)
+    analyze_async = blocking(resources.Images.analyze_async)
 
 
-class _Sync(Generic[Inner_co]):
-    def __init__(self, inner: Inner_co, loop: _Loop) -> None:
-        self._inner = inner
-        self._loop = loop
+class Jobs(Sync[resources.Jobs]):
+    get = blocking(resources.Jobs.get)
+    wait = blocking(resources.Jobs.wait)
 
 
-def _blocking(
-    method: Callable[Concatenate[Inner, P], Coroutine[Any, Any, R]],
-) -> Callable[Concatenate[_Sync[Inner], P], R]:
-    """The sync twin of an async resource method: same parameters, same logic."""
-
-    def call(self: _Sync[Inner], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self._loop.run(method(self._inner, *args, **kwargs))
-
-    call.__doc__ = method.__doc__
-    call.__name__ = getattr(method, "__name__", "call")
-    return call
-
-
-class Images(_Sync[resources.Images]):
-    analyze = _blocking(resources.Images.analyze)
-    analyze_async = _blocking(resources.Images.analyze_async)
-
-
-class Jobs(_Sync[resources.Jobs]):
-    get = _blocking(resources.Jobs.get)
-    wait = _blocking(resources.Jobs.wait)
-
-
-class Files(_Sync[AsyncFiles], BlockingSearch):
-    upload = _blocking(AsyncFiles.upload)
-    upload_batch = _blocking(AsyncFiles.upload_batch)
-    list = _blocking(AsyncFiles.list)
-    get = _blocking(AsyncFiles.get)
-    delete = _blocking(AsyncFiles.delete)
-    content = _blocking(AsyncFiles.content)
-    thumbnail = _blocking(AsyncFiles.thumbnail)
-    text = _blocking(AsyncFiles.text)
-    similar = _blocking(AsyncFiles.similar)
-    search_by_image = _blocking(AsyncFiles.search_by_image)
-    describe = _blocking(AsyncFiles.describe)
-    get_session = _blocking(AsyncFiles.get_session)
-    wait_for_session = _blocking(AsyncFiles.wait_for_session)
+class Files(Sync[AsyncFiles], BlockingSearch):
+    upload = blocking(AsyncFiles.upload)
+    upload_batch = blocking(AsyncFiles.upload_batch)
+    list = blocking(AsyncFiles.list)
+    get = blocking(AsyncFiles.get)
+    delete = blocking(AsyncFiles.delete)
+    content = blocking(AsyncFiles.content)
+    thumbnail = blocking(AsyncFiles.thumbnail)
+    text = blocking(AsyncFiles.text)
+    similar = blocking(AsyncFiles.similar)
+    search_by_image = blocking(AsyncFiles.search_by_image)
+    describe = blocking(AsyncFiles.describe)
+    get_session = blocking(AsyncFiles.get_session)
+    wait_for_session = blocking(AsyncFiles.wait_for_session)
 
     def _searcher(self) -> AsyncFiles:
         return self._inner
@@ -223,18 +183,20 @@ class Files(_Sync[AsyncFiles], BlockingSearch):
         return self._loop.run(coro)
 
 
-class Quota(_Sync[resources.Quota]):
-    get = _blocking(resources.Quota.get)
+class Quota(Sync[resources.Quota]):
+    get = blocking(resources.Quota.get)
 
 
-class Keys(_Sync[resources.Keys]):
-    create = _blocking(resources.Keys.create)
+class Keys(Sync[resources.Keys]):
+    create = blocking(resources.Keys.create)
 
 
-class Settings(_Sync[settings.Settings]):
-    configure_custom_s3 = _blocking(settings.Settings.configure_custom_s3)
-    get_custom_s3 = _blocking(settings.Settings.get_custom_s3)
-    remove_custom_s3 = _blocking(settings.Settings.remove_custom_s3)
+class Settings(Sync[settings.Settings]):
+    configure_custom_s3 = blocking(settings.Settings.configure_custom_s3)
+    get_custom_s3 = blocking(settings.Settings.get_custom_s3)
+    remove_custom_s3 = blocking(settings.Settings.remove_custom_s3)
+    faces = blocking(settings.Settings.faces)
+    set_faces = blocking(settings.Settings.set_faces)
 
 
 class ImageLens:
@@ -250,7 +212,7 @@ class ImageLens:
         transport: httpx.AsyncBaseTransport | None = None,
         secret: str | None = None,
     ) -> None:
-        self._loop = _Loop()
+        self._loop = Loop()
         try:
             self._async = AsyncImageLens(
                 api_key,
@@ -269,6 +231,8 @@ class ImageLens:
         self.quota = Quota(self._async.quota, self._loop)
         self.keys = Keys(self._async.keys, self._loop)
         self.settings = Settings(self._async.settings, self._loop)
+        self.people = people.SyncPeople(self._async.people, self._loop)
+        self.faces = people.SyncFaces(self._async.faces, self._loop)
 
     @property
     def base_url(self) -> str:

@@ -9,8 +9,13 @@ ImageLensAPIError              code, message, details, status_code
     ├── QuotaExceededError     402
     ├── PermissionError        403
     ├── NotFoundError          404
+    ├── ConflictError          409 (e.g. face_recognition_disabled: the tenant has it off)
     ├── RateLimitError         429 (retry_after)
     └── ServerError            5xx
+        └── NotConfiguredError 501 (a server setting the feature needs is off)
+
+``retryable`` is the server's own word on whether the same request may succeed later (None
+when the body does not say); the client does not retry an error the server calls permanent.
 """
 
 from __future__ import annotations
@@ -28,12 +33,14 @@ class ImageLensAPIError(Exception):
         code: str = "error",
         details: Mapping[str, object] | None = None,
         status_code: int | None = None,
+        retryable: bool | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.details: dict[str, object] = dict(details or {})
         self.status_code = status_code
+        self.retryable = retryable
 
 
 class ConnectionError(ImageLensAPIError):
@@ -68,6 +75,10 @@ class NotFoundError(APIStatusError):
     pass
 
 
+class ConflictError(APIStatusError):
+    pass
+
+
 class RateLimitError(APIStatusError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object):
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
@@ -78,22 +89,29 @@ class ServerError(APIStatusError):
     pass
 
 
+class NotConfiguredError(ServerError):
+    pass
+
+
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: ValidationError,
     401: AuthenticationError,
     402: QuotaExceededError,
     403: PermissionError,
     404: NotFoundError,
+    409: ConflictError,
     413: ValidationError,
     415: ValidationError,
     422: ValidationError,
     429: RateLimitError,
+    501: NotConfiguredError,
 }
 
 
 def error_for_status(status: int, body: object, retry_after: float | None = None) -> APIStatusError:
     """The typed error for an error response (v2 or describe-image body)."""
     code, message, details = "http_error", f"HTTP {status}", {}
+    retryable: bool | None = None
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
@@ -101,12 +119,19 @@ def error_for_status(status: int, body: object, retry_after: float | None = None
             message = str(error.get("message", message))
             raw = error.get("details")
             details = raw if isinstance(raw, dict) else {}
+            said = error.get("retryable")
+            retryable = said if isinstance(said, bool) else None
         elif "msg" in body:  # the describe-image API's body
             code = str(body.get("code", code))
             message = str(body.get("detail") or body["msg"])
     kind = _BY_STATUS.get(status, ServerError if status >= 500 else APIStatusError)
     if kind is RateLimitError:
         return RateLimitError(
-            message, retry_after=retry_after, code=code, details=details, status_code=status
+            message,
+            retry_after=retry_after,
+            code=code,
+            details=details,
+            status_code=status,
+            retryable=retryable,
         )
-    return kind(message, code=code, details=details, status_code=status)
+    return kind(message, code=code, details=details, status_code=status, retryable=retryable)

@@ -253,9 +253,12 @@ class Files(Search):
         category: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        person: str | None = None,
     ) -> FilePage:
-        """One page of this tenant's images, newest first."""
+        """One page of this tenant's images, newest first (``person``: only those a person
+        of ``client.people`` appears in)."""
         given = {"q": q, "tag": tag, "status": status, "category": category, "cursor": cursor}
+        given["person"] = person
         params: dict[str, str | int] = {k: v for k, v in given.items() if v is not None}
         params["limit"] = limit
         response = await self._core.request("GET", f"{API}/files", params=params)

@@ -1,10 +1,12 @@
-"""``client.settings``: the tenant's own bucket (bring your own bucket; needs an admin key)."""
+"""``client.settings`` (needs an admin key): the tenant's own bucket (bring your own bucket) and
+its face recognition switch."""
 
 from __future__ import annotations
 
 from imagelens.sdk._core import Core
 from imagelens.sdk.resources import API
 from imagelens.types.api import CustomS3Config, CustomStorage
+from imagelens.types.people import FaceSettings
 
 
 class Settings:
@@ -46,3 +48,16 @@ class Settings:
     async def remove_custom_s3(self) -> None:
         """Forget the bucket (its objects stay in it)."""
         await self._core.request("DELETE", f"{API}/settings/custom-s3")
+
+    async def faces(self) -> FaceSettings:
+        """Whether this tenant has face recognition on, and whether the server allows it."""
+        response = await self._core.request("GET", f"{API}/settings/faces")
+        return FaceSettings.model_validate_json(response.content)
+
+    async def set_faces(self, *, recognition: bool) -> FaceSettings:
+        """Turn face recognition on or off for this tenant. Off deletes every face vector
+        and person of the tenant at once (the images stay); on needs
+        the server's ``IMAGELENS_FACES__RECOGNITION=true`` (else NotConfiguredError)."""
+        body = {"recognition": recognition}
+        response = await self._core.request("PUT", f"{API}/settings/faces", json=body)
+        return FaceSettings.model_validate_json(response.content)
