@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from imagelens.cli.analyze import analyze
+from imagelens.cli.people import faces_app, people_app
 from imagelens.cli.reindex import reindex
 from imagelens.cli.remote import files_app, jobs_app, keys_app
 from imagelens.cli.search import search
@@ -27,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(files_app, name="files")
 app.add_typer(keys_app, name="keys")
+app.add_typer(people_app, name="people")
+app.add_typer(faces_app, name="faces")
 
 
 @app.callback()
