@@ -6,12 +6,15 @@ import { batchView } from "./batch.js";
 import { describeView } from "./describe.js";
 import { clear, errorBox, h } from "./dom.js";
 import { detailView, libraryView } from "./library.js";
+import { peopleView, personView } from "./people.js";
 import { signInView } from "./signin.js";
 
 const ROUTES = [
   [/^#\/analyze$/, analyzeView, "Analyse"],
   [/^#\/library$/, libraryView, "Library"],
   [/^#\/library\/([\w-]+)$/, detailView, "Image"],
+  [/^#\/people$/, peopleView, "People"],
+  [/^#\/people\/([\w-]+)$/, personView, "Person"],
   [/^#\/batch$/, batchView, "Batch"],
   [/^#\/describe$/, describeView, "Describe"],
   [/^#\/admin$/, adminView, "Admin"],

@@ -11,7 +11,7 @@ import { renderResult } from "./result.js";
 const PAGE = 24;
 const STATUSES = [["", "Any status"], ["completed", "Completed"], ["processing", "Processing"], ["queued", "Queued"], ["failed", "Failed"]];
 
-function thumbnail(item) {
+export function thumbnail(item) {
   const picture = item.description_status === "failed"
     ? h("div", { class: "thumb placeholder", "aria-hidden": "true" }, "!")
     : h("img", { class: "thumb", src: item.thumbnail_url, alt: "", loading: "lazy", width: 256, height: 256 });
