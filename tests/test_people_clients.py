@@ -20,12 +20,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image
 
 from imagelens import sdk
 from imagelens.engine import Engine
-from tests import imagegen
 from tests.live import LiveServer, make_settings, run_server
+from tests.peoplephotos import face_photos
 
 IMAGELENS = [sys.executable, "-m", "imagelens.cli"]
 SAME_PERSON = 0.6  # dlib's convention for its 128-d descriptors
@@ -37,30 +37,6 @@ def live(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     settings = make_settings(data, f"sqlite:///{data / 'db.sqlite'}", faces={"recognition": True})
     with run_server(settings, engine) as server:
         yield server
-
-
-def face_photos(root: Path) -> dict[str, Path]:
-    """Two people, two photos each (the second an edited copy), and a photo with no face."""
-    astronaut = imagegen.photo("astronaut")
-    hopper = imagegen.photo("grace_hopper")
-    w, h = hopper.size
-    sources: dict[str, Image.Image] = {
-        "astronaut.jpg": astronaut,
-        "astronaut-mirrored.jpg": ImageEnhance.Brightness(ImageOps.mirror(astronaut))
-        .enhance(1.15)
-        .resize((400, 400)),
-        "hopper.jpg": hopper,
-        "hopper-closer.jpg": hopper.crop((40, 0, w - 40, h - 120)).resize((360, 400)),
-        "coffee.jpg": imagegen.photo("coffee"),
-    }
-    paths = {}
-    for name, image in sources.items():
-        image.save(root / name, quality=88)
-        paths[name] = root / name
-    # Another shot, never uploaded: the query of face search.
-    astronaut.rotate(6).resize((300, 300)).save(root / "query.jpg", quality=80)
-    paths["query.jpg"] = root / "query.jpg"
-    return paths
 
 
 @pytest.fixture(scope="module")
