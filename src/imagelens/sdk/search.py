@@ -3,12 +3,12 @@ stored image, and search by an image that is not stored."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, Literal
 
 from imagelens.sdk._core import Core
+from imagelens.sdk.pages import Page, SyncPage
 from imagelens.sdk.types import SearchHit, SimilarImage
 from imagelens.types.api import SearchResults, SimilarImages
 
@@ -17,74 +17,13 @@ SearchModeName = Literal["hybrid", "semantic", "text"]
 SimilarMode = Literal["duplicate", "visual"]
 
 
-@dataclass(frozen=True)
-class SearchPage:
+class SearchPage(Page[SearchHit]):
     """One page of search hits, best first. ``async for hit in page`` (or ``for`` on the sync
     client's :class:`SyncSearchPage`) walks this page and every page after it."""
 
-    items: list[SearchHit]
-    next_cursor: str | None
-    _fetch: Callable[[str], Awaitable[SearchPage]] | None = field(
-        default=None, repr=False, compare=False
-    )
 
-    @property
-    def has_more(self) -> bool:
-        return self.next_cursor is not None
-
-    async def next_page(self) -> SearchPage | None:
-        """The page after this one, or None on the last page."""
-        if self.next_cursor is None or self._fetch is None:
-            return None
-        return await self._fetch(self.next_cursor)
-
-    async def pages(self) -> AsyncIterator[SearchPage]:
-        """This page, then each following page."""
-        page: SearchPage | None = self
-        while page is not None:
-            yield page
-            page = await page.next_page()
-
-    async def __aiter__(self) -> AsyncIterator[SearchHit]:
-        async for page in self.pages():
-            for hit in page.items:
-                yield hit
-
-
-class SyncSearchPage:
+class SyncSearchPage(SyncPage[SearchHit]):
     """A :class:`SearchPage` for the sync client: ``for hit in page`` walks every page."""
-
-    def __init__(self, page: SearchPage, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
-        self._page = page
-        self._run = run
-
-    @property
-    def items(self) -> list[SearchHit]:
-        return self._page.items
-
-    @property
-    def next_cursor(self) -> str | None:
-        return self._page.next_cursor
-
-    @property
-    def has_more(self) -> bool:
-        return self._page.has_more
-
-    def next_page(self) -> SyncSearchPage | None:
-        """The page after this one, or None on the last page."""
-        following: SearchPage | None = self._run(self._page.next_page())
-        return None if following is None else SyncSearchPage(following, self._run)
-
-    def pages(self) -> Iterator[SyncSearchPage]:
-        """This page, then each following page."""
-        page: SyncSearchPage | None = self
-        while page is not None:
-            yield page
-            page = page.next_page()
-
-    def __iter__(self) -> Iterator[SearchHit]:
-        for page in self.pages():
-            yield from page.items
 
 
 def _page(raw: bytes, fetch: Callable[[str], Awaitable[SearchPage]] | None) -> SearchPage:
