@@ -50,10 +50,12 @@ const isOff = (err) => err && (err.status === 501 || (err.status === 409 && err.
 function nameEditor(person, label, onSaved, note) {
   const input = h("input", { type: "text", class: "person-name", value: person.name || "", placeholder: "Add a name", maxlength: 100, "aria-label": label });
   let saved = person.name || "";
+  let busy = false; // Enter saves, and leaving the field after it must not save twice
   async function save() {
     const name = input.value.trim();
-    if (name === saved) return;
-    input.disabled = true;
+    if (busy || name === saved) return;
+    busy = true;
+    input.readOnly = true;
     try {
       const updated = await api(personPath(person.person_id), { method: "PATCH", json: { name: name || null } });
       saved = updated.name || "";
@@ -64,7 +66,8 @@ function nameEditor(person, label, onSaved, note) {
       input.value = saved;
       showError(note, err);
     } finally {
-      input.disabled = false;
+      busy = false;
+      input.readOnly = false;
     }
   }
   input.addEventListener("keydown", (event) => {
@@ -151,7 +154,7 @@ export function peopleView(main, { session, navigate }) {
       grid.append(...page.items.map(card));
       cursor = page.next_cursor;
       more.hidden = !page.has_more;
-      if (reset) note.textContent = shown.size ? `${shown.size} people${page.has_more ? " so far" : ""}.` : "No people yet: faces are grouped as images with faces are analysed.";
+      if (reset) note.textContent = shown.size ? `${shown.size} ${shown.size === 1 ? "person" : "people"}${page.has_more ? " so far" : ""}.` : "No people yet: faces are grouped as images with faces are analysed.";
       updateMerge();
     } catch (err) {
       if (mine !== generation) return;
