@@ -11,10 +11,9 @@ import io
 import random
 from dataclasses import dataclass
 
-import numpy as np
-from matplotlib import cbook
 from PIL import Image, ImageEnhance, ImageFilter
-from skimage import data
+
+from tests.imagegen import photo
 
 # Face boxes in each source photo (pixels, x, y, size), measured once with dlib's HOG
 # detector: the truth for what a pasted copy's face size is.
@@ -25,21 +24,9 @@ _FACES = {
 }
 
 
-def astronaut() -> Image.Image:
-    return Image.fromarray(data.astronaut())
-
-
-def grace_hopper() -> Image.Image:
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        return Image.open(f).convert("RGB")
-
-
-def cameraman() -> Image.Image:
-    return Image.fromarray(data.camera()).convert("RGB")
-
-
 def source(name: str) -> Image.Image:
-    return {"astronaut": astronaut, "grace_hopper": grace_hopper, "camera": cameraman}[name]()
+    """A real face photo: ``astronaut``, ``grace_hopper`` or ``camera``."""
+    return photo(name)
 
 
 def side_by_side(image: Image.Image, copies: int = 3) -> Image.Image:
@@ -79,34 +66,43 @@ def _face_tile(name: str, size: int, angle: float, mirror: bool, rng: random.Ran
     return tile
 
 
-def group_photo(seed: int = 0, sizes: tuple[int, ...] = (40, 48, 56, 64, 80, 100, 130, 160, 200),
-                angles: tuple[float, ...] = (-30, -20, -15, 0, 15, 20, 30)) -> Group:
+def group_photo(
+    seed: int = 0,
+    sizes: tuple[int, ...] = (40, 48, 56, 64, 80, 100, 130, 160, 200),
+    angles: tuple[float, ...] = (-30, -20, -15, 0, 15, 20, 30),
+) -> Group:
     """Faces of ``sizes`` px pasted in a grid on skimage's coffee photo, upscaled to fit."""
     rng = random.Random(seed)
     names = list(_FACES)
     cell = int(max(sizes) * 2.3)
     cols = 3
     rows = (len(sizes) + cols - 1) // cols
-    background = Image.fromarray(data.coffee()).resize((cell * cols, cell * rows))
+    background = photo("coffee").resize((cell * cols, cell * rows))
     boxes: list[tuple[int, int, int, int]] = []
     for i, size in enumerate(sizes):
         tile = _face_tile(names[i % len(names)], size, rng.choice(angles), rng.random() < 0.5, rng)
         cx = (i % cols) * cell + cell // 2 + rng.randint(-cell // 8, cell // 8)
         cy = (i // cols) * cell + cell // 2 + rng.randint(-cell // 8, cell // 8)
         mask = Image.new("L", tile.size, 0)
-        inner = Image.new("L", (tile.width - 4, tile.height - 4), 255).filter(ImageFilter.BoxBlur(2))
+        inner = Image.new("L", (tile.width - 4, tile.height - 4), 255).filter(
+            ImageFilter.BoxBlur(2)
+        )
         mask.paste(inner, (2, 2))
         background.paste(tile, (cx - tile.width // 2, cy - tile.height // 2), mask)
         boxes.append((cx - size // 2, cy - size // 2, size, size))
     return Group(jpeg(background, 75), boxes)
 
 
-def recall(found: list[tuple[float, float, float, float]], truth: list[tuple[int, int, int, int]]) -> float:
+def recall(
+    found: list[tuple[float, float, float, float]], truth: list[tuple[int, int, int, int]]
+) -> float:
     """Share of true faces whose centre lies in a found box of similar size (pixels)."""
     hit = 0
     for tx, ty, tw, th in truth:
         cx, cy = tx + tw / 2, ty + th / 2
-        if any(fx <= cx <= fx + fw and fy <= cy <= fy + fh and 0.4 < fw / tw < 2.5
-               for fx, fy, fw, fh in found):
+        if any(
+            fx <= cx <= fx + fw and fy <= cy <= fy + fh and 0.4 < fw / tw < 2.5
+            for fx, fy, fw, fh in found
+        ):
             hit += 1
     return hit / len(truth) if truth else 1.0

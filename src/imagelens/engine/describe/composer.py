@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from imagelens.engine.base import Signals
+from imagelens.engine.describe.people import people_sentence
 from imagelens.engine.describe.phrases import CONCEPT_NOUNS, TEMPLATES
 from imagelens.engine.describe.tagnames import tag_name
 from imagelens.engine.kinds.pictures import PRINTED_ART
@@ -28,14 +30,17 @@ def compose_description(
     receipt: dict[str, Any] | None = None,
     pages: int | None = None,
     duration_s: float | None = None,
+    names: Sequence[str | None] | None = None,
 ) -> str:
     """Describe the image (or the ``pages``-page PDF) in ``lang``; every clause rests on a
     detected signal. A video (``duration_s``) is said to be one, then described by the
-    frame standing for it."""
+    frame standing for it. ``names``: who the faces are (recognition), one per face."""
     t = TEMPLATES[lang.value]
+    named = people_sentence(names, lang.value) if names else None
+    faces = [named] if named else _faces(signals, t)
     if duration_s is not None:
         minutes, seconds = divmod(round(duration_s), 60)
-        shown = compose_description(signals, category, lang, receipt=receipt)
+        shown = compose_description(signals, category, lang, receipt=receipt, names=names)
         return f"{t['video'].format(d=f'{minutes}:{seconds:02d}')} {shown}"
     text = signals.ocr.visible_text if signals.ocr and signals.ocr.visible_text else ""
     lines = [line for line in text.splitlines() if line.strip()]  # pages end in a blank line
@@ -46,7 +51,7 @@ def compose_description(
             m=_snippet(receipt["merchant"]),
             total=t["receipt_total"].format(a=amount) if amount else "",
         )
-        return " ".join([first, *_faces(signals, t)][:2])
+        return " ".join([first, *faces][:2])
     if category.value in _DRAWINGS:
         kind = t[category.value]
         if lang is Language.TR:  # the noun ends the sentence there
@@ -60,7 +65,7 @@ def compose_description(
         if pages is not None and text_kind == "document":
             key = "pdf1" if pages == 1 and "pdf1" in t else "pdf"
         first = t[key].format(n=len(lines), title=title, p=pages)
-        return " ".join([first, *_faces(signals, t)][:2])
+        return " ".join([first, *faces][:2])
     if category in _PICTURE_KINDS:
         key = _PICTURE_KINDS[category]
         noun = _picture_noun(signals, lang, labels_first=key == "product")
@@ -69,7 +74,7 @@ def compose_description(
         sentences = [_subject(signals, lang, t)]
     if lines:
         sentences.append(t["text"].format(s=_snippet(" ".join(lines))))
-    sentences.extend(_faces(signals, t))
+    sentences.extend(faces)
     return " ".join(sentences[:2])
 
 
@@ -133,7 +138,10 @@ def _specific_concept(concepts: list[TagScore]) -> TagScore | None:
 
 
 def _faces(signals: Signals, t: dict[str, str]) -> list[str]:
-    n = signals.moderation.face_count if signals.moderation else 0
+    if signals.faces is not None:
+        n = len(signals.faces.faces)
+    else:
+        n = signals.moderation.face_count if signals.moderation else 0
     if n == 0:
         return []
     if n == 1:

