@@ -29,7 +29,8 @@ def _vector(engine: Engine, image: Image.Image) -> np.ndarray:
     assert faces[0].chip is not None and faces[0].chip.shape == (150, 150, 3)
     vectors = engine.face_embedder.embed([faces[0].chip])
     assert vectors.shape == (1, 128) and vectors.dtype == np.float32
-    return vectors[0]
+    vector: np.ndarray = vectors[0]
+    return vector
 
 
 def test_three_copies_of_a_portrait_are_three_people(engine: Engine) -> None:
