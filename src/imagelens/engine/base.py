@@ -15,6 +15,7 @@ from imagelens.intake import DecodedImage
 from imagelens.types import (
     AnalysisResult,
     Backend,
+    Barcode,
     ColorSummary,
     ContentCategory,
     Language,
@@ -89,6 +90,11 @@ class OcrOutput:
 
 
 @dataclass(frozen=True, slots=True)
+class BarcodeOutput:
+    codes: list[Barcode]  # top to bottom
+
+
+@dataclass(frozen=True, slots=True)
 class TagOutput:
     labels: list[TagScore]  # model classes, most confident first
     concepts: list[TagScore]  # general concepts (cat -> animal), most confident first
@@ -105,6 +111,7 @@ class Signals:
     tags: TagOutput | None = None
     moderation: Moderation | None = None
     colors: ColorSummary | None = None
+    barcodes: BarcodeOutput | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -115,11 +122,12 @@ class Signals:
             tags=_typed(outputs, "tags", TagOutput),
             moderation=_typed(outputs, "moderation", Moderation),
             colors=_typed(outputs, "colors", ColorSummary),
+            barcodes=_typed(outputs, "barcodes", BarcodeOutput),
             extra={k: v for k, v in outputs.items() if k not in _SIGNAL_FIELDS},
         )
 
 
-_SIGNAL_FIELDS = frozenset({"ocr", "tags", "moderation", "colors"})
+_SIGNAL_FIELDS = frozenset({"ocr", "tags", "moderation", "colors", "barcodes"})
 _T = TypeVar("_T")
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from imagelens.config import EngineSettings
 from imagelens.engine.base import Analyzer
+from imagelens.engine.local.barcodes import ZxingBarcodeReader
 from imagelens.engine.local.colors import ColorAnalyzer
 from imagelens.engine.local.moderation import NudeNetModerator
 from imagelens.engine.local.ocr import RapidOcrAnalyzer
@@ -18,6 +19,7 @@ LOCAL_ANALYZERS: dict[str, AnalyzerFactory] = {
     "tags": ImageNetTagger,
     "moderation": NudeNetModerator,
     "colors": lambda _settings: ColorAnalyzer(),
+    "barcodes": lambda _settings: ZxingBarcodeReader(),
 }
 
 

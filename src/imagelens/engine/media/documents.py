@@ -1,5 +1,5 @@
 """Reading a PDF page by page: its own text layer where it has one, OCR where it does not
-(a scan), moderation on every page; one OCR signal for the whole document.
+(a scan), moderation and barcodes on every page; one OCR signal for the whole document.
 
 The pipeline runs the other analyzers (tags, colours) on the first page only: they describe
 how the document looks, and its first page is what a person sees first.
@@ -11,11 +11,11 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
-from imagelens.engine.base import Analyzer, Deadline, OcrOutput, check_deadline
+from imagelens.engine.base import Analyzer, BarcodeOutput, Deadline, OcrOutput, check_deadline
 from imagelens.engine.media.frames import RunAnalyzers, merge_moderation, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.pdf import PdfPage, PdfSource
-from imagelens.types import Moderation, PageSummary, TextRegion
+from imagelens.types import Barcode, Moderation, PageSummary, TextRegion
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class DocumentRead:
     moderation: Moderation | None  # over every page
     pages: list[PageSummary]
     timings: dict[str, float]
+    barcodes: BarcodeOutput | None = None  # every page's codes, each with its page
 
 
 def read_document(
@@ -35,11 +36,15 @@ def read_document(
     moderation: Analyzer | None,
     first_moderation: Moderation | None,
     run: RunAnalyzers,
+    barcodes: Analyzer | None = None,
     deadline: Deadline | None = None,
 ) -> DocumentRead:
     """Every page in order; ``deadline`` is checked before each one."""
     timings = {"render": 0.0, "ocr": 0.0, "moderation": 0.0}
+    if barcodes is not None:
+        timings["barcodes"] = 0.0
     regions: list[TextRegion] = []
+    codes: list[Barcode] = []
     texts: list[str] = []
     summaries: list[PageSummary] = []
     verdicts = [first_moderation] if first_moderation is not None else []
@@ -51,7 +56,7 @@ def read_document(
         page = source.page(index)
         timings["render"] += _ms(started)
         layer = _has_text_layer(page)
-        wanted = [a for a in (None if layer else ocr, moderation if index else None) if a]
+        wanted = [a for a in (None if layer else ocr, moderation if index else None, barcodes) if a]
         outputs = run_timed(run, wanted, dataclasses.replace(first, image=page.image), timings)
         verdict = outputs.get("moderation")
         if index and isinstance(verdict, Moderation):
@@ -60,6 +65,9 @@ def read_document(
         if index == 0:
             first_ocr = page_ocr
         regions.extend(r.model_copy(update={"page": page.number}) for r in page_ocr.regions)
+        found = outputs.get("barcodes")
+        if isinstance(found, BarcodeOutput):
+            codes.extend(c.model_copy(update={"page": page.number}) for c in found.codes)
         if page_ocr.visible_text:
             texts.append(page_ocr.visible_text)
         summaries.append(
@@ -73,7 +81,14 @@ def read_document(
             )
         )
     combined = OcrOutput("\n\n".join(texts) or None, regions)
-    return DocumentRead(combined, first_ocr, merge_moderation(verdicts), summaries, timings)
+    return DocumentRead(
+        combined,
+        first_ocr,
+        merge_moderation(verdicts),
+        summaries,
+        timings,
+        BarcodeOutput(codes) if barcodes is not None else None,
+    )
 
 
 # A page whose text layer holds less than this is read as a scan: a page number or a stray

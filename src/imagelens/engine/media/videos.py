@@ -1,6 +1,6 @@
 """Reading a video through its key frames: every analyzer but colours on each frame, then
-one result for the clip: tags merged with the time ranges they hold, text with the time it
-was on screen, moderation over every frame, and a summary per frame."""
+one result for the clip: tags merged with the time ranges they hold, text and barcodes with
+the time they were on screen, moderation over every frame, and a summary per frame."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from imagelens.engine.base import Analyzer, Deadline, OcrOutput, Signals, TagOutput, check_deadline
+from imagelens.engine.base import (
+    Analyzer,
+    BarcodeOutput,
+    Deadline,
+    OcrOutput,
+    Signals,
+    TagOutput,
+    check_deadline,
+)
 from imagelens.engine.media.frames import RunAnalyzers, merge_moderation, merge_tags, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.video import KeyFrame, VideoSource
@@ -44,6 +52,7 @@ def read_video(
         ocr=_text(source.frames, per_frame),
         tags=_tags(per_frame),
         moderation=merge_moderation([s.moderation for s in per_frame if s.moderation]),
+        barcodes=_codes(source.frames, per_frame),
     )
     return VideoRead(
         merged=merged,
@@ -66,6 +75,19 @@ def _text(frames: Sequence[KeyFrame], signals: Sequence[Signals]) -> OcrOutput:
             if line.strip():
                 lines.setdefault(line, None)
     return OcrOutput("\n".join(lines) or None, regions)
+
+
+def _codes(frames: Sequence[KeyFrame], signals: Sequence[Signals]) -> BarcodeOutput | None:
+    """Every code with its frame's time (a code on screen for three key frames is three)."""
+    if all(found.barcodes is None for found in signals):
+        return None
+    return BarcodeOutput(
+        [
+            code.model_copy(update={"time_s": frame.time_s})
+            for frame, found in zip(frames, signals, strict=True)
+            for code in (found.barcodes.codes if found.barcodes else [])
+        ]
+    )
 
 
 def _tags(signals: Sequence[Signals]) -> TagOutput | None:
