@@ -15,6 +15,7 @@ from imagelens.intake import DecodedImage
 from imagelens.types import (
     AnalysisResult,
     Backend,
+    Barcode,
     BBox,
     ColorSummary,
     ContentCategory,
@@ -123,6 +124,11 @@ class OcrOutput:
 
 
 @dataclass(frozen=True, slots=True)
+class BarcodeOutput:
+    codes: list[Barcode]  # top to bottom
+
+
+@dataclass(frozen=True, slots=True)
 class TagOutput:
     labels: list[TagScore]  # model classes, most confident first
     concepts: list[TagScore]  # general concepts (cat -> animal), most confident first
@@ -140,6 +146,7 @@ class Signals:
     moderation: Moderation | None = None
     colors: ColorSummary | None = None
     faces: FaceOutput | None = None
+    barcodes: BarcodeOutput | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -151,11 +158,12 @@ class Signals:
             moderation=_typed(outputs, "moderation", Moderation),
             colors=_typed(outputs, "colors", ColorSummary),
             faces=_typed(outputs, "faces", FaceOutput),
+            barcodes=_typed(outputs, "barcodes", BarcodeOutput),
             extra={k: v for k, v in outputs.items() if k not in _SIGNAL_FIELDS},
         )
 
 
-_SIGNAL_FIELDS = frozenset({"ocr", "tags", "moderation", "colors", "faces"})
+_SIGNAL_FIELDS = frozenset({"ocr", "tags", "moderation", "colors", "faces", "barcodes"})
 _T = TypeVar("_T")
 
 

@@ -1,7 +1,8 @@
 """The pipeline: decode, run the analyzers a request needs concurrently, compose one result.
 
 A PDF goes through the same steps with its text read page by page (engine.documents), a video
-with its key frames read one by one (engine.videos). A job's deadline (``options.deadline``)
+with its key frames read one by one (engine.videos). OCR boxes on a barcode's bars are
+dropped once both analyzers ran. A job's deadline (``options.deadline``)
 is checked between stages, pages and frames."""
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from imagelens.engine.base import (
 from imagelens.engine.describe import compose_description
 from imagelens.engine.describe.tagnames import localized_scores, tag_name, tag_names
 from imagelens.engine.kinds.categories import classify, extract, receipt_of
+from imagelens.engine.local.barcodes import drop_covered_text
 from imagelens.engine.local.faces import FaceEmbedder
 from imagelens.engine.media.documents import read_document
 from imagelens.engine.media.videos import VideoRead, read_video
@@ -175,9 +177,10 @@ class Engine:
             signals = Signals.from_outputs(self._run_outputs(selected, image, timings))
             look = signals
         else:
-            # Every page's text (its text layer, or OCR) and moderation; the rest on page 1.
+            # Every page's text (its text layer, or OCR), moderation, faces and barcodes; the
+            # rest on page 1.
             by_name = {a.name: a for a in selected}
-            others = [a for a in selected if a.name != "ocr"]
+            others = [a for a in selected if a.name not in ("ocr", "barcodes")]
             outputs = self._run_outputs(others, image, timings)
             first = Signals.from_outputs(outputs)
             check_deadline(deadline, f"page 1 of {image.document.page_count}")
@@ -191,11 +194,16 @@ class Engine:
                 faces=by_name.get("faces"),
                 first_faces=first.faces,
                 deadline=deadline,
+                barcodes=by_name.get("barcodes"),
             )
             for stage, ms in document.timings.items():
                 timings[stage] = round(timings.get(stage, 0.0) + ms, 2)
             signals = dataclasses.replace(
-                first, ocr=document.ocr, moderation=document.moderation, faces=document.faces
+                first,
+                ocr=document.ocr,
+                moderation=document.moderation,
+                faces=document.faces,
+                barcodes=document.barcodes,
             )
             look = dataclasses.replace(signals, ocr=document.first_page_ocr)
             pages = document.pages
@@ -204,6 +212,7 @@ class Engine:
         people = _recognize(options, signals.faces)
         check_deadline(deadline, "composing the result")
         compose_start = time.perf_counter()
+        signals, look = _without_bars(signals), _without_bars(look, one_picture=True)
         receipt = receipt_of(signals, image)  # a few regexes over the text lines
         category = options.category
         if category is ContentCategory.AUTO:
@@ -213,7 +222,7 @@ class Engine:
         if category is not ContentCategory.DOCUMENT:
             receipt = None
         description = compose_description(
-            look if video else signals,
+            dataclasses.replace(look, barcodes=signals.barcodes) if video else signals,
             category,
             options.lang,
             receipt=receipt,
@@ -321,6 +330,17 @@ def _face(found: FoundFace, ref: PersonRef | None) -> Face:
 _NOT_A_DOCUMENT = frozenset({ContentCategory.GENERAL, ContentCategory.SCREENSHOT})
 
 
+def _without_bars(signals: Signals, *, one_picture: bool = False) -> Signals:
+    """``signals`` without the OCR regions on a barcode's bars. ``one_picture``: the image,
+    page 1 or the middle key frame, whose regions carry no page (its codes may)."""
+    if signals.ocr is None or signals.barcodes is None or not signals.barcodes.codes:
+        return signals
+    codes = signals.barcodes.codes
+    if one_picture:
+        codes = [c.model_copy(update={"page": None}) for c in codes if c.page in (None, 1)]
+    return dataclasses.replace(signals, ocr=drop_covered_text(signals.ocr, codes))
+
+
 def _run_one(analyzer: Analyzer, image: DecodedImage) -> _Outcome:
     start = time.perf_counter()
     try:
@@ -359,6 +379,7 @@ def _result(
         extracted=extracted,
         moderation=signals.moderation,
         colors=signals.colors,
+        barcodes=signals.barcodes.codes if signals.barcodes else [],
         confidence_score=top,
         backend="local",
         lang=options.lang.value,

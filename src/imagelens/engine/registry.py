@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from imagelens.config import EngineSettings
 from imagelens.engine.base import Analyzer
+from imagelens.engine.local.barcodes import ZxingBarcodeReader
 from imagelens.engine.local.colors import ColorAnalyzer
 from imagelens.engine.local.faces import FaceAnalyzer
 from imagelens.engine.local.moderation import NudeNetModerator
@@ -20,6 +21,7 @@ LOCAL_ANALYZERS: dict[str, AnalyzerFactory] = {
     "moderation": NudeNetModerator,
     "colors": lambda _settings: ColorAnalyzer(),
     "faces": lambda _settings: FaceAnalyzer(),
+    "barcodes": lambda _settings: ZxingBarcodeReader(),
 }
 
 

@@ -2,6 +2,7 @@
 
 from imagelens.types.analysis import (
     AnalysisResult,
+    Barcode,
     BBox,
     ColorInfo,
     ColorSummary,
@@ -32,6 +33,7 @@ __all__ = [
     "AnalysisResult",
     "BBox",
     "Backend",
+    "Barcode",
     "ColorInfo",
     "ColorSummary",
     "ContentCategory",

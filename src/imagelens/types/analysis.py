@@ -48,6 +48,19 @@ class TextRegion(_Model):
     time_s: float | None = _unless_none()
 
 
+class Barcode(_Model):
+    """A barcode or QR code: its symbology as zxing-cpp names it ("QR Code", "EAN-13",
+    "Code 128", ...), the text it encodes, and where it is."""
+
+    format: str
+    value: str
+    bbox: BBox
+    # The page (from 1) of a PDF it is on; None for an image.
+    page: int | None = _unless_none()
+    # When in a video it was on screen (the key frame's time, seconds).
+    time_s: float | None = _unless_none()
+
+
 class ImageMetadata(_Model):
     width: int
     height: int
@@ -172,3 +185,4 @@ class AnalysisResult(_Model):
     frames: list[FrameSummary] = []  # a video's key frames, in time order
     tag_ranges: list[TagRange] = []  # a video's tags with when they hold
     faces: list[Face] = []  # every face found (on every page or key frame)
+    barcodes: list[Barcode] = []  # barcodes and QR codes, top to bottom

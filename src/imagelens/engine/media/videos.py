@@ -1,6 +1,6 @@
 """Reading a video through its key frames: every analyzer but colours on each frame, then
-one result for the clip: tags merged with the time ranges they hold, text with the time it
-was on screen, moderation over every frame, and a summary per frame."""
+one result for the clip: tags merged with the time ranges they hold, text and barcodes with
+the time they were on screen, moderation over every frame, and a summary per frame."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from imagelens.engine.base import (
     Analyzer,
+    BarcodeOutput,
     Deadline,
     FaceOutput,
     OcrOutput,
@@ -57,6 +58,7 @@ def read_video(
         tags=_tags(per_frame),
         moderation=merge_moderation([s.moderation for s in per_frame if s.moderation]),
         faces=_faces(per_frame),
+        barcodes=_codes(source.frames, per_frame),
     )
     return VideoRead(
         merged=merged,
@@ -85,6 +87,19 @@ def _faces(signals: Sequence[Signals]) -> FaceOutput | None:
     """Every key frame's faces, in time order (the same objects as the frames' own)."""
     found = [s.faces for s in signals if s.faces is not None]
     return FaceOutput([f for output in found for f in output.faces]) if found else None
+
+
+def _codes(frames: Sequence[KeyFrame], signals: Sequence[Signals]) -> BarcodeOutput | None:
+    """Every code with its frame's time (a code on screen for three key frames is three)."""
+    if all(found.barcodes is None for found in signals):
+        return None
+    return BarcodeOutput(
+        [
+            code.model_copy(update={"time_s": frame.time_s})
+            for frame, found in zip(frames, signals, strict=True)
+            for code in (found.barcodes.codes if found.barcodes else [])
+        ]
+    )
 
 
 def _tags(signals: Sequence[Signals]) -> TagOutput | None:
