@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -15,6 +15,7 @@ from imagelens.intake import DecodedImage
 from imagelens.types import (
     AnalysisResult,
     Backend,
+    BBox,
     ColorSummary,
     ContentCategory,
     Language,
@@ -80,6 +81,34 @@ class AnalysisOptions:
     custom_hint: str | None = None
     # When the job must stop (its time budget); None: no limit (direct engine calls, tests).
     deadline: Deadline | None = None
+    people: PeopleHook | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFace:
+    bbox: BBox  # normalised to the upright image/page/frame
+    confidence: float
+    # 150x150x3 uint8 aligned chip (dlib 5-point), memory only, never stored
+    chip: np.ndarray | None = field(default=None, compare=False, repr=False)
+    page: int | None = None  # PDF page (from 1)
+    time_s: float | None = None  # video key frame time
+
+
+@dataclass(frozen=True, slots=True)
+class FaceOutput:
+    faces: list[FoundFace]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    person_id: str
+    name: str | None
+
+
+class PeopleHook(Protocol):
+    """Called by the pipeline after the analyzers, before the description: who the faces are."""
+
+    def recognize(self, faces: Sequence[FoundFace]) -> Sequence[PersonRef | None]: ...
 
 
 @dataclass(frozen=True, slots=True)
