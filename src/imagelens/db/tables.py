@@ -60,6 +60,10 @@ class Tenant(Base):
     monthly_quota: Mapped[int | None] = mapped_column(Integer)
     # Face recognition for this tenant (and the server's IMAGELENS_FACES__RECOGNITION).
     face_recognition: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Faces ever added and removed, counted by triggers (migration 0011): the face index's
+    # signature, one read by primary key.
+    faces_added: Mapped[int] = mapped_column(default=0)
+    faces_removed: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

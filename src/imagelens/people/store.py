@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from imagelens.db.tables import Face, Image, Person, Tenant, utcnow
@@ -45,11 +45,11 @@ def new_face_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    """Changes whenever a tenant's faces of one model do: count and latest ``created_at``
-    (faces are only ever inserted or deleted, never changed in place)."""
+    """Changes whenever a tenant's faces do: the faces ever added and removed, counted by
+    triggers on the tenant's row (faces are only inserted or deleted, never changed)."""
 
-    count: int
-    latest: datetime | None
+    added: int
+    removed: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +62,11 @@ class Owner:
     image_id: str
 
 
-def signature(*, session: Session, tenant_id: str, model: str) -> Signature:
-    count, latest = session.execute(
-        select(func.count(), func.max(Face.created_at)).where(
-            Face.tenant_id == tenant_id, Face.model == model
-        )
-    ).one()
-    return Signature(int(count), latest)
+def signature(*, session: Session, tenant_id: str) -> Signature:
+    row = session.execute(
+        select(Tenant.faces_added, Tenant.faces_removed).where(Tenant.id == tenant_id)
+    ).first()
+    return Signature(0, 0) if row is None else Signature(int(row[0]), int(row[1]))
 
 
 def read_faces(
@@ -101,12 +99,18 @@ def owners(*, session: Session, tenant_id: str, ids: Iterable[str]) -> dict[str,
     wanted = list(ids)
     if not wanted:
         return {}
+    # By primary key alone: with the tenant in the WHERE, SQLite walks the tenant's index
+    # (100k faces: 140 ms); the tenant is checked on the rows instead.
     query = (
-        select(Face.id, Face.person_id, Person.name, Face.image_id)
+        select(Face.id, Face.person_id, Person.name, Face.image_id, Face.tenant_id)
         .join(Person, Person.id == Face.person_id)
-        .where(Face.tenant_id == tenant_id, Face.id.in_(wanted))
+        .where(Face.id.in_(wanted))
     )
-    return {row[0]: Owner(*row) for row in session.execute(query)}
+    return {
+        row[0]: Owner(row[0], row[1], row[2], row[3])
+        for row in session.execute(query)
+        if row[4] == tenant_id
+    }
 
 
 def lock_tenant(session: Session, tenant_id: str) -> None:

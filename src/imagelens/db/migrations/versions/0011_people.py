@@ -8,7 +8,8 @@ Face recognition (issue 20). ``faces`` holds each face found on an image with it
 descriptor; ``people`` the clusters they form. Triggers on ``faces`` keep each person's
 ``face_count`` and cover face (the most confident x largest face) and delete a person whose
 last face went, whichever way faces go: a re-analysis, a merge, a person's or an image's
-deletion (``ON DELETE CASCADE`` fires them too, on SQLite and PostgreSQL alike).
+deletion (``ON DELETE CASCADE`` fires them too, on SQLite and PostgreSQL alike). They also
+count each tenant's faces added and removed, the face index's signature.
 """
 
 from __future__ import annotations
@@ -47,11 +48,18 @@ def _lost(old: str) -> list[str]:
     ]
 
 
+# The tenant's running totals: the face index's signature, read by primary key (a count of
+# 100k faces costs 7-25 ms on SQLite, more than the whole assignment may take).
+_ADDED = "UPDATE tenants SET faces_added = faces_added + 1 WHERE id = NEW.tenant_id"
+_REMOVED = "UPDATE tenants SET faces_removed = faces_removed + 1 WHERE id = OLD.tenant_id"
+
+
 def _sqlite_triggers() -> list[str]:
     lost = ";\n".join(_lost("OLD"))
     return [
-        f"CREATE TRIGGER faces_people_ai AFTER INSERT ON faces BEGIN {_gained('NEW')}; END",
-        f"CREATE TRIGGER faces_people_ad AFTER DELETE ON faces BEGIN {lost}; END",
+        f"""CREATE TRIGGER faces_people_ai AFTER INSERT ON faces
+        BEGIN {_gained("NEW")}; {_ADDED}; END""",
+        f"CREATE TRIGGER faces_people_ad AFTER DELETE ON faces BEGIN {lost}; {_REMOVED}; END",
         f"""CREATE TRIGGER faces_people_au AFTER UPDATE OF person_id ON faces
         WHEN OLD.person_id IS NOT NEW.person_id BEGIN {lost}; {_gained("NEW")}; END""",
     ]
@@ -64,6 +72,8 @@ def _pg_triggers() -> list[str]:
         BEGIN
             IF TG_OP IN ('DELETE', 'UPDATE') THEN {lost}; END IF;
             IF TG_OP IN ('INSERT', 'UPDATE') THEN {_gained("NEW")}; END IF;
+            IF TG_OP = 'INSERT' THEN {_ADDED}; END IF;
+            IF TG_OP = 'DELETE' THEN {_REMOVED}; END IF;
             RETURN NULL;
         END
         $$ LANGUAGE plpgsql""",
@@ -80,6 +90,8 @@ def upgrade() -> None:
         "tenants",
         sa.Column("face_recognition", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
+    for name in ("faces_added", "faces_removed"):
+        op.add_column("tenants", sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
     op.add_column("images", sa.Column("faces_model", sa.String(length=100), nullable=True))
     op.create_table(
         "people",
@@ -136,4 +148,5 @@ def downgrade() -> None:
     with op.batch_alter_table("images") as batch:
         batch.drop_column("faces_model")
     with op.batch_alter_table("tenants") as batch:
-        batch.drop_column("face_recognition")
+        for name in ("face_recognition", "faces_added", "faces_removed"):
+            batch.drop_column(name)
