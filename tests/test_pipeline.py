@@ -25,7 +25,15 @@ def test_full_result_for_a_photo(engine: Engine) -> None:
     assert result.moderation is not None and not result.moderation.flagged
     assert result.colors is not None and result.colors.dominant
     assert result.extracted is not None and "objects" in result.extracted
-    assert set(result.model_versions) == {"ocr", "tags", "moderation", "colors"}
+    assert set(result.model_versions) == {
+        "ocr",
+        "tags",
+        "moderation",
+        "colors",
+        "faces",
+        "barcodes",
+    }
+    assert result.faces == []  # a cat, no face
     assert {"intake", "ocr", "tags", "moderation", "colors", "total"} <= set(result.timings_ms)
 
 

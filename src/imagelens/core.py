@@ -37,6 +37,7 @@ from imagelens.jobs.celery import CeleryQueue, celery_app
 from imagelens.jobs.embeddings import Embedder
 from imagelens.jobs.events import JobEvents
 from imagelens.metrics import Metrics
+from imagelens.people import People
 from imagelens.secretbox import SecretBox
 from imagelens.service.buckets import BucketSettings
 from imagelens.service.describe import Describer
@@ -88,6 +89,8 @@ class Services:
     redis: Redis | None = None
     # Ranks images by meaning for /search (service.semantic); None: full text only.
     semantic: SemanticIndex | None = None
+    # Faces and people (one per process; recognition opt-in per server and tenant).
+    people: People | None = None
     owns_engine: bool = False
     reindexing: threading.Event = field(default_factory=threading.Event)
     ready: bool = False
@@ -140,6 +143,8 @@ class Services:
         redis, events = shared.redis, shared.events
         # A claim lasts three sweeps unrenewed; the sweeper renews it while the job runs.
         lease = Lease.for_this_process(3 * settings.jobs.sweep_interval)
+        face_embedder = engine.face_embedder  # loads its model on first use (recognition)
+        people = People(db, settings.faces, face_embedder.version)
         runner = JobRunner(
             db=db,
             stores=stores,
@@ -154,6 +159,8 @@ class Services:
             on_finished=events.notify,
             spool=settings.spool_dir,
             embedder=embedder,
+            people=people,
+            face_embedder=face_embedder,
         )
         queue: InProcessQueue | CeleryQueue
         if settings.queue.kind == "celery":
@@ -209,6 +216,7 @@ class Services:
             signing=RequestSigning(db, box, settings.signature_window_seconds, redis),
             throttle=shared.throttle,
             redis=redis,
+            people=people,
             owns_engine=owns_engine,
         )
         metrics.watch_jobs(services.job_counts)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -57,6 +58,12 @@ class Tenant(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Monthly analyses; None takes the server-wide default.
     monthly_quota: Mapped[int | None] = mapped_column(Integer)
+    # Face recognition for this tenant (and the server's IMAGELENS_FACES__RECOGNITION).
+    face_recognition: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Faces ever added and removed, counted by triggers (migration 0011): the face index's
+    # signature, one read by primary key.
+    faces_added: Mapped[int] = mapped_column(default=0)
+    faces_removed: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -125,8 +132,52 @@ class Image(Base):
     tags_index: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any] | None]  # the full AnalysisResult
     error: Mapped[dict[str, Any] | None]  # {type, message, retryable}
+    # The face model recognition last ran with on this image (a backfill skips those done).
+    faces_model: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Person(Base):
+    """A cluster of one tenant's faces. ``face_count`` and ``cover_face_id`` (the most
+    confident x largest face) are kept by triggers on ``faces`` (migration 0011), which also
+    delete a person whose last face went: they hold whichever way faces go, an image's
+    ``ON DELETE CASCADE`` included."""
+
+    __tablename__ = "people"
+    __table_args__ = (Index("ix_people_tenant_count", "tenant_id", "face_count", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # per_<hex>
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    name: Mapped[str | None] = mapped_column(String(200))
+    face_count: Mapped[int] = mapped_column(default=0)
+    cover_face_id: Mapped[str | None] = mapped_column(String(40))  # no FK: the triggers keep it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Face(Base):
+    """A face found on an image and its dlib descriptor (128 little-endian float32): biometric
+    data, never logged, gone with its image (cascade), its person or the tenant's consent."""
+
+    __tablename__ = "faces"
+    # created_at last: the index answers the per-query signature (count, max) alone.
+    __table_args__ = (Index("ix_faces_tenant_model", "tenant_id", "model", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # fac_<hex>
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    image_id: Mapped[str] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    x: Mapped[float]
+    y: Mapped[float]
+    width: Mapped[float]
+    height: Mapped[float]
+    confidence: Mapped[float]
+    page: Mapped[int | None]
+    time_s: Mapped[float | None]
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    model: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ImageSearch(Base):

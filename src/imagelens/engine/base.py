@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -15,6 +15,8 @@ from imagelens.intake import DecodedImage
 from imagelens.types import (
     AnalysisResult,
     Backend,
+    Barcode,
+    BBox,
     ColorSummary,
     ContentCategory,
     Language,
@@ -65,6 +67,37 @@ def check_deadline(deadline: Deadline | None, where: str = "") -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class FoundFace:
+    """One face the faces analyzer found."""
+
+    bbox: BBox  # normalised to the upright image, page or frame
+    confidence: float
+    # The 150x150x3 uint8 chip aligned on dlib's 5 landmarks: what recognition embeds.
+    # Memory only: a face picture is never stored.
+    chip: np.ndarray | None = field(default=None, compare=False, repr=False)
+    page: int | None = None  # a PDF's page (from 1)
+    time_s: float | None = None  # a video's key frame time
+
+
+@dataclass(frozen=True, slots=True)
+class FaceOutput:
+    faces: list[FoundFace]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    person_id: str
+    name: str | None
+
+
+class PeopleHook(Protocol):
+    """Called by the pipeline after the analyzers, before the description: who the faces
+    are (one answer per face, None for a face it does not place)."""
+
+    def recognize(self, faces: Sequence[FoundFace]) -> Sequence[PersonRef | None]: ...
+
+
+@dataclass(frozen=True, slots=True)
 class AnalysisOptions:
     """What a caller asks of one analysis."""
 
@@ -80,12 +113,19 @@ class AnalysisOptions:
     custom_hint: str | None = None
     # When the job must stop (its time budget); None: no limit (direct engine calls, tests).
     deadline: Deadline | None = None
+    # Who the faces are (a tenant that opted in to recognition); None: faces stay unnamed.
+    people: PeopleHook | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OcrOutput:
     visible_text: str | None
     regions: list[TextRegion]
+
+
+@dataclass(frozen=True, slots=True)
+class BarcodeOutput:
+    codes: list[Barcode]  # top to bottom
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +145,8 @@ class Signals:
     tags: TagOutput | None = None
     moderation: Moderation | None = None
     colors: ColorSummary | None = None
+    faces: FaceOutput | None = None
+    barcodes: BarcodeOutput | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -115,11 +157,13 @@ class Signals:
             tags=_typed(outputs, "tags", TagOutput),
             moderation=_typed(outputs, "moderation", Moderation),
             colors=_typed(outputs, "colors", ColorSummary),
+            faces=_typed(outputs, "faces", FaceOutput),
+            barcodes=_typed(outputs, "barcodes", BarcodeOutput),
             extra={k: v for k, v in outputs.items() if k not in _SIGNAL_FIELDS},
         )
 
 
-_SIGNAL_FIELDS = frozenset({"ocr", "tags", "moderation", "colors"})
+_SIGNAL_FIELDS = frozenset({"ocr", "tags", "moderation", "colors", "faces", "barcodes"})
 _T = TypeVar("_T")
 
 

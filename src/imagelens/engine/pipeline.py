@@ -1,7 +1,8 @@
 """The pipeline: decode, run the analyzers a request needs concurrently, compose one result.
 
 A PDF goes through the same steps with its text read page by page (engine.documents), a video
-with its key frames read one by one (engine.videos). A job's deadline (``options.deadline``)
+with its key frames read one by one (engine.videos). OCR boxes on a barcode's bars are
+dropped once both analyzers ran. A job's deadline (``options.deadline``)
 is checked between stages, pages and frames."""
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from imagelens.engine.base import (
     Analysis,
     AnalysisOptions,
     Analyzer,
+    FaceOutput,
+    FoundFace,
+    PersonRef,
     Signals,
     TagOutput,
     check_deadline,
@@ -27,6 +31,8 @@ from imagelens.engine.base import (
 from imagelens.engine.describe import compose_description
 from imagelens.engine.describe.tagnames import localized_scores, tag_name, tag_names
 from imagelens.engine.kinds.categories import classify, extract, receipt_of
+from imagelens.engine.local.barcodes import drop_covered_text
+from imagelens.engine.local.faces import FaceEmbedder
 from imagelens.engine.media.documents import read_document
 from imagelens.engine.media.videos import VideoRead, read_video
 from imagelens.engine.registry import local_analyzers
@@ -36,6 +42,7 @@ from imagelens.intake import DecodedImage, decode_image
 from imagelens.types import (
     AnalysisResult,
     ContentCategory,
+    Face,
     PageSummary,
 )
 
@@ -62,6 +69,7 @@ class Engine:
             for a in (analyzers if analyzers is not None else local_analyzers(settings.engine))
         }
         self._pools: ByPriority[ThreadPoolExecutor] = ByPriority(self._new_pool)
+        self.face_embedder = FaceEmbedder()  # descriptors load on first use (recognition)
 
     def _new_pool(self, niceness: int) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(
@@ -121,6 +129,17 @@ class Engine:
             raise AnalysisError("The tagger gave no visual features.")
         return output.features
 
+    def find_faces(self, image: DecodedImage) -> list[FoundFace]:
+        """The faces of an image that is not analysed (a face search or compare query):
+        boxes and aligned chips, for :attr:`face_embedder`."""
+        analyzer = self.analyzers.get("faces")
+        if analyzer is None:
+            raise ModelUnavailable("Face search needs the faces analyzer, and it is not enabled.")
+        output = self._run_outputs([analyzer], image, None)["faces"]
+        if not isinstance(output, FaceOutput):
+            raise AnalysisError("The faces analyzer gave no faces.")
+        return output.faces
+
     def analysis(
         self, image: DecodedImage | bytes, options: AnalysisOptions | None = None
     ) -> Analysis:
@@ -158,9 +177,10 @@ class Engine:
             signals = Signals.from_outputs(self._run_outputs(selected, image, timings))
             look = signals
         else:
-            # Every page's text (its text layer, or OCR) and moderation; the rest on page 1.
+            # Every page's text (its text layer, or OCR), moderation, faces and barcodes; the
+            # rest on page 1.
             by_name = {a.name: a for a in selected}
-            others = [a for a in selected if a.name != "ocr"]
+            others = [a for a in selected if a.name not in ("ocr", "barcodes")]
             outputs = self._run_outputs(others, image, timings)
             first = Signals.from_outputs(outputs)
             check_deadline(deadline, f"page 1 of {image.document.page_count}")
@@ -171,15 +191,28 @@ class Engine:
                 moderation=by_name.get("moderation"),
                 first_moderation=first.moderation,
                 run=lambda analyzers, page: self._run_outputs(analyzers, page, None),
+                faces=by_name.get("faces"),
+                first_faces=first.faces,
                 deadline=deadline,
+                barcodes=by_name.get("barcodes"),
             )
             for stage, ms in document.timings.items():
                 timings[stage] = round(timings.get(stage, 0.0) + ms, 2)
-            signals = dataclasses.replace(first, ocr=document.ocr, moderation=document.moderation)
+            signals = dataclasses.replace(
+                first,
+                ocr=document.ocr,
+                moderation=document.moderation,
+                faces=document.faces,
+                barcodes=document.barcodes,
+            )
             look = dataclasses.replace(signals, ocr=document.first_page_ocr)
             pages = document.pages
+        signals, look = _count_faces(signals), _count_faces(look)
+        check_deadline(deadline, "recognising faces")
+        people = _recognize(options, signals.faces)
         check_deadline(deadline, "composing the result")
         compose_start = time.perf_counter()
+        signals, look = _without_bars(signals), _without_bars(look, one_picture=True)
         receipt = receipt_of(signals, image)  # a few regexes over the text lines
         category = options.category
         if category is ContentCategory.AUTO:
@@ -189,12 +222,13 @@ class Engine:
         if category is not ContentCategory.DOCUMENT:
             receipt = None
         description = compose_description(
-            look if video else signals,
+            dataclasses.replace(look, barcodes=signals.barcodes) if video else signals,
             category,
             options.lang,
             receipt=receipt,
             pages=len(pages) or None,
             duration_s=image.metadata.duration_s if video else None,
+            names=_names_in(look if video else signals, people),
         )
         extracted = extract(category, signals, receipt)
         timings["compose"] = _ms(compose_start)
@@ -209,6 +243,9 @@ class Engine:
             timings,
             {a.name: a.version for a in selected},
         )
+        if signals.faces is not None:
+            faces = [_face(f, people.get(id(f))) for f in signals.faces.faces]
+            result = result.model_copy(update={"faces": faces})
         if video is not None:
             lang = options.lang
             frames = [f.model_copy(update={"tags": tag_names(f.tags, lang)}) for f in video.frames]
@@ -244,8 +281,64 @@ class Engine:
         return [future.result() for _name, future in futures]
 
 
+def _count_faces(signals: Signals) -> Signals:
+    """Moderation's face count from the faces analyzer where it ran (NudeNet's own face boxes
+    miss all but large faces)."""
+    if signals.faces is None or signals.moderation is None:
+        return signals
+    count = len(signals.faces.faces)
+    return dataclasses.replace(
+        signals, moderation=signals.moderation.model_copy(update={"face_count": count})
+    )
+
+
+def _recognize(options: AnalysisOptions, found: FaceOutput | None) -> dict[int, PersonRef]:
+    """Who each face is (by the face object's id), where the caller passed a people hook."""
+    if options.people is None or found is None or not found.faces:
+        return {}
+    try:
+        refs = list(options.people.recognize(found.faces))
+    except ImageLensError:
+        raise
+    except Exception as exc:  # a hook's bug must become a classified error, not a crash
+        raise AnalysisError(f"Face recognition failed: {type(exc).__name__}: {exc}") from exc
+    if len(refs) != len(found.faces):
+        raise AnalysisError(f"Face recognition answered {len(refs)} of {len(found.faces)} faces.")
+    return {id(face): ref for face, ref in zip(found.faces, refs, strict=True) if ref is not None}
+
+
+def _names_in(signals: Signals, people: dict[int, PersonRef]) -> list[str | None] | None:
+    """The names of the described picture's faces (None each where unnamed); None when
+    recognition did not run."""
+    if not people or signals.faces is None:
+        return None
+    return [ref.name if (ref := people.get(id(f))) else None for f in signals.faces.faces]
+
+
+def _face(found: FoundFace, ref: PersonRef | None) -> Face:
+    return Face(
+        bbox=found.bbox,
+        confidence=found.confidence,
+        person_id=ref.person_id if ref else None,
+        person_name=ref.name if ref else None,
+        page=found.page,
+        time_s=found.time_s,
+    )
+
+
 # What a PDF with text is not, whether asked for (the default, general) or classified so.
 _NOT_A_DOCUMENT = frozenset({ContentCategory.GENERAL, ContentCategory.SCREENSHOT})
+
+
+def _without_bars(signals: Signals, *, one_picture: bool = False) -> Signals:
+    """``signals`` without the OCR regions on a barcode's bars. ``one_picture``: the image,
+    page 1 or the middle key frame, whose regions carry no page (its codes may)."""
+    if signals.ocr is None or signals.barcodes is None or not signals.barcodes.codes:
+        return signals
+    codes = signals.barcodes.codes
+    if one_picture:
+        codes = [c.model_copy(update={"page": None}) for c in codes if c.page in (None, 1)]
+    return dataclasses.replace(signals, ocr=drop_covered_text(signals.ocr, codes))
 
 
 def _run_one(analyzer: Analyzer, image: DecodedImage) -> _Outcome:
@@ -286,6 +379,7 @@ def _result(
         extracted=extracted,
         moderation=signals.moderation,
         colors=signals.colors,
+        barcodes=signals.barcodes.codes if signals.barcodes else [],
         confidence_score=top,
         backend="local",
         lang=options.lang.value,

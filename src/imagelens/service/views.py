@@ -59,6 +59,7 @@ def analyze_view(
             backend=result.backend,
             vlm_fallback=result.vlm_fallback,
             pages=result.pages or None,
+            barcodes=result.barcodes or None,
         )
     if job.status == JobStatus.FAILED:
         return AnalyzeFailed(

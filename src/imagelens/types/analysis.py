@@ -48,6 +48,19 @@ class TextRegion(_Model):
     time_s: float | None = _unless_none()
 
 
+class Barcode(_Model):
+    """A barcode or QR code: its symbology as zxing-cpp names it ("QR Code", "EAN-13",
+    "Code 128", ...), the text it encodes, and where it is."""
+
+    format: str
+    value: str
+    bbox: BBox
+    # The page (from 1) of a PDF it is on; None for an image.
+    page: int | None = _unless_none()
+    # When in a video it was on screen (the key frame's time, seconds).
+    time_s: float | None = _unless_none()
+
+
 class ImageMetadata(_Model):
     width: int
     height: int
@@ -133,6 +146,18 @@ class TagRange(_Model):
     confidence: float
 
 
+class Face(_Model):
+    """A face: where it is, how sure the detector was, and who it is where recognition is on
+    (the person's id and name; None while recognition is off or the person has no name)."""
+
+    bbox: BBox
+    confidence: float
+    person_id: str | None = None
+    person_name: str | None = None
+    page: int | None = _unless_none()  # a PDF's page (from 1)
+    time_s: float | None = _unless_none()  # a video's key frame time
+
+
 class AnalysisResult(_Model):
     """Everything the engine says about one image."""
 
@@ -159,3 +184,5 @@ class AnalysisResult(_Model):
     pages: list[PageSummary] = []  # a document's pages, in order; empty for an image
     frames: list[FrameSummary] = []  # a video's key frames, in time order
     tag_ranges: list[TagRange] = []  # a video's tags with when they hold
+    faces: list[Face] = []  # every face found (on every page or key frame)
+    barcodes: list[Barcode] = []  # barcodes and QR codes, top to bottom

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from imagelens.types.analysis import (
     AnalysisResult,
+    Barcode,
     ColorSummary,
     ImageMetadata,
     Moderation,
@@ -45,6 +46,8 @@ class AnalyzeCompleted(_Wire):
     vlm_fallback: str | None = None
     # A PDF's pages; left out for an image.
     pages: list[PageSummary] | None = Field(default=None, exclude_if=lambda v: v is None)
+    # Barcodes and QR codes; left out when there are none (the reference has no such field).
+    barcodes: list[Barcode] | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class AnalyzeProcessing(_Wire):

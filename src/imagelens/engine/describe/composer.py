@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from imagelens.engine.base import Signals
+from imagelens.engine.describe.people import people_sentence
 from imagelens.engine.describe.phrases import CONCEPT_NOUNS, TEMPLATES
 from imagelens.engine.describe.tagnames import tag_name
 from imagelens.engine.kinds.pictures import PRINTED_ART
@@ -28,14 +31,32 @@ def compose_description(
     receipt: dict[str, Any] | None = None,
     pages: int | None = None,
     duration_s: float | None = None,
+    names: Sequence[str | None] | None = None,
 ) -> str:
     """Describe the image (or the ``pages``-page PDF) in ``lang``; every clause rests on a
     detected signal. A video (``duration_s``) is said to be one, then described by the
-    frame standing for it."""
+    frame standing for it. ``names``: who the faces are (recognition), one per face. A
+    barcode or QR code adds one short sentence at the end."""
+    body = _describe(signals, category, lang, receipt, pages, duration_s, names)
+    code = _code_sentence(signals, TEMPLATES[lang.value])
+    return f"{body} {code}" if code else body
+
+
+def _describe(
+    signals: Signals,
+    category: ContentCategory,
+    lang: Language,
+    receipt: dict[str, Any] | None,
+    pages: int | None,
+    duration_s: float | None,
+    names: Sequence[str | None] | None,
+) -> str:
     t = TEMPLATES[lang.value]
+    named = people_sentence(names, lang.value) if names else None
+    faces = [named] if named else _faces(signals, t)
     if duration_s is not None:
         minutes, seconds = divmod(round(duration_s), 60)
-        shown = compose_description(signals, category, lang, receipt=receipt)
+        shown = _describe(signals, category, lang, receipt, None, None, names)
         return f"{t['video'].format(d=f'{minutes}:{seconds:02d}')} {shown}"
     text = signals.ocr.visible_text if signals.ocr and signals.ocr.visible_text else ""
     lines = [line for line in text.splitlines() if line.strip()]  # pages end in a blank line
@@ -46,7 +67,7 @@ def compose_description(
             m=_snippet(receipt["merchant"]),
             total=t["receipt_total"].format(a=amount) if amount else "",
         )
-        return " ".join([first, *_faces(signals, t)][:2])
+        return " ".join([first, *faces][:2])
     if category.value in _DRAWINGS:
         kind = t[category.value]
         if lang is Language.TR:  # the noun ends the sentence there
@@ -60,7 +81,7 @@ def compose_description(
         if pages is not None and text_kind == "document":
             key = "pdf1" if pages == 1 and "pdf1" in t else "pdf"
         first = t[key].format(n=len(lines), title=title, p=pages)
-        return " ".join([first, *_faces(signals, t)][:2])
+        return " ".join([first, *faces][:2])
     if category in _PICTURE_KINDS:
         key = _PICTURE_KINDS[category]
         noun = _picture_noun(signals, lang, labels_first=key == "product")
@@ -69,8 +90,37 @@ def compose_description(
         sentences = [_subject(signals, lang, t)]
     if lines:
         sentences.append(t["text"].format(s=_snippet(" ".join(lines))))
-    sentences.extend(_faces(signals, t))
+    sentences.extend(faces)
     return " ".join(sentences[:2])
+
+
+def _code_sentence(signals: Signals, t: dict[str, str]) -> str | None:
+    """The first QR code (a link by its host, else its text), or else the first barcode."""
+    codes = signals.barcodes.codes if signals.barcodes else []
+    code = next((c for c in codes if c.format in _QR), codes[0] if codes else None)
+    if code is None:
+        return None
+    if code.format not in _QR:
+        return t["barcode"].format(f=code.format, v=_snippet(code.value, _CODE_SNIPPET))
+    host = _host(code.value)
+    if host:
+        return t["qr_url"].format(h=host)
+    text = _snippet(code.value, _CODE_SNIPPET).rstrip(" .。!?")
+    return t["qr_text"].format(s=text) if text else None
+
+
+_QR = frozenset({"QR Code", "Micro QR Code", "rMQR Code"})
+_CODE_SNIPPET = 40
+_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
+
+
+def _host(value: str) -> str | None:
+    """A link's host without "www." ("example.com"); None when ``value`` is no link."""
+    value = value.strip()
+    if not _URL.match(value):
+        return None
+    host = urlsplit(value if "://" in value else f"http://{value}").hostname
+    return host.removeprefix("www.") if host else None
 
 
 def _picture_noun(signals: Signals, lang: Language, *, labels_first: bool) -> str | None:
@@ -133,7 +183,10 @@ def _specific_concept(concepts: list[TagScore]) -> TagScore | None:
 
 
 def _faces(signals: Signals, t: dict[str, str]) -> list[str]:
-    n = signals.moderation.face_count if signals.moderation else 0
+    if signals.faces is not None:
+        n = len(signals.faces.faces)
+    else:
+        n = signals.moderation.face_count if signals.moderation else 0
     if n == 0:
         return []
     if n == 1:
@@ -170,6 +223,6 @@ def _title(signals: Signals) -> str | None:
 _STATUS = re.compile(r"\d{1,2}[:.]\d{2}|\d{1,3}\s?%|\b(?:LTE|5G|4G|3G|VoLTE|Wi-?Fi)\b", re.I)
 
 
-def _snippet(text: str) -> str:
+def _snippet(text: str, limit: int = _SNIPPET) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

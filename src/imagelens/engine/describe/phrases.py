@@ -520,8 +520,9 @@ CONCEPT_NOUNS: dict[str, dict[str, str]] = {
 }
 
 # Placeholders: {noun}, {detail} (the "detail" pattern around the specific label, or ""),
-# {n}, {title}, {t}, {s}; "detail" defaults to " ({label})". A key ending in "1" is the
-# singular form of the key before it, where the language needs one.
+# {n}, {title}, {t}, {s}; a QR code's host {h}, a barcode's format {f} and value {v};
+# "detail" defaults to " ({label})". A key ending in "1" is the singular form of the key
+# before it, where the language needs one.
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
         "drawing": "{kind} with {n} text labels{title}.",
@@ -550,6 +551,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "A piece of artwork.",
         "product": "A product photo of {noun}.",
         "product0": "A product photo.",
+        "qr_url": "It has a QR code linking to {h}.",
+        "qr_text": "It has a QR code: {s}.",
+        "barcode": "It has a barcode ({f} {v}).",
     },
     "zh": {
         "drawing": "{kind}，含{n}处文字标注{title}。",
@@ -576,6 +580,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "一件艺术作品。",
         "product": "一张{noun}的产品照片。",
         "product0": "一张产品照片。",
+        "qr_url": "图中有一个二维码，链接到 {h}。",
+        "qr_text": "图中有一个二维码：{s}。",
+        "barcode": "图中有一个条形码（{f} {v}）。",
     },
     "de": {
         "drawing": "{kind} mit {n} Beschriftungen{title}.",
@@ -602,6 +609,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "Ein Kunstwerk.",
         "product": "Ein Produktfoto ({noun}).",
         "product0": "Ein Produktfoto.",
+        "qr_url": "Es enthält einen QR-Code, der auf {h} verweist.",
+        "qr_text": "Es enthält einen QR-Code: {s}.",
+        "barcode": "Es enthält einen Barcode ({f} {v}).",
     },
     "es": {
         "drawing": "{kind} con {n} rótulos de texto{title}.",
@@ -628,6 +638,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "Una obra de arte.",
         "product": "Una foto de producto ({noun}).",
         "product0": "Una foto de producto.",
+        "qr_url": "Tiene un código QR que enlaza a {h}.",
+        "qr_text": "Tiene un código QR: {s}.",
+        "barcode": "Tiene un código de barras ({f} {v}).",
     },
     "fr": {
         "drawing": "{kind} avec {n} étiquettes de texte{title}.",
@@ -654,6 +667,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "Une œuvre d'art.",
         "product": "Une photo de produit ({noun}).",
         "product0": "Une photo de produit.",
+        "qr_url": "Il comporte un code QR qui renvoie vers {h}.",
+        "qr_text": "Il comporte un code QR : {s}.",
+        "barcode": "Il comporte un code-barres ({f} {v}).",
     },
     "ja": {
         "drawing": "{n}個の文字ラベルがある{kind}です{title}。",
@@ -680,6 +696,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "アート作品。",
         "product": "{noun}の商品写真。",
         "product0": "商品写真。",
+        "qr_url": "{h} へのQRコードがあります。",
+        "qr_text": "QRコードがあります：{s}。",
+        "barcode": "バーコードがあります（{f} {v}）。",
     },
     "ko": {
         "drawing": "텍스트 라벨이 {n}개 있는 {kind}입니다{title}.",
@@ -705,6 +724,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "예술 작품.",
         "product": "{noun} 제품 사진.",
         "product0": "제품 사진.",
+        "qr_url": "{h}(으)로 연결되는 QR 코드가 있습니다.",
+        "qr_text": "QR 코드가 있습니다: {s}.",
+        "barcode": "바코드가 있습니다({f} {v}).",
     },
     "fi": {
         "drawing": "{kind}, jossa on {n} tekstimerkintää{title}.",
@@ -731,6 +753,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "Taideteos.",
         "product": "Tuotekuva ({noun}).",
         "product0": "Tuotekuva.",
+        "qr_url": "Siinä on QR-koodi, joka johtaa osoitteeseen {h}.",
+        "qr_text": "Siinä on QR-koodi: {s}.",
+        "barcode": "Siinä on viivakoodi ({f} {v}).",
     },
     "nl": {
         "drawing": "{kind} met {n} tekstlabels{title}.",
@@ -757,6 +782,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "Een kunstwerk.",
         "product": "Een productfoto ({noun}).",
         "product0": "Een productfoto.",
+        "qr_url": "Er staat een QR-code op die naar {h} linkt.",
+        "qr_text": "Er staat een QR-code op: {s}.",
+        "barcode": "Er staat een streepjescode op ({f} {v}).",
     },
     "pt": {
         "drawing": "{kind} com {n} rótulos de texto{title}.",
@@ -783,6 +811,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "Uma obra de arte.",
         "product": "Uma foto de produto ({noun}).",
         "product0": "Uma foto de produto.",
+        "qr_url": "Tem um código QR que leva a {h}.",
+        "qr_text": "Tem um código QR: {s}.",
+        "barcode": "Tem um código de barras ({f} {v}).",
     },
     "tr": {
         "drawing": "{n} metin etiketi olan {kind}{title}.",
@@ -808,6 +839,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "Bir sanat eseri.",
         "product": "Bir ürün fotoğrafı ({noun}).",
         "product0": "Bir ürün fotoğrafı.",
+        "qr_url": "{h} adresine yönlendiren bir QR kodu var.",
+        "qr_text": "Bir QR kodu var: {s}.",
+        "barcode": "Bir barkod var ({f} {v}).",
     },
     "ru": {
         "drawing": "{kind} с текстовыми подписями ({n}){title}.",
@@ -833,5 +867,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "artwork0": "Произведение искусства.",
         "product": "Фотография товара ({noun}).",
         "product0": "Фотография товара.",
+        "qr_url": "На нём есть QR-код со ссылкой на {h}.",
+        "qr_text": "На нём есть QR-код: {s}.",
+        "barcode": "На нём есть штрихкод ({f} {v}).",
     },
 }

@@ -19,7 +19,8 @@ CATEGORY_FIELDS: dict[C, tuple[str, ...]] = {
     C.GENERAL: ("objects", "scene", "people_count", "text_present", "dominant_colors"),
     C.REAL_ESTATE: ("room_type", "features", "condition", "style", "text_present"),
     C.ARCHITECTURAL_DESIGN: ("space_type", "furniture", "materials", "style", "lighting"),
-    C.PRODUCT_PHOTO: ("product_type", "brand", "colors", "background", "visible_text"),
+    # gtin: the EAN/UPC printed on the product (barcodes), the key shops look products up by.
+    C.PRODUCT_PHOTO: ("product_type", "brand", "colors", "background", "visible_text", "gtin"),
     C.BLUEPRINT: ("drawing_type", "rooms", "dimensions", "scale", "annotations"),
     C.CE_PLAN: ("plan_type", "elements", "dimensions", "scale", "annotations"),
     C.TECHNICAL_DIAGRAM: ("diagram_type", "components", "connections", "labels"),
@@ -46,6 +47,8 @@ CATEGORY_FIELDS: dict[C, tuple[str, ...]] = {
         "currency",
         "tax",
         "line_items",
+        # what the barcodes and QR codes on a receipt, ticket or form encode
+        "codes",
     ),
     C.MAP: ("map_type", "place_names", "legend", "scale"),
     C.PID: ("instruments", "equipment", "line_numbers", "annotations"),
@@ -66,6 +69,7 @@ _DATE = re.compile(
 )
 _KEY_VALUE = re.compile(r"^\s*([A-Za-z][\w ./#-]{1,40}?)\s*:\s*(\S.{0,80})$")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s]+", re.I)
+_GTINS = frozenset({"EAN-13", "EAN-8", "UPC-A", "UPC-E"})
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _AMOUNT = re.compile(r"(?:[$€£]\s?\d[\d,.]*\d|\b\d[\d,.]*\d\s?(?:EUR|USD|GBP)\b)")
 _ROOMS = {
@@ -182,6 +186,8 @@ def _local_values(category: C, signals: Signals) -> dict[str, Any]:
     concepts = [t.name for t in signals.tags.concepts] if signals.tags else []
     colors = [c.name for c in signals.colors.dominant] if signals.colors else []
     faces = signals.moderation.face_count if signals.moderation else None
+    codes = signals.barcodes.codes if signals.barcodes else []
+    linked = [c.value for c in codes if _URL.match(c.value)]
     values: dict[str, Any] = {
         "objects": labels or None,
         "scene": concepts[0] if concepts else None,
@@ -191,7 +197,9 @@ def _local_values(category: C, signals: Signals) -> dict[str, Any]:
         "colors": colors or None,
         "visible_text": text or None,
         "signature_text": None,
-        "urls": _URL.findall(text) or None,
+        "urls": list(dict.fromkeys([*_URL.findall(text), *linked])) or None,
+        "gtin": next((c.value for c in codes if c.format in _GTINS), None),
+        "codes": list(dict.fromkeys(c.value for c in codes)) or None,
         "emails": _EMAIL.findall(text) or None,
         "ui_text": lines[:50] or None,
         "labels": lines[:50] or None,

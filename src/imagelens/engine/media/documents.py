@@ -1,5 +1,5 @@
 """Reading a PDF page by page: its own text layer where it has one, OCR where it does not
-(a scan), moderation on every page; one OCR signal for the whole document.
+(a scan), moderation, faces and barcodes on every page; one OCR signal for the whole document.
 
 The pipeline runs the other analyzers (tags, colours) on the first page only: they describe
 how the document looks, and its first page is what a person sees first.
@@ -11,11 +11,18 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
-from imagelens.engine.base import Analyzer, Deadline, OcrOutput, check_deadline
+from imagelens.engine.base import (
+    Analyzer,
+    BarcodeOutput,
+    Deadline,
+    FaceOutput,
+    OcrOutput,
+    check_deadline,
+)
 from imagelens.engine.media.frames import RunAnalyzers, merge_moderation, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.pdf import PdfPage, PdfSource
-from imagelens.types import Moderation, PageSummary, TextRegion
+from imagelens.types import Barcode, Moderation, PageSummary, TextRegion
 
 
 @dataclass(frozen=True)
@@ -23,8 +30,10 @@ class DocumentRead:
     ocr: OcrOutput  # every page's text in order; each region carries its page
     first_page_ocr: OcrOutput  # page 1 alone (what classifying the look needs)
     moderation: Moderation | None  # over every page
+    faces: FaceOutput | None  # every page's faces, each with its page
     pages: list[PageSummary]
     timings: dict[str, float]
+    barcodes: BarcodeOutput | None = None  # every page's codes, each with its page
 
 
 def read_document(
@@ -35,11 +44,19 @@ def read_document(
     moderation: Analyzer | None,
     first_moderation: Moderation | None,
     run: RunAnalyzers,
+    faces: Analyzer | None = None,
+    first_faces: FaceOutput | None = None,
+    barcodes: Analyzer | None = None,
     deadline: Deadline | None = None,
 ) -> DocumentRead:
-    """Every page in order; ``deadline`` is checked before each one."""
+    """Every page in order; ``deadline`` is checked before each one. Page 1's moderation
+    and faces come from the pipeline (``first_moderation``, ``first_faces``)."""
     timings = {"render": 0.0, "ocr": 0.0, "moderation": 0.0}
+    found = [dataclasses.replace(f, page=1) for f in first_faces.faces] if first_faces else []
+    if barcodes is not None:
+        timings["barcodes"] = 0.0
     regions: list[TextRegion] = []
+    codes: list[Barcode] = []
     texts: list[str] = []
     summaries: list[PageSummary] = []
     verdicts = [first_moderation] if first_moderation is not None else []
@@ -51,15 +68,22 @@ def read_document(
         page = source.page(index)
         timings["render"] += _ms(started)
         layer = _has_text_layer(page)
-        wanted = [a for a in (None if layer else ocr, moderation if index else None) if a]
+        later = (moderation, faces) if index else ()
+        wanted = [a for a in (None if layer else ocr, *later, barcodes) if a]
         outputs = run_timed(run, wanted, dataclasses.replace(first, image=page.image), timings)
         verdict = outputs.get("moderation")
         if index and isinstance(verdict, Moderation):
             verdicts.append(verdict)
+        page_faces = outputs.get("faces")
+        if index and isinstance(page_faces, FaceOutput):
+            found.extend(dataclasses.replace(f, page=page.number) for f in page_faces.faces)
         page_ocr = _page_text(page, layer, outputs.get("ocr"))
         if index == 0:
             first_ocr = page_ocr
         regions.extend(r.model_copy(update={"page": page.number}) for r in page_ocr.regions)
+        page_codes = outputs.get("barcodes")
+        if isinstance(page_codes, BarcodeOutput):
+            codes.extend(c.model_copy(update={"page": page.number}) for c in page_codes.codes)
         if page_ocr.visible_text:
             texts.append(page_ocr.visible_text)
         summaries.append(
@@ -73,7 +97,16 @@ def read_document(
             )
         )
     combined = OcrOutput("\n\n".join(texts) or None, regions)
-    return DocumentRead(combined, first_ocr, merge_moderation(verdicts), summaries, timings)
+    all_faces = FaceOutput(found) if faces is not None or first_faces is not None else None
+    return DocumentRead(
+        combined,
+        first_ocr,
+        merge_moderation(verdicts),
+        all_faces,
+        summaries,
+        timings,
+        BarcodeOutput(codes) if barcodes is not None else None,
+    )
 
 
 # A page whose text layer holds less than this is read as a scan: a page number or a stray

@@ -1,6 +1,6 @@
 """Reading a video through its key frames: every analyzer but colours on each frame, then
-one result for the clip: tags merged with the time ranges they hold, text with the time it
-was on screen, moderation over every frame, and a summary per frame."""
+one result for the clip: tags merged with the time ranges they hold, text and barcodes with
+the time they were on screen, moderation over every frame, and a summary per frame."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from imagelens.engine.base import Analyzer, Deadline, OcrOutput, Signals, TagOutput, check_deadline
+from imagelens.engine.base import (
+    Analyzer,
+    BarcodeOutput,
+    Deadline,
+    FaceOutput,
+    OcrOutput,
+    Signals,
+    TagOutput,
+    check_deadline,
+)
 from imagelens.engine.media.frames import RunAnalyzers, merge_moderation, merge_tags, run_timed
 from imagelens.intake import DecodedImage
 from imagelens.intake.video import KeyFrame, VideoSource
@@ -38,12 +47,18 @@ def read_video(
         check_deadline(deadline, f"key frame {number} of {len(source.frames)}")
         picture = dataclasses.replace(shown, image=frame.image, video=None)
         outputs = run_timed(run, analyzers, picture, timings)
-        per_frame.append(Signals.from_outputs(outputs))
+        found = Signals.from_outputs(outputs)
+        if found.faces is not None:  # each face with its frame's time
+            timed = [dataclasses.replace(f, time_s=frame.time_s) for f in found.faces.faces]
+            found = dataclasses.replace(found, faces=FaceOutput(timed))
+        per_frame.append(found)
     end = source.info.duration_s or source.frames[-1].time_s
     merged = Signals(
         ocr=_text(source.frames, per_frame),
         tags=_tags(per_frame),
         moderation=merge_moderation([s.moderation for s in per_frame if s.moderation]),
+        faces=_faces(per_frame),
+        barcodes=_codes(source.frames, per_frame),
     )
     return VideoRead(
         merged=merged,
@@ -66,6 +81,25 @@ def _text(frames: Sequence[KeyFrame], signals: Sequence[Signals]) -> OcrOutput:
             if line.strip():
                 lines.setdefault(line, None)
     return OcrOutput("\n".join(lines) or None, regions)
+
+
+def _faces(signals: Sequence[Signals]) -> FaceOutput | None:
+    """Every key frame's faces, in time order (the same objects as the frames' own)."""
+    found = [s.faces for s in signals if s.faces is not None]
+    return FaceOutput([f for output in found for f in output.faces]) if found else None
+
+
+def _codes(frames: Sequence[KeyFrame], signals: Sequence[Signals]) -> BarcodeOutput | None:
+    """Every code with its frame's time (a code on screen for three key frames is three)."""
+    if all(found.barcodes is None for found in signals):
+        return None
+    return BarcodeOutput(
+        [
+            code.model_copy(update={"time_s": frame.time_s})
+            for frame, found in zip(frames, signals, strict=True)
+            for code in (found.barcodes.codes if found.barcodes else [])
+        ]
+    )
 
 
 def _tags(signals: Sequence[Signals]) -> TagOutput | None:

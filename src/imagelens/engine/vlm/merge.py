@@ -5,7 +5,7 @@
 | description, tags | VLM | VLM |
 | extracted | VLM | VLM; a field the VLM left null takes the local value |
 | visible_text | VLM's summary | local OCR (exact, with boxes); the VLM's only if OCR found none |
-| text_regions, moderation, colors | none | local |
+| text_regions, moderation, colors, barcodes | none | local |
 | metadata, exif, hashes | intake | intake |
 | confidence_score | null (descriptions carry none) | null |
 """
@@ -49,6 +49,7 @@ def merge(
         extracted=extracted,
         moderation=local.moderation if local else None,
         colors=local.colors if local else None,
+        barcodes=local.barcodes if local else [],
         confidence_score=None,
         backend="hybrid" if local is not None else "vlm",
         lang=lang.value,

@@ -51,6 +51,7 @@ _STRING_FIELDS = {
     "total",
     "currency",
     "tax",
+    "gtin",
 }  # every other field is a list of strings
 
 
