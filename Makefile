@@ -58,6 +58,9 @@ bench: dev tesseract chromium
 	$(BIN)/python benchmarks/search.py --out benchmarks/results
 	$(BIN)/python benchmarks/search_text.py --out benchmarks/results
 	$(BIN)/python benchmarks/search_quality.py --out benchmarks/results
+	$(BIN)/python benchmarks/faces.py --out benchmarks/results
+	$(BIN)/python benchmarks/people_scale.py --out benchmarks/results
+	$(BIN)/python benchmarks/barcodes.py --out benchmarks/results
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

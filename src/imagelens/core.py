@@ -41,10 +41,12 @@ from imagelens.people import People
 from imagelens.secretbox import SecretBox
 from imagelens.service.buckets import BucketSettings
 from imagelens.service.describe import Describer
+from imagelens.service.faces import FaceQueries
 from imagelens.service.ingest import Ingestor
 from imagelens.service.keycache import KeyCache
 from imagelens.service.library import Library
 from imagelens.service.ownerkey import announce_owner_key, ensure_owner_key
+from imagelens.service.people import PeopleDirectory
 from imagelens.service.ratelimit import RateLimiter
 from imagelens.service.reindex import start_text_reindex
 from imagelens.service.search import SemanticIndex
@@ -86,11 +88,12 @@ class Services:
     signing: RequestSigning
     throttle: FailureThrottle
     visual: VisualSearch
+    # Faces and people (recognition opt-in per server and tenant) and face search/compare.
+    people: PeopleDirectory
+    faces: FaceQueries
     redis: Redis | None = None
     # Ranks images by meaning for /search (service.semantic); None: full text only.
     semantic: SemanticIndex | None = None
-    # Faces and people (one per process; recognition opt-in per server and tenant).
-    people: People | None = None
     owns_engine: bool = False
     reindexing: threading.Event = field(default_factory=threading.Event)
     ready: bool = False
@@ -183,6 +186,14 @@ class Services:
         ingestor = Ingestor(
             settings=settings, decoder=decoder, db=db, stores=stores, queue=queue, analyst=analyst
         )
+        faces = FaceQueries(
+            db=db,
+            store=store,
+            decoder=decoder,
+            queue=queue,
+            people=people,
+            settings=settings.faces,
+        )
         services = cls(
             settings=settings,
             db=db,
@@ -200,7 +211,9 @@ class Services:
                 db=db, store=store, decoder=decoder, queue=queue, ingestor=ingestor
             ),
             buckets=BucketSettings(db=db, stores=stores),
-            library=Library(db=db, stores=stores, decoder=decoder, spool=settings.spool_dir),
+            library=Library(
+                db=db, stores=stores, decoder=decoder, spool=settings.spool_dir, people=people
+            ),
             visual=VisualSearch(
                 db=db,
                 store=store,
@@ -216,7 +229,15 @@ class Services:
             signing=RequestSigning(db, box, settings.signature_window_seconds, redis),
             throttle=shared.throttle,
             redis=redis,
-            people=people,
+            people=PeopleDirectory(
+                db=db,
+                people=people,
+                faces=faces,
+                stores=stores,
+                decoder=decoder,
+                spool=settings.spool_dir,
+            ),
+            faces=faces,
             owns_engine=owns_engine,
         )
         metrics.watch_jobs(services.job_counts)

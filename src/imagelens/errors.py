@@ -14,6 +14,7 @@
     ├── ImageTooLarge                 413 image_too_large    bytes or pixels over the limit
     │   └── DecompressionBomb         413 decompression_bomb declared pixels far over the limit
     ├── NotFound                      404 not_found          also another tenant's ids
+    ├── RecognitionDisabled           409 face_recognition_disabled  the tenant has it off
     ├── RateLimited                   429 rate_limited       requests/minute (retryable)
     ├── ServerBusy                    503 server_busy        decode memory budget full (retryable)
     ├── InsufficientStorage           507 insufficient_storage  disk or database full (retryable)
@@ -157,6 +158,13 @@ class DecompressionBomb(ImageTooLarge):
 class NotFound(ImageLensError):
     code = "not_found"
     http_status = 404
+
+
+class RecognitionDisabled(ImageLensError):
+    """The tenant has face recognition off: there are no people to show or search."""
+
+    code = "face_recognition_disabled"
+    http_status = 409
 
 
 class AnalysisError(ImageLensError):

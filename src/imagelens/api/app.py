@@ -16,10 +16,12 @@ from imagelens.api.routes import (
     admin,
     analyze,
     describe,
+    faces,
     files,
     health,
     jobs,
     media,
+    people,
     schemas,
     search,
     visual,
@@ -67,7 +69,19 @@ def create_app(
     app.state.services = services
     install_error_handlers(app)
     install_openapi(app)
-    for module in (analyze, jobs, files, media, search, admin, schemas, tenant_settings, visual):
+    for module in (
+        analyze,
+        jobs,
+        files,
+        media,
+        search,
+        admin,
+        schemas,
+        tenant_settings,
+        visual,
+        people,
+        faces,
+    ):
         app.include_router(module.router, prefix="/api/v2")
     app.include_router(describe.router)
     app.include_router(health.router)

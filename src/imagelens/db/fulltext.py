@@ -146,6 +146,9 @@ def _filters(filters: ImageFilter) -> tuple[str, dict[str, Any]]:
     if filters.category:
         clauses.append("i.category = :category")
         params["category"] = filters.category
+    if filters.person:
+        clauses.append("i.id IN (SELECT f.image_id FROM faces f WHERE f.person_id = :person)")
+        params["person"] = filters.person
     return "".join(f" AND {c}" for c in clauses), params
 
 

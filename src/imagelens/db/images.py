@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from imagelens.db.tables import Image
+from imagelens.db.tables import Face, Image
 from imagelens.errors import InvalidInput
 from imagelens.types import JobStatus
 
@@ -114,16 +114,22 @@ class ImageFilter:
     tag: str | None = None
     status: str | None = None
     category: str | None = None
+    person: str | None = None  # only images where this person's face was found
 
 
 def filtered(query: _Q, filters: ImageFilter) -> _Q:
-    """``query`` (over images) narrowed to the tag, status and category of ``filters``."""
+    """``query`` (over images) narrowed to the tag, status, category and person of
+    ``filters``."""
     if filters.tag:
         query = query.where(Image.tags_index.like(f"%|{escape_like(filters.tag)}|%", escape="\\"))
     if filters.status:
         query = query.where(Image.status == filters.status)
     if filters.category:
         query = query.where(Image.category == filters.category)
+    if filters.person:
+        query = query.where(
+            Image.id.in_(select(Face.image_id).where(Face.person_id == filters.person))
+        )
     return query
 
 

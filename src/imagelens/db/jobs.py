@@ -137,7 +137,7 @@ def stranded_jobs(
     read off their images.
     """
     now = utcnow()
-    runnable = [Job.job_type.in_([JobType.IMAGE, JobType.DESCRIBE, JobType.SEARCH_IMAGE])]
+    runnable = [Job.job_type.in_(_RUNNABLE)]
     processing = select(Job).where(Job.status == JobStatus.PROCESSING, *runnable)
     revived: list[str] = []  # taken back from a dead worker: run now, however young
     for job in session.scalars(processing):
@@ -186,3 +186,7 @@ def session_images(*, session: Session, session_id: str) -> list[Image]:
             select(Image).where(Image.session_id == session_id).order_by(Image.created_at)
         )
     )
+
+
+# The jobs a worker runs (a batch job's state is read off its images).
+_RUNNABLE = (JobType.IMAGE, JobType.DESCRIBE, JobType.SEARCH_IMAGE, JobType.FACES)

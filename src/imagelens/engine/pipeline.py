@@ -293,8 +293,10 @@ def _count_faces(signals: Signals) -> Signals:
 
 
 def _recognize(options: AnalysisOptions, found: FaceOutput | None) -> dict[int, PersonRef]:
-    """Who each face is (by the face object's id), where the caller passed a people hook."""
-    if options.people is None or found is None or not found.faces:
+    """Who each face is (by the face object's id), where the caller passed a people hook.
+    The hook hears of an image without faces too: it replaces what was stored for the image
+    and records that recognition ran on it."""
+    if options.people is None or found is None:
         return {}
     try:
         refs = list(options.people.recognize(found.faces))

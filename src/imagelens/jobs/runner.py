@@ -34,6 +34,7 @@ from imagelens.engine.describe.searchtext import search_text_of
 from imagelens.engine.local.embedder import TextEmbedder
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs.embeddings import Embedder, Embedding, save_embeddings
+from imagelens.jobs.faces import run_find_faces
 from imagelens.jobs.lease import Lease
 from imagelens.jobs.originals import decode_stored
 from imagelens.jobs.outcome import gone, outcome
@@ -154,6 +155,8 @@ class JobRunner:
                 work = partial(self._describe, job_id, options, utcnow() - job.created_at)
             elif job.job_type == JobType.SEARCH_IMAGE:
                 work = partial(run_search_image, self, job_id, utcnow() - job.created_at)
+            elif job.job_type == JobType.FACES:
+                work = partial(run_find_faces, self, job_id, utcnow() - job.created_at)
             elif (target := _start_image(job, session)) is not None:
                 work = partial(self._analyze, job_id, target)
             else:

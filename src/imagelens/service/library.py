@@ -17,10 +17,12 @@ from imagelens.errors import NotFound
 from imagelens.intake import Decoder, make_thumbnail
 from imagelens.intake.hashes import hamming_distance
 from imagelens.jobs.originals import decode_stored
+from imagelens.people import People
 from imagelens.service.search import SearchMode, search
 from imagelens.service.views import (
     analysis_view,
     batch_job_view,
+    current_faces,
     image_job_view,
     session_view,
     upload_view,
@@ -65,13 +67,34 @@ class StoredFile:
 
 class Library:
     def __init__(
-        self, *, db: Database, stores: TenantStores, decoder: Decoder, spool: Path | None = None
+        self,
+        *,
+        db: Database,
+        stores: TenantStores,
+        decoder: Decoder,
+        spool: Path | None = None,
+        people: People | None = None,
     ) -> None:
-        """``spool``: where a big original is copied while a thumbnail is made of it."""
+        """``spool``: where a big original is copied while a thumbnail is made of it;
+        ``people``: who the faces are now (names and merges after the analysis)."""
         self.db = db
         self.stores = stores
         self.decoder = decoder
         self.spool = spool
+        self.people = people
+
+    def _with_people(self, tenant_id: str, views: list[UploadResult]) -> list[UploadResult]:
+        """``views`` with each face's person as it is now (see :func:`current_faces`)."""
+        if self.people is None:
+            return views
+        ids = [v.image_id for v in views if v.image_id and v.faces is not None]
+        stored = self.people.faces_of(tenant_id, ids) if ids else {}
+        return [
+            v.model_copy(update={"faces": current_faces(v.faces or [], stored[v.image_id])})
+            if v.image_id in stored
+            else v
+            for v in views
+        ]
 
     def _image(self, tenant_id: str, image_id: str) -> Image:
         with self.db.session() as session:
@@ -97,9 +120,10 @@ class Library:
                 cursor=cursor,
             )
             return FileList(
-                items=[
-                    UploadResult.model_validate(h.model_dump(exclude=_HIT)) for h in found.items
-                ],
+                items=self._with_people(
+                    tenant_id,
+                    [UploadResult.model_validate(h.model_dump(exclude=_HIT)) for h in found.items],
+                ),
                 next_cursor=found.next_cursor,
                 has_more=found.has_more,
             )
@@ -108,16 +132,21 @@ class Library:
                 session=session, tenant_id=tenant_id, filters=filters, limit=limit, cursor=cursor
             )
             return FileList(
-                items=[upload_view(r) for r in rows],
+                items=self._with_people(tenant_id, [upload_view(r) for r in rows]),
                 next_cursor=next_cursor,
                 has_more=next_cursor is not None,
             )
 
     def get_file(self, tenant_id: str, image_id: str) -> UploadResult:
-        return upload_view(self._image(tenant_id, image_id))
+        return self._with_people(tenant_id, [upload_view(self._image(tenant_id, image_id))])[0]
 
     def analysis(self, tenant_id: str, image_id: str) -> FileAnalysis:
-        return analysis_view(self._image(tenant_id, image_id))
+        view = analysis_view(self._image(tenant_id, image_id))
+        if self.people is None or view.result is None:
+            return view
+        stored = self.people.faces_of(tenant_id, [image_id])[image_id]
+        faces = current_faces(view.result.faces, stored)
+        return view.model_copy(update={"result": view.result.model_copy(update={"faces": faces})})
 
     def content(self, tenant_id: str, image_id: str) -> StoredFile:
         """The original bytes as uploaded, never more than the size recorded for them
@@ -238,5 +267,5 @@ def _closing(reader: ObjectReader) -> Iterator[bytes]:
         reader.close()
 
 
-# A describe-image or search-by-image call's own job: not shown at GET /job/{id}.
-_OWN_JOBS = frozenset({JobType.DESCRIBE, JobType.SEARCH_IMAGE})
+# A describe-image, search-by-image or face call's own job: not shown at GET /job/{id}.
+_OWN_JOBS = frozenset({JobType.DESCRIBE, JobType.SEARCH_IMAGE, JobType.FACES})

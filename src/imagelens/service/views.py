@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from imagelens.db.tables import Image, Job, UploadSession
 from imagelens.intake.sniff import ImageFormat
-from imagelens.types import AnalysisResult, JobStatus
+from imagelens.people.models import StoredFace
+from imagelens.types import AnalysisResult, BBox, Face, JobStatus
 from imagelens.types.api import (
     AnalyzeCompleted,
     AnalyzeFailed,
@@ -60,6 +62,7 @@ def analyze_view(
             vlm_fallback=result.vlm_fallback,
             pages=result.pages or None,
             barcodes=result.barcodes or None,
+            faces=result.faces,
         )
     if job.status == JobStatus.FAILED:
         return AnalyzeFailed(
@@ -104,6 +107,7 @@ def upload_view(
         visible_text=image.visible_text,
         text_regions=result.text_regions if result else None,
         confidence_score=result.confidence_score if result else None,
+        faces=result.faces if result else None,
         description_status="skipped" if skipped else image.status,
         thumbnail_url=f"{API}/files/{image.id}/thumbnail",
         created_at=image.created_at,
@@ -224,4 +228,47 @@ def batch_job_view(
         progress=view.progress,
         completed_at=completed_at,
         results=[job_result(i) for i in images],
+    )
+
+
+def current_faces(faces: Sequence[Face], stored: Sequence[StoredFace]) -> list[Face]:
+    """An image's faces as its result lists them, each with who it is now: a name given,
+    a merge or a forgotten person since the analysis shows at once, and where recognition
+    is off (no stored face) nobody is named. An image recognised after its analysis (a
+    backfill) has only stored faces: those are listed."""
+    by_place = {_place(s.bbox, s.page, s.time_s): s for s in stored}
+    if not faces:
+        return [
+            Face(
+                bbox=s.bbox,
+                confidence=s.confidence,
+                person_id=s.person_id,
+                person_name=s.name,
+                page=s.page,
+                time_s=s.time_s,
+            )
+            for s in stored
+        ]
+    now: list[Face] = []
+    for face in faces:
+        match = by_place.get(_place(face.bbox, face.page, face.time_s))
+        now.append(
+            face.model_copy(
+                update={
+                    "person_id": match.person_id if match else None,
+                    "person_name": match.name if match else None,
+                }
+            )
+        )
+    return now
+
+
+def _place(box: BBox, page: int | None, time_s: float | None) -> tuple[float, ...]:
+    return (
+        round(box.x, 4),
+        round(box.y, 4),
+        round(box.width, 4),
+        round(box.height, 4),
+        page or 0,
+        time_s if time_s is not None else -1.0,
     )

@@ -11,6 +11,7 @@ from imagelens.types.analysis import (
     AnalysisResult,
     Barcode,
     ColorSummary,
+    Face,
     ImageMetadata,
     Moderation,
     PageSummary,
@@ -48,6 +49,8 @@ class AnalyzeCompleted(_Wire):
     pages: list[PageSummary] | None = Field(default=None, exclude_if=lambda v: v is None)
     # Barcodes and QR codes; left out when there are none (the reference has no such field).
     barcodes: list[Barcode] | None = Field(default=None, exclude_if=lambda v: v is None)
+    # Every face found, with who it is where the tenant has recognition on (see /people).
+    faces: list[Face] = []
 
 
 class AnalyzeProcessing(_Wire):
@@ -142,6 +145,7 @@ class UploadResult(_Wire):
     visible_text: str | None = None
     text_regions: list[TextRegion] | None = None
     confidence_score: float | None = None
+    faces: list[Face] | None = None  # once analysed; person_id/name as they are now
     description_status: DescriptionStatusValue = "pending"
     thumbnail_url: str | None = None
     created_at: datetime | None = None

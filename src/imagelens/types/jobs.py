@@ -28,12 +28,14 @@ class JobType(StrEnum):
     """What a job row is: one image's analysis, a batch (its state read off its images), or
     a describe-image call (its markdown kept on the job, its upload dropped when done), or
     a search-by-image call (the query image's visual embedding kept on the job, the image
-    dropped when done)."""
+    dropped when done), or a face search or compare call (the query image's faces and their
+    vectors kept on the job until read, the image dropped when done)."""
 
     IMAGE = "image"
     BATCH = "batch"
     DESCRIBE = "describe"
     SEARCH_IMAGE = "search-image"
+    FACES = "faces"
 
 
 class Backend(StrEnum):

@@ -94,12 +94,14 @@ async def list_files(
         default=None, pattern="^(pending|queued|processing|completed|failed)$"
     ),
     category: str | None = Query(default=None, max_length=32),
+    person: str | None = Query(default=None, max_length=40),
     limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = Query(default=None, max_length=200),
 ) -> FileList:
     """This tenant's images, newest first, filtered; with `q`, the best matches first
-    (full-text search, see /search); follow `next_cursor` for more."""
-    filters = ImageFilter(q=q, tag=tag, status=status, category=category)
+    (full-text search, see /search); `person`: only images that person appears in (see
+    /people); follow `next_cursor` for more."""
+    filters = ImageFilter(q=q, tag=tag, status=status, category=category, person=person)
     return await run_in_threadpool(
         services.library.list_files, principal.tenant_id, filters, limit, cursor
     )

@@ -26,12 +26,14 @@ async def search_files(
     status: str | None = Query(
         default=None, pattern="^(pending|queued|processing|completed|failed)$"
     ),
+    person: str | None = Query(default=None, max_length=40),
 ) -> SearchResults:
     """The tenant's images best matching `query`, best first, each with a `score` and the
     `highlights` where its words matched. `hybrid` (default) fuses full-text and semantic
     rankings; `text` is words only (stems, `prefix*`, `"phrases"`, `OR`, `-word`);
-    `semantic` needs the text-embedding model. Follow `next_cursor` for more."""
-    filters = ImageFilter(tag=tag, status=status, category=category)
+    `semantic` needs the text-embedding model. `person`: only images that person appears
+    in. Follow `next_cursor` for more."""
+    filters = ImageFilter(tag=tag, status=status, category=category, person=person)
     return await run_in_threadpool(
         lambda: search(
             db=services.db,

@@ -1,4 +1,5 @@
-"""A tenant's settings: its own S3 bucket (bring your own bucket; admin scope)."""
+"""A tenant's settings (admin scope): its own S3 bucket (bring your own bucket), and face
+recognition on or off."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from imagelens.api.deps import Admin, ServicesDep
 from imagelens.types.api import CustomS3Config, CustomStorage
+from imagelens.types.people import FaceSettings, FaceSettingsUpdate
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 
@@ -36,3 +38,20 @@ async def remove_custom_s3(principal: Admin, services: ServicesDep) -> Response:
     is configured again)."""
     await run_in_threadpool(services.buckets.remove, principal.tenant_id)
     return Response(status_code=204)
+
+
+@router.get("/faces", response_model=FaceSettings, operation_id="settings-faces-get")
+async def get_faces(principal: Admin, services: ServicesDep) -> FaceSettings:
+    """Whether face recognition is on for this account (and allowed by the server)."""
+    return await run_in_threadpool(services.people.settings, principal.tenant_id)
+
+
+@router.put("/faces", response_model=FaceSettings, operation_id="settings-faces-put")
+async def put_faces(
+    body: FaceSettingsUpdate, principal: Admin, services: ServicesDep
+) -> FaceSettings:
+    """Turn face recognition on or off for this account. Off deletes every face vector and
+    person of the account at once; images and their face boxes stay."""
+    return await run_in_threadpool(
+        services.people.set_recognition, principal.tenant_id, body.recognition
+    )
