@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from imagelens.cli.analyze import analyze
+from imagelens.cli.facebackfill import backfill
 from imagelens.cli.people import faces_app, people_app
 from imagelens.cli.reindex import reindex
 from imagelens.cli.remote import files_app, jobs_app, keys_app
@@ -29,6 +30,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(files_app, name="files")
 app.add_typer(keys_app, name="keys")
 app.add_typer(people_app, name="people")
+faces_app.command()(backfill)  # local, against the database: beside the server commands
 app.add_typer(faces_app, name="faces")
 
 

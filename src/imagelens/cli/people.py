@@ -20,11 +20,9 @@ from imagelens.types import BBox
 people_app = typer.Typer(
     help="People that face recognition found on a server.", no_args_is_help=True
 )
-# The `faces` group: commands on faces in pictures. Server-side commands that run against the
-# database (the lead's `imagelens faces backfill`) register here too, in their own module:
-#     from imagelens.cli.people import faces_app
-#     faces_app.command("backfill")(backfill)
-# (cli/app.py adds the group once, as `faces`).
+# The `faces` group: commands on faces in pictures through a server (here), and the local
+# `imagelens faces backfill` (cli/facebackfill.py, run against the database), which cli/app.py
+# registers in this same group.
 faces_app = typer.Typer(
     help="Faces in pictures: search the library, compare two.", no_args_is_help=True
 )
