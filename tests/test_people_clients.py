@@ -57,6 +57,9 @@ def tenant_library(
             if name == "query.jpg":
                 continue
             result = client.files.upload(path, timeout=120)
+            if result.is_pending and result.job_id:  # a job handed back under load: wait on
+                client.jobs.wait(result.job_id, timeout=180, poll_interval=0.2)
+                result = client.files.get(result.image_id or "")
             assert result.is_completed and result.image_id, result
             ids[name] = result.image_id
     return key, ids

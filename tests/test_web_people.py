@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from imagelens.engine import Engine
-from tests.live import LiveServer, make_settings, run_server
+from tests.live import LiveServer, make_settings, run_server, wait_job
 from tests.peoplephotos import face_photos
 from tests.web import CHROMIUM, screenshot, sign_in, watched_page
 
@@ -56,6 +56,9 @@ def library(server: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> dic
                 files={"file": (name, path.read_bytes())},
                 data={"timeout": "120"},
             ).json()
+            if body["status"] == "processing":  # a job handed back under load: wait on
+                done = wait_job(client, body["job_id"], timeout=180)
+                body = {**body, "status": done["status"]}
             assert body["status"] == "completed", body
             ids[name] = body["image_id"]
     return ids
