@@ -120,6 +120,10 @@ def test_names_a_person_inline_and_opens_their_photos(
             f"#/library/{library['astronaut.jpg']}",
             f"#/library/{library['astronaut-mirrored.jpg']}",
         }
+        page.wait_for_function(  # (a reload would abort thumbnails still loading)
+            "() => [...document.querySelectorAll('ul[aria-label=Photos] img')]"
+            ".every((img) => img.complete && img.naturalWidth > 0)"
+        )
         page.reload()  # the name came from the server, not from the page's memory
         expect(page.get_by_role("textbox", name="Name")).to_have_value(name)
 
