@@ -98,6 +98,8 @@ def test_sync_people_pages_covers_search_and_compare(
         assert groups[hopper] == {ids["hopper.jpg"], ids["hopper-closer.jpg"]}
         filtered = client.files.list(person=hopper).items
         assert {i.image_id for i in filtered} == groups[hopper]
+        searched = client.files.search("a portrait", mode="semantic", person=hopper)
+        assert {hit.image_id for hit in searched} == groups[hopper]
         assert client.people.get(astronaut).cover_image_id in groups[astronaut]
 
         cover = client.people.cover(astronaut)

@@ -48,11 +48,13 @@ class Search:
         tag: str | None = None,
         status: str | None = None,
         cursor: str | None = None,
+        person: str | None = None,
     ) -> SearchPage:
         """The tenant's images best matching ``query``, best first: ``hybrid`` fuses words
         and meaning, ``text`` is words only (stems, ``prefix*``, ``"phrases"``), ``semantic``
         meaning only. Iterate the page (``async for``) to walk every page."""
         given = {"mode": mode, "limit": limit, "category": category, "tag": tag, "status": status}
+        given["person"] = person  # only images this person (client.people) appears in
         params: dict[str, str | int] = {k: v for k, v in given.items() if v is not None}
         params["query"] = query
 
@@ -133,9 +135,17 @@ class BlockingSearch:
         tag: str | None = None,
         status: str | None = None,
         cursor: str | None = None,
+        person: str | None = None,
     ) -> SyncSearchPage:
         """See :meth:`Search.search`; ``for hit in page`` walks every page."""
         call = self._searcher().search(
-            query, mode=mode, limit=limit, category=category, tag=tag, status=status, cursor=cursor
+            query,
+            mode=mode,
+            limit=limit,
+            category=category,
+            tag=tag,
+            status=status,
+            cursor=cursor,
+            person=person,
         )
         return SyncSearchPage(self._run(call), self._run)
