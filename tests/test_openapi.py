@@ -22,7 +22,10 @@ def fuzzed_server(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> I
     """SQLite, private URLs refused (generated URLs must not reach this machine)."""
     db = tmp_path_factory.mktemp("fuzz-db") / "imagelens.db"
     settings = make_settings(
-        tmp_path_factory.mktemp("fuzz"), f"sqlite:///{db}", allow_private_urls=False
+        tmp_path_factory.mktemp("fuzz"),
+        f"sqlite:///{db}",
+        allow_private_urls=False,
+        faces={"recognition": True},  # the people and faces operations answer, not 501
     )
     with run_server(settings, engine) as live:
         yield live

@@ -67,6 +67,7 @@ _WHY = {
     402: "The tenant's monthly analysis quota is used up",
     403: "The API key lacks the scope this operation needs",
     404: "No such resource in the caller's tenant",
+    409: "Face recognition is off for this account (an admin turns it on)",
     413: "The body, the file or its declared pixels are over the limits",
     415: "The file is not a type imagelens reads (an image, a PDF or a video)",
     429: "Over the key's requests per minute (see Retry-After)",
@@ -81,6 +82,7 @@ _RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "S
 
 # operation id -> error statuses beyond the ones every authenticated operation may answer
 _TAKES_IMAGES = {413, 415, 402, 503, 507}
+_PEOPLE = {409, 501}  # recognition off for the tenant, or for the server
 _EXTRA: dict[str, set[int]] = {
     "images-analyze": _TAKES_IMAGES,
     "images-analyze_async": _TAKES_IMAGES,
@@ -91,6 +93,16 @@ _EXTRA: dict[str, set[int]] = {
     "describe-image": _TAKES_IMAGES | {500, 502, 504},
     "search-image": {413, 415, 500, 503, 504, 507},
     "settings-custom_s3-put": {501},
+    "settings-faces-put": {501},
+    "faces-search": {409, 413, 415, 500, 501, 503, 504, 507},
+    "faces-compare": {413, 415, 500, 501, 503, 504, 507},
+    "people-list": _PEOPLE,
+    "people-get": _PEOPLE,
+    "people-update": _PEOPLE,
+    "people-merge": _PEOPLE,
+    "people-delete": _PEOPLE,
+    "people-files": _PEOPLE,
+    "people-cover": _PEOPLE | {503},
     "keys-create": {501},  # a signing secret without IMAGELENS_SECRET_KEY
 }
 _PUBLIC = {"ops-healthz", "ops-readyz"}
@@ -124,6 +136,23 @@ def _request_bodies() -> dict[str, Any]:
         "files-upload_batch": {"required": True, "content": {"multipart/form-data": batch}},
         "describe-image": {"required": True, "content": {"multipart/form-data": describe}},
         "search-image": {"required": True, "content": image_forms},
+        "faces-search": {"required": True, "content": image_forms},
+        "faces-compare": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"source": binary, "target": binary},
+                        "required": ["source", "target"],
+                    },
+                    "encoding": {
+                        name: {"contentType": "application/octet-stream"}
+                        for name in ("source", "target")
+                    },
+                }
+            },
+        },
         "files-describe": {"required": False, "content": {"application/json": again}},
     }
 
@@ -193,6 +222,8 @@ def _document(schema: dict[str, Any]) -> None:
     for suffix, content in (("content", originals), ("thumbnail", {"image/webp": binary})):
         ok = schema["paths"][f"/api/v2/files/{{image_id}}/{suffix}"]["get"]["responses"]["200"]
         ok["content"] = content
+    cover = schema["paths"]["/api/v2/people/{person_id}/cover"]["get"]["responses"]["200"]
+    cover["content"] = {"image/webp": binary}
     _hoist_defs(schema, models)
 
 

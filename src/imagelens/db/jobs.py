@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, null, select, update
 from sqlalchemy.orm import Session
 
 from imagelens.db.tables import Image, Job, UploadSession, utcnow
@@ -190,3 +190,22 @@ def session_images(*, session: Session, session_id: str) -> list[Image]:
 
 # The jobs a worker runs (a batch job's state is read off its images).
 _RUNNABLE = (JobType.IMAGE, JobType.DESCRIBE, JobType.SEARCH_IMAGE, JobType.FACES)
+
+
+def drop_unread_face_vectors(*, session: Session, finished_before: datetime) -> int:
+    """Remove the result (face vectors) of face jobs finished before ``finished_before``
+    that nobody read: their caller gave up waiting. A query image's vectors never stay."""
+    done = session.execute(
+        update(Job)
+        .where(
+            Job.job_type == JobType.FACES,
+            Job.result.is_not(None),
+            Job.completed_at < finished_before,
+        )
+        .values(result=null())
+    )
+    return int(getattr(done, "rowcount", 0) or 0)
+
+
+# A face job's vectors wait this long for their caller (who waits describe_timeout at most).
+UNREAD_FACES_KEPT = timedelta(minutes=10)

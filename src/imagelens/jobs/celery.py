@@ -16,7 +16,7 @@ from typing import Any
 from celery import Celery
 
 from imagelens.db import Database
-from imagelens.db.jobs import stranded_jobs
+from imagelens.db.jobs import UNREAD_FACES_KEPT, drop_unread_face_vectors, stranded_jobs
 from imagelens.db.tables import utcnow
 from imagelens.errors import StorageUnavailable
 from imagelens.intake import DecodedImage
@@ -100,6 +100,8 @@ class CeleryQueue:
 
     def sweep(self) -> int:
         """Send again what no live worker holds: expired leases, long-queued jobs."""
+        with self._db.session() as session:
+            drop_unread_face_vectors(session=session, finished_before=utcnow() - UNREAD_FACES_KEPT)
         with self._db.session() as session:
             stranded = stranded_jobs(
                 session=session,

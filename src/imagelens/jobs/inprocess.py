@@ -9,7 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from imagelens.db import Database
-from imagelens.db.jobs import renew_leases, stranded_jobs
+from imagelens.db.jobs import (
+    UNREAD_FACES_KEPT,
+    drop_unread_face_vectors,
+    renew_leases,
+    stranded_jobs,
+)
 from imagelens.db.tables import utcnow
 from imagelens.engine.runtime import lower_thread_priority
 from imagelens.intake import DecodedImage
@@ -101,6 +106,8 @@ class InProcessQueue:
                 job_ids=running,
                 lease=self._lease.seconds,
             )
+        with self._db.session() as session:
+            drop_unread_face_vectors(session=session, finished_before=utcnow() - UNREAD_FACES_KEPT)
         with self._db.session() as session:
             stranded = stranded_jobs(
                 session=session,

@@ -31,13 +31,19 @@ class PeopleList(_Wire):
     has_more: bool = False
 
 
-class PersonUpdate(_Wire):
+class _Body(_Wire):
+    """A request body: values of the declared type only (``0`` is no boolean), nothing else."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+
+class PersonUpdate(_Body):
     """``PATCH /people/{id}``: a name, or null to forget it."""
 
     name: str | None = Field(default=None, max_length=100)
 
 
-class PersonMerge(_Wire):
+class PersonMerge(_Body):
     """``POST /people/{id}/merge``: the persons folded into this one."""
 
     person_ids: list[str] = Field(min_length=1, max_length=100)
@@ -85,5 +91,5 @@ class FaceSettings(_Wire):
     server_enabled: bool = False
 
 
-class FaceSettingsUpdate(_Wire):
+class FaceSettingsUpdate(_Body):
     recognition: bool
