@@ -9,12 +9,12 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, select
 
 from imagelens.config import FacesSettings
 from imagelens.db import Database, upgrade
 from imagelens.db.images import delete_image
-from imagelens.db.tables import Face, Image, Person, Tenant, utcnow
+from imagelens.db.tables import Face, FaceRemoval, Image, Person, Tenant, utcnow
 from imagelens.engine.base import FoundFace
 from imagelens.errors import InvalidInput, NotFound
 from imagelens.people import People
@@ -205,6 +205,64 @@ def test_deleting_an_image_deletes_its_faces_and_fixes_the_count(people: People)
         for image_id in (second,):
             delete_image(session=session, image=session.get(Image, image_id))  # type: ignore[arg-type]
     assert people.get(tenant, person).face_count == 1
+
+
+def test_an_assignment_takes_a_few_statements(people: People) -> None:
+    """Round trips are most of an assignment's cost (issue 20: <= 10 ms at 100k faces):
+    PostgreSQL's advisory lock, the image marked with the consent and signature read, the
+    owners of the nearest faces, the insert; a new person adds its insert, a re-analysis the
+    delete of the old faces; the index reads nothing when this process made the last change."""
+    tenant = _tenant(people.db)
+    _, person = _add(people, tenant, "astronaut", "orig")  # loads the index
+    images = [_image(people.db, tenant) for _ in range(2)]
+    lock = 0 if people.db.is_sqlite else 1
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def assign(image_id: str, who: str, edit: str) -> list[str]:
+        face, vector = descriptors()[(who, edit)]
+        statements.clear()
+        event.listen(people.db.engine, "before_cursor_execute", count)
+        try:
+            refs = people.assign(tenant_id=tenant, image_id=image_id, faces=[face], vectors=vector)
+        finally:
+            event.remove(people.db.engine, "before_cursor_execute", count)
+        assert len(refs) == 1
+        return [refs[0].person_id, *statements]
+
+    joined, *joining = assign(images[0], "astronaut", "flip")
+    hopper, *starting = assign(images[1], "hopper", "orig")
+    again, *reanalysing = assign(images[0], "astronaut", "dark")
+    assert joined == again == person != hopper
+    assert len(joining) == lock + 3, joining
+    assert len(starting) == lock + 4, starting  # the new person's insert
+    assert len(reanalysing) == lock + 4, reanalysing  # the old face's delete
+    assert people.get(tenant, person).face_count == 2
+
+
+def test_the_index_drops_removed_faces_by_the_log_or_the_live_ids(people: People) -> None:
+    tenant = _tenant(people.db)
+    first, person = _add(people, tenant, "astronaut", "orig")
+    _add(people, tenant, "astronaut", "flip")
+    third, hopper = _add(people, tenant, "hopper", "orig")
+    with people.db.session() as session:
+        delete_image(session=session, image=session.get(Image, first))  # type: ignore[arg-type]
+        logged = session.scalars(select(FaceRemoval.face_id).where(FaceRemoval.tenant_id == tenant))
+        assert len(list(logged)) == 1
+    assert _add(people, tenant, "astronaut", "half")[1] == person
+    assert people.index.size(tenant) == 3  # the logged removal dropped
+    # The log pruned (a copy far behind): the live ids are read instead.
+    with people.db.session() as session:
+        delete_image(session=session, image=session.get(Image, third))  # type: ignore[arg-type]
+        session.execute(delete(FaceRemoval).where(FaceRemoval.tenant_id == tenant))
+    assert _add(people, tenant, "hopper", "flip")[1] != hopper  # hopper's only face went
+    assert people.index.size(tenant) == 3
+    assert [p.face_count for p in people.list_people(tenant, limit=10, cursor=None).items] == [
+        2,
+        1,
+    ]
 
 
 def test_reanalysis_replaces_the_image_faces(people: People) -> None:

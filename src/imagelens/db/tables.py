@@ -180,6 +180,18 @@ class Face(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class FaceRemoval(Base):
+    """A removed face's id under the tenant's removal number (``faces_removed`` after it),
+    written by the triggers of migration 0011, which keep the latest 10,000 per tenant: the
+    face index drops the faces removed since its copy without reading every live id."""
+
+    __tablename__ = "face_removals"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    face_id: Mapped[str] = mapped_column(String(40))
+
+
 class ImageSearch(Base):
     """The text an image is found by, one row per analysed image, written with its result.
 

@@ -1,21 +1,25 @@
 """The face index: per tenant, the descriptors of its faces in one float32 matrix, searched
-exactly by Euclidean distance (100k faces: one 128-wide matrix product, a few ms).
+exactly by Euclidean distance (100k faces: one 128-wide matrix-vector product, a few ms).
 
 The database is the truth; a process keeps a copy per tenant, in step by the tenant's
 :class:`~imagelens.people.store.Signature` read before each use, like the image vector index
 (service/vectors.py), but from two counters on the tenant's row that triggers keep (faces
 ever added, removed): one read by primary key, where a count of 100k faces costs 7-25 ms.
 Faces are only inserted or deleted, never changed, so a refresh appends the faces created
-since the copy's latest; when that does not account for the change (faces were deleted, or
-one was committed late with an older timestamp) the live ids are read, the gone rows masked
-and the missing ones fetched by id. The copy holds no person: who a face belongs
-to is read from the database for the few nearest faces, so merges, renames and deletes never
+since the copy's latest and drops those the triggers' removal log (``face_removals``) names
+since the copy's removal count. The copy then holds as many faces as the counters say are
+live, or (the log pruned, a face committed late with an older timestamp, another model's
+faces) the live ids are read, the gone rows masked and the missing ones fetched by id. An
+assignment tells the copy what it changed once committed (:meth:`FaceIndex.applied`), so the
+next one finds it in step without reading. The copy holds no person: who a face belongs to is
+read from the database for the few nearest faces, so merges, renames and deletes never
 invalidate it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,12 +27,13 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from imagelens.people import store
-from imagelens.people.store import Signature
+from imagelens.people.store import NewFace, Signature
 
 
 @dataclass(eq=False)
 class _Shard:
-    """One tenant's faces: rows ``[0, size)`` of ``matrix``; dead rows are masked out."""
+    """One tenant's faces: rows ``[0, size)`` of ``matrix``; a dead row's square norm is
+    +inf, so its distance is too, with no mask to build per search."""
 
     signature: Signature
     matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, store.DIM), np.float32))
@@ -43,19 +48,22 @@ class _Shard:
     def live(self) -> int:
         return len(self.rows)
 
-    def add(self, found: list[tuple[str, bytes, datetime]]) -> None:
+    def add(self, found: Sequence[tuple[str, bytes | np.ndarray, datetime]]) -> int:
+        """Append the faces not held yet; how many."""
         fresh = [(i, v, at) for i, v, at in found if i not in self.rows]
         for _, _, at in found:
             self.latest = at if self.latest is None or at > self.latest else self.latest
         if not fresh:
-            return
+            return 0
         needed = self.size + len(fresh)
         if needed > self.matrix.shape[0]:
             capacity = max(needed, int(self.matrix.shape[0] * 1.5), 256)
             self.matrix = _grown(self.matrix, capacity, self.size)
             self.squares = _grown(self.squares, capacity, self.size)
             self.alive = _grown(self.alive, capacity, self.size)
-        block = np.stack([store.from_bytes(v) for _, v, _ in fresh])
+        block = np.stack(
+            [store.from_bytes(v) if isinstance(v, bytes) else v for _, v, _ in fresh]
+        ).astype(np.float32, copy=False)
         end = self.size + len(fresh)
         self.matrix[self.size : end] = block
         self.squares[self.size : end] = np.einsum("ij,ij->i", block, block)
@@ -64,12 +72,14 @@ class _Shard:
             self.ids.append(face_id)
             self.rows[face_id] = self.size + offset
         self.size = end
+        return len(fresh)
 
-    def drop(self, gone: set[str]) -> None:
+    def drop(self, gone: Collection[str]) -> None:
         for face_id in gone:
             row = self.rows.pop(face_id, None)
             if row is not None:
                 self.alive[row] = False
+                self.squares[row] = np.inf
 
 
 def _grown(array: np.ndarray, capacity: int, size: int) -> np.ndarray:
@@ -88,38 +98,58 @@ class FaceIndex:
         self._guard = threading.Lock()
 
     def nearest(
-        self, session: Session, tenant_id: str, vectors: np.ndarray, k: int
+        self,
+        session: Session,
+        tenant_id: str,
+        vectors: np.ndarray,
+        k: int,
+        *,
+        signature: Signature | None = None,
     ) -> list[list[tuple[str, float]]]:
         """Per query row, the ``k`` nearest faces of the tenant: (face id, distance), nearest
         first. Brings the copy in step through ``session`` first (inside the assignment's
-        lock, so it sees every face committed before the lock was taken)."""
-        queries = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        lock, so it sees every face committed before), to ``signature`` where the caller has
+        read it already."""
         with self._lock(tenant_id):
-            shard = self._fresh(session, tenant_id)
-            if shard.live == 0 or k <= 0:
-                return [[] for _ in queries]
-            size = shard.size
-            # |a-b|^2 = |a|^2 + |b|^2 - 2ab: one matrix product for every face, then in place
-            # (at 100k faces every temporary array costs about a millisecond).
-            squared = queries @ shard.matrix[:size].T
-            squared *= -2
-            squared += shard.squares[:size]
-            squared += np.einsum("ij,ij->i", queries, queries)[:, None]
-            if shard.live != size:
-                squared[:, ~shard.alive[:size]] = np.inf
-            take = min(k, shard.live)
-            found = []
-            for row in squared:
-                best = np.argpartition(row, take - 1)[:take]
-                best = best[np.argsort(row[best], kind="stable")]
-                found.append(
-                    [
-                        (shard.ids[i], float(np.sqrt(max(row[i], 0.0))))
-                        for i in best
-                        if np.isfinite(row[i])
-                    ]
-                )
-            return found
+            shard = self._fresh(session, tenant_id, signature)
+            return _search(shard, vectors, k, ())
+
+    def refresh(self, session: Session, tenant_id: str, signature: Signature) -> None:
+        """Bring the tenant's copy in step with ``signature`` (the database as ``session``
+        sees it)."""
+        with self._lock(tenant_id):
+            self._fresh(session, tenant_id, signature)
+
+    def search(
+        self, tenant_id: str, vectors: np.ndarray, k: int, *, excluding: Collection[str] = ()
+    ) -> list[list[tuple[str, float]]]:
+        """Like :meth:`nearest` on the copy as it is (after :meth:`refresh`), never answering
+        the faces of ``excluding`` (those the caller's transaction deleted)."""
+        with self._lock(tenant_id):
+            shard = self._shards.get(tenant_id)
+            if shard is None:
+                return [[] for _ in np.atleast_2d(vectors)]
+            return _search(shard, vectors, k, excluding)
+
+    def applied(
+        self,
+        tenant_id: str,
+        before: Signature,
+        *,
+        added: Sequence[NewFace],
+        removed: Collection[str],
+    ) -> None:
+        """Record a committed assignment's own changes, made from ``before`` (its faces
+        ``added``, those of its image ``removed``): if the copy was in step with ``before``,
+        it is now in step with the counters the triggers moved by exactly those. Were others'
+        removals counted in between, the next refresh finds the count off and reads the ids."""
+        with self._lock(tenant_id):
+            shard = self._shards.get(tenant_id)
+            if shard is None or shard.signature != before:
+                return
+            shard.drop(removed)
+            shard.add([(face.id, face.vector, face.created_at) for face in added])
+            shard.signature = Signature(before.added + len(added), before.removed + len(removed))
 
     def size(self, tenant_id: str) -> int:
         """Faces held for the tenant (no refresh)."""
@@ -145,40 +175,94 @@ class FaceIndex:
         with self._guard:
             return self._locks.setdefault(tenant_id, threading.Lock())
 
-    def _fresh(self, session: Session, tenant_id: str) -> _Shard:
+    def _fresh(self, session: Session, tenant_id: str, now: Signature | None) -> _Shard:
         # The signature first: the rows read after it are at least as new (a change
         # committed in between shows in the next signature and is read then).
-        now = store.signature(session=session, tenant_id=tenant_id)
+        if now is None:
+            now = store.signature(session=session, tenant_id=tenant_id)
         shard = self._shards.get(tenant_id)
         if shard is not None and shard.signature == now:
             return shard
-        if shard is None or shard.latest is None:
-            shard = _Shard(now)
-            shard.add(store.read_faces(session=session, tenant_id=tenant_id, model=self.model))
+        held = now if shard is None else shard.signature
+        if (
+            shard is None
+            or shard.latest is None
+            or now.added < held.added
+            or now.removed < held.removed
+        ):
+            shard = self._loaded(session, tenant_id, now)
         else:
-            held = shard.live
-            since = store.read_faces(
-                session=session, tenant_id=tenant_id, model=self.model, since=shard.latest
-            )
-            shard.add(since)
-            added = now.added - shard.signature.added
-            if now.removed != shard.signature.removed or shard.live - held != added:
-                # Deletions, a face committed late (older timestamp), or another model's.
-                live = store.face_ids(session=session, tenant_id=tenant_id, model=self.model)
-                shard.drop(set(shard.rows) - live)
-                missing = list(live - set(shard.rows))
-                for start in range(0, len(missing), 500):
-                    shard.add(
-                        store.read_faces(
-                            session=session,
-                            tenant_id=tenant_id,
-                            model=self.model,
-                            ids=missing[start : start + 500],
-                        )
+            if now.added > held.added:
+                shard.add(
+                    store.read_faces(
+                        session=session, tenant_id=tenant_id, model=self.model, since=shard.latest
                     )
+                )
+            gone: list[str] | None = []
+            if now.removed > held.removed:
+                gone = store.removals(
+                    session=session, tenant_id=tenant_id, after=held.removed, upto=now.removed
+                )
+            if gone is not None:
+                shard.drop(gone)
+            if gone is None or shard.live != now.added - now.removed:
+                # The log pruned, a face committed late (older timestamp), another model's.
+                self._reconcile(session, tenant_id, shard)
             if shard.size > 1024 and shard.live < shard.size // 2:  # mostly dead: rebuild
-                shard = _Shard(now)
-                shard.add(store.read_faces(session=session, tenant_id=tenant_id, model=self.model))
+                shard = self._loaded(session, tenant_id, now)
         shard.signature = now
         self._shards[tenant_id] = shard
         return shard
+
+    def _loaded(self, session: Session, tenant_id: str, now: Signature) -> _Shard:
+        shard = _Shard(now)
+        shard.add(store.read_faces(session=session, tenant_id=tenant_id, model=self.model))
+        return shard
+
+    def _reconcile(self, session: Session, tenant_id: str, shard: _Shard) -> None:
+        """Match the copy to the live ids: drop the gone, fetch the missing."""
+        live = store.face_ids(session=session, tenant_id=tenant_id, model=self.model)
+        shard.drop(set(shard.rows) - live)
+        missing = list(live - set(shard.rows))
+        for start in range(0, len(missing), 500):
+            shard.add(
+                store.read_faces(
+                    session=session,
+                    tenant_id=tenant_id,
+                    model=self.model,
+                    ids=missing[start : start + 500],
+                )
+            )
+
+
+def _search(
+    shard: _Shard, vectors: np.ndarray, k: int, excluding: Collection[str]
+) -> list[list[tuple[str, float]]]:
+    queries = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    hidden = [row for row in (shard.rows.get(f) for f in excluding) if row is not None]
+    live = shard.live - len(hidden)
+    if live <= 0 or k <= 0:
+        return [[] for _ in queries]
+    size = shard.size
+    take = min(k, live)
+    found = []
+    for query in queries:
+        # |a-b|^2 = |a|^2 + |b|^2 - 2ab: one matrix-vector product over every face, then in
+        # place (at 100k faces every temporary array costs about a millisecond); dead rows'
+        # +inf norms make their distances +inf.
+        squared = shard.matrix[:size] @ query
+        squared *= -2
+        squared += shard.squares[:size]
+        squared += float(query @ query)
+        if hidden:
+            squared[hidden] = np.inf
+        best = np.argpartition(squared, take - 1)[:take]
+        best = best[np.argsort(squared[best], kind="stable")]
+        found.append(
+            [
+                (shard.ids[i], float(np.sqrt(max(squared[i], 0.0))))
+                for i in best
+                if np.isfinite(squared[i])
+            ]
+        )
+    return found

@@ -75,20 +75,34 @@ class People:
         its nearest faces vote for, or a new one. Empty when recognition is off for the
         tenant or the image is gone (both may change while a job runs)."""
         matrix = _checked(vectors, len(faces))
-        with self._assigning(tenant_id) as session:
-            if not (
-                self.server_enabled() and store.tenant_enabled(session=session, tenant_id=tenant_id)
-            ):
-                return []
-            image = store.image_for_faces(session=session, tenant_id=tenant_id, image_id=image_id)
-            if image is None:
-                return []
-            store.delete_image_faces(session=session, tenant_id=tenant_id, image_id=image_id)
-            near = self.index.nearest(session, tenant_id, matrix, self.settings.neighbours)
-            chosen = self._place(session, tenant_id, image_id, faces, matrix, near)
-            image.faces_model = self.model
-            names = store.names(session=session, tenant_id=tenant_id, ids=chosen)
-        return [PersonRef(person_id, names.get(person_id)) for person_id in chosen]
+        if not self.server_enabled():
+            return []
+        # A few statements, each doing several things (tests/test_people.py counts them):
+        # PostgreSQL's advisory lock; the image marked (and locked) with the consent check
+        # and the signature read; the index brought in step (no read when this process made
+        # the last change); the image's old faces deleted (a re-analysis); the owners of the
+        # nearest faces with their names; the new people and faces inserted.
+        with self._tenant_lock(tenant_id):
+            with self.db.session() as session:
+                store.lock_assignment(session, tenant_id)
+                opened = store.open_image(
+                    session=session, tenant_id=tenant_id, image_id=image_id, model=self.model
+                )
+                if opened is None:
+                    return []
+                self.index.refresh(session, tenant_id, opened.signature)
+                gone = (
+                    store.delete_image_faces(session=session, image_id=image_id)
+                    if opened.had_faces
+                    else []
+                )
+                near = self.index.search(
+                    tenant_id, matrix, self.settings.neighbours, excluding=gone
+                )
+                placed, added = self._place(session, tenant_id, image_id, faces, matrix, near)
+            # Committed: the index takes this transaction's own changes without a read.
+            self.index.applied(tenant_id, opened.signature, added=added, removed=gone)
+        return placed
 
     def _place(
         self,
@@ -98,12 +112,26 @@ class People:
         faces: Sequence[FoundFace],
         matrix: np.ndarray,
         near: list[list[tuple[str, float]]],
-    ) -> list[str]:
+    ) -> tuple[list[PersonRef], list[store.NewFace]]:
         """Insert each face into the person decided for it (merging where it links people);
-        the chosen person ids, in order."""
+        who each is, in order, and the faces inserted. Inserts wait for the end (one
+        statement for the new people, one for the faces) unless a merge must move faces."""
         ids = {face_id for found in near for face_id, _ in found}
         owners = store.owners(session=session, tenant_id=tenant_id, ids=ids)
+        names = {o.person_id: o.name for o in owners.values()}
         chosen: list[str] = []
+        new_people: list[str] = []
+        pending: list[store.NewFace] = []
+        added: list[store.NewFace] = []
+
+        def insert() -> None:
+            store.insert_rows(
+                session=session, tenant_id=tenant_id, people=new_people, faces=pending
+            )
+            added.extend(pending)
+            new_people.clear()
+            pending.clear()
+
         for face, vector, neighbours in zip(faces, matrix, near, strict=True):
             decision = decide(
                 neighbours,
@@ -112,7 +140,13 @@ class People:
                 merge_distance=self.settings.merge_distance,
                 taken=chosen,
             )
-            target = decision.person_id or store.insert_person(session=session, tenant_id=tenant_id)
+            target = decision.person_id
+            if target is None:
+                target = store.new_person_id()
+                new_people.append(target)
+                names[target] = None
+            if decision.merge:
+                insert()  # the faces placed so far move with their people
             for source in decision.merge:
                 store.move_faces(session=session, tenant_id=tenant_id, source=source, target=target)
                 owners = {
@@ -121,17 +155,19 @@ class People:
                     else o
                     for face_id, o in owners.items()
                 }
-            store.insert_face(
-                session=session,
-                tenant_id=tenant_id,
-                image_id=image_id,
-                person_id=target,
-                face=face,
-                vector=vector,
-                model=self.model,
+            pending.append(
+                store.new_face(
+                    tenant_id=tenant_id,
+                    image_id=image_id,
+                    person_id=target,
+                    face=face,
+                    vector=vector,
+                    model=self.model,
+                )
             )
             chosen.append(target)
-        return chosen
+        insert()
+        return [PersonRef(person_id, names.get(person_id)) for person_id in chosen], added
 
     def match(self, tenant_id: str, vectors: np.ndarray, limit: int = 5) -> list[list[FaceMatch]]:
         """Per query descriptor, the tenant's people within ``same_person_distance``, nearest
@@ -234,11 +270,14 @@ class People:
     def _assigning(self, tenant_id: str) -> Iterator[Session]:
         """A transaction holding the tenant's assignment lock in this process and the
         database."""
-        with self._guard:
-            lock = self._locks.setdefault(tenant_id, threading.Lock())
-        with lock, self.db.session() as session:
+        with self._tenant_lock(tenant_id), self.db.session() as session:
             store.lock_tenant(session, tenant_id)
             yield session
+
+    def _tenant_lock(self, tenant_id: str) -> threading.Lock:
+        """The tenant's assignment lock in this process."""
+        with self._guard:
+            return self._locks.setdefault(tenant_id, threading.Lock())
 
 
 def _person(session: Session, tenant_id: str, person_id: str) -> Person:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import and_, delete, or_, select, text, update
+from sqlalchemy import and_, delete, exists, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from imagelens.db.tables import Face, Image, Person, Tenant, utcnow
+from imagelens.db.tables import Face, FaceRemoval, Image, Person, Tenant, utcnow
 from imagelens.engine.base import FoundFace
 from imagelens.errors import InvalidInput
 from imagelens.types import BBox
@@ -89,6 +89,20 @@ def read_faces(
     return [(row[0], row[1], row[2]) for row in session.execute(query)]
 
 
+def removals(*, session: Session, tenant_id: str, after: int, upto: int) -> list[str] | None:
+    """The ids of the tenant's faces removed with numbers ``after + 1 .. upto`` (the triggers'
+    log), or None where the log no longer holds them all (pruned)."""
+    query = (
+        select(FaceRemoval.seq, FaceRemoval.face_id)
+        .where(FaceRemoval.tenant_id == tenant_id, FaceRemoval.seq > after, FaceRemoval.seq <= upto)
+        .order_by(FaceRemoval.seq)
+    )
+    rows = session.execute(query).all()
+    if len(rows) != upto - after:
+        return None
+    return [row[1] for row in rows]
+
+
 def face_ids(*, session: Session, tenant_id: str, model: str) -> set[str]:
     query = select(Face.id).where(Face.tenant_id == tenant_id, Face.model == model)
     return set(session.scalars(query))
@@ -131,62 +145,133 @@ def lock_tenant(session: Session, tenant_id: str) -> None:
         )
 
 
+def lock_assignment(session: Session, tenant_id: str) -> None:
+    """Like :func:`lock_tenant` for an assignment, whose first statement on SQLite is
+    :func:`open_image`'s write: PostgreSQL's advisory lock, nothing on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock_tenant(session, tenant_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """An image opened for its faces: the tenant's signature then, and whether the image
+    holds faces already (a re-analysis)."""
+
+    signature: Signature
+    had_faces: bool
+
+
+def open_image(*, session: Session, tenant_id: str, image_id: str, model: str) -> Opened | None:
+    """One statement: mark the tenant's image as recognised by ``model`` (locking it against
+    deletion until commit; on SQLite, taking the write lock) if recognition is on for the
+    tenant, and read the tenant's signature. None: recognition off, or no such image."""
+    tenant = Tenant.id == tenant_id
+    statement = (
+        update(Image)
+        .where(
+            Image.id == image_id,
+            Image.tenant_id == tenant_id,
+            exists().where(tenant, Tenant.face_recognition.is_(True)),
+        )
+        .values(faces_model=model, updated_at=utcnow())
+        .returning(
+            select(Tenant.faces_added).where(tenant).scalar_subquery(),
+            select(Tenant.faces_removed).where(tenant).scalar_subquery(),
+            exists().where(Face.image_id == image_id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(statement).first()
+    if row is None:
+        return None
+    return Opened(Signature(int(row[0]), int(row[1])), bool(row[2]))
+
+
 def tenant_enabled(*, session: Session, tenant_id: str) -> bool:
     return bool(session.scalar(select(Tenant.face_recognition).where(Tenant.id == tenant_id)))
 
 
-def image_for_faces(*, session: Session, tenant_id: str, image_id: str) -> Image | None:
-    """The tenant's image, locked against deletion until commit (PostgreSQL; SQLite's
-    single writer already is)."""
-    return session.scalar(
-        select(Image).where(Image.id == image_id, Image.tenant_id == tenant_id).with_for_update()
+def delete_image_faces(*, session: Session, image_id: str) -> list[str]:
+    """Delete the image's faces; their ids. By image alone: its faces are its tenant's, and
+    with the tenant too PostgreSQL may AND in a scan of the tenant's whole face index (10 ms
+    at 100k faces)."""
+    statement = (
+        delete(Face)
+        .where(Face.image_id == image_id)
+        .returning(Face.id)
+        .execution_options(synchronize_session=False)
     )
+    return list(session.scalars(statement))
 
 
-def insert_person(*, session: Session, tenant_id: str) -> str:
-    person_id = new_person_id()
-    now = utcnow()
-    session.add(Person(id=person_id, tenant_id=tenant_id, created_at=now, updated_at=now))
-    session.flush()
-    return person_id
+@dataclass(frozen=True, slots=True)
+class NewFace:
+    """A face to insert: its row's values, and its descriptor for the face index."""
+
+    row: dict[str, object]
+    vector: np.ndarray
+
+    @property
+    def id(self) -> str:
+        return str(self.row["id"])
+
+    @property
+    def created_at(self) -> datetime:
+        created = self.row["created_at"]
+        assert isinstance(created, datetime)
+        return created
 
 
-def insert_face(
+def new_face(
     *,
-    session: Session,
     tenant_id: str,
     image_id: str,
     person_id: str,
     face: FoundFace,
     vector: np.ndarray,
     model: str,
-) -> str:
-    face_id = new_face_id()
+) -> NewFace:
     box = face.bbox
-    session.add(
-        Face(
-            id=face_id,
-            tenant_id=tenant_id,
-            image_id=image_id,
-            person_id=person_id,
-            x=box.x,
-            y=box.y,
-            width=box.width,
-            height=box.height,
-            confidence=float(face.confidence),
-            page=face.page,
-            time_s=face.time_s,
-            vector=to_bytes(vector),
-            model=model,
-            created_at=utcnow(),
+    row: dict[str, object] = {
+        "id": new_face_id(),
+        "tenant_id": tenant_id,
+        "image_id": image_id,
+        "person_id": person_id,
+        "x": box.x,
+        "y": box.y,
+        "width": box.width,
+        "height": box.height,
+        "confidence": float(face.confidence),
+        "page": face.page,
+        "time_s": face.time_s,
+        "vector": to_bytes(vector),
+        "model": model,
+        "created_at": utcnow(),
+    }
+    return NewFace(row, vector)
+
+
+def insert_rows(
+    *, session: Session, tenant_id: str, people: Sequence[str], faces: Sequence[NewFace]
+) -> None:
+    """Insert new people (ids), then faces: one statement each (the triggers count them)."""
+    if people:
+        now = utcnow()
+        session.execute(
+            insert(Person.metadata.tables["people"]),
+            [
+                {
+                    "id": p,
+                    "tenant_id": tenant_id,
+                    "face_count": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for p in people
+            ],
         )
-    )
-    session.flush()  # the trigger counts it now: the next face of the call sees the count
-    return face_id
-
-
-def delete_image_faces(*, session: Session, tenant_id: str, image_id: str) -> None:
-    session.execute(delete(Face).where(Face.tenant_id == tenant_id, Face.image_id == image_id))
+    if faces:
+        session.execute(insert(Face.metadata.tables["faces"]), [face.row for face in faces])
 
 
 def move_faces(*, session: Session, tenant_id: str, source: str, target: str) -> None:
@@ -203,16 +288,6 @@ def person(*, session: Session, tenant_id: str, person_id: str) -> Person | None
     return session.scalar(
         select(Person).where(Person.id == person_id, Person.tenant_id == tenant_id)
     )
-
-
-def names(*, session: Session, tenant_id: str, ids: Iterable[str]) -> dict[str, str | None]:
-    wanted = list(ids)
-    if not wanted:
-        return {}
-    query = select(Person.id, Person.name).where(
-        Person.tenant_id == tenant_id, Person.id.in_(wanted)
-    )
-    return {row[0]: row[1] for row in session.execute(query)}
 
 
 def covers(*, session: Session, face_ids: Iterable[str]) -> dict[str, tuple[str, BBox]]:

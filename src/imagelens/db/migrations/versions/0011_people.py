@@ -9,7 +9,11 @@ descriptor; ``people`` the clusters they form. Triggers on ``faces`` keep each p
 ``face_count`` and cover face (the most confident x largest face) and delete a person whose
 last face went, whichever way faces go: a re-analysis, a merge, a person's or an image's
 deletion (``ON DELETE CASCADE`` fires them too, on SQLite and PostgreSQL alike). They also
-count each tenant's faces added and removed, the face index's signature.
+count each tenant's faces added and removed, the face index's signature, and log each removed
+face's id under its removal number in ``face_removals`` (the last ``_KEPT`` per tenant), so a
+process's face index learns which faces went by reading the few removed since its copy,
+not every live id. Every trigger does O(1) work per face but for the cover's replacement,
+which reads the person's faces through ``ix_faces_person_id``.
 """
 
 from __future__ import annotations
@@ -52,6 +56,30 @@ def _lost(old: str) -> list[str]:
 # 100k faces costs 7-25 ms on SQLite, more than the whole assignment may take).
 _ADDED = "UPDATE tenants SET faces_added = faces_added + 1 WHERE id = NEW.tenant_id"
 _REMOVED = "UPDATE tenants SET faces_removed = faces_removed + 1 WHERE id = OLD.tenant_id"
+# Removals logged per tenant: the latest _KEPT, pruned once every _PRUNE removals (a copy
+# further behind reads the live ids instead).
+_KEPT = 10_000
+_PRUNE = 1_000
+
+
+def _sqlite_logged() -> str:
+    seq = "(SELECT faces_removed FROM tenants WHERE id = OLD.tenant_id)"
+    return f"""INSERT INTO face_removals (tenant_id, seq, face_id)
+            SELECT OLD.tenant_id, faces_removed, OLD.id FROM tenants WHERE id = OLD.tenant_id;
+        DELETE FROM face_removals WHERE {seq} % {_PRUNE} = 0
+            AND tenant_id = OLD.tenant_id AND seq <= {seq} - {_KEPT}"""
+
+
+_PG_LOGGED = f"""UPDATE tenants SET faces_removed = faces_removed + 1 WHERE id = OLD.tenant_id
+                RETURNING faces_removed INTO removal;
+            IF removal IS NOT NULL THEN
+                INSERT INTO face_removals (tenant_id, seq, face_id)
+                    VALUES (OLD.tenant_id, removal, OLD.id);
+                IF removal % {_PRUNE} = 0 THEN
+                    DELETE FROM face_removals
+                        WHERE tenant_id = OLD.tenant_id AND seq <= removal - {_KEPT};
+                END IF;
+            END IF"""
 
 
 def _sqlite_triggers() -> list[str]:
@@ -59,7 +87,8 @@ def _sqlite_triggers() -> list[str]:
     return [
         f"""CREATE TRIGGER faces_people_ai AFTER INSERT ON faces
         BEGIN {_gained("NEW")}; {_ADDED}; END""",
-        f"CREATE TRIGGER faces_people_ad AFTER DELETE ON faces BEGIN {lost}; {_REMOVED}; END",
+        f"""CREATE TRIGGER faces_people_ad AFTER DELETE ON faces
+        BEGIN {lost}; {_REMOVED}; {_sqlite_logged()}; END""",
         f"""CREATE TRIGGER faces_people_au AFTER UPDATE OF person_id ON faces
         WHEN OLD.person_id IS NOT NEW.person_id BEGIN {lost}; {_gained("NEW")}; END""",
     ]
@@ -69,11 +98,12 @@ def _pg_triggers() -> list[str]:
     lost = ";\n".join(_lost("OLD"))
     return [
         f"""CREATE FUNCTION faces_people() RETURNS trigger AS $$
+        DECLARE removal integer;
         BEGIN
             IF TG_OP IN ('DELETE', 'UPDATE') THEN {lost}; END IF;
             IF TG_OP IN ('INSERT', 'UPDATE') THEN {_gained("NEW")}; END IF;
             IF TG_OP = 'INSERT' THEN {_ADDED}; END IF;
-            IF TG_OP = 'DELETE' THEN {_REMOVED}; END IF;
+            IF TG_OP = 'DELETE' THEN {_PG_LOGGED}; END IF;
             RETURN NULL;
         END
         $$ LANGUAGE plpgsql""",
@@ -129,6 +159,14 @@ def upgrade() -> None:
     op.create_index("ix_faces_image_id", "faces", ["image_id"])
     op.create_index("ix_faces_person_id", "faces", ["person_id"])
     op.create_index("ix_faces_tenant_model", "faces", ["tenant_id", "model", "created_at"])
+    # No foreign keys: written by the triggers alone, and tenants are never deleted.
+    op.create_table(
+        "face_removals",
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("face_id", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "seq"),
+    )
     sqlite = op.get_bind().dialect.name == "sqlite"
     for statement in _sqlite_triggers() if sqlite else _pg_triggers():
         op.execute(statement)
@@ -142,6 +180,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS faces_people_moved ON faces")
         op.execute("DROP TRIGGER IF EXISTS faces_people ON faces")
         op.execute("DROP FUNCTION IF EXISTS faces_people()")
+    op.drop_table("face_removals")
     op.drop_table("faces")
     op.drop_index("ix_people_tenant_count", table_name="people")
     op.drop_table("people")
