@@ -11,6 +11,8 @@ from PIL import Image, ImageEnhance
 
 from imagelens.engine import Engine
 from imagelens.engine.base import AnalysisOptions, FoundFace, PersonRef
+from imagelens.engine.describe.composer import faces_sentence
+from imagelens.engine.describe.naming import with_names
 from imagelens.engine.local.faces.embed import distance
 from imagelens.intake import decode_image
 from imagelens.types import Language
@@ -88,7 +90,7 @@ class _Directory:
         return [PersonRef("per_ada", "Ada") if f.bbox.x < 0.5 else None for f in faces]
 
 
-def test_the_hook_names_faces_and_the_description_uses_the_names(engine: Engine) -> None:
+def test_the_hook_names_faces_and_the_shown_description_uses_the_names(engine: Engine) -> None:
     pair = Image.new("RGB", (1024, 600), "white")
     pair.paste(facegen.source("astronaut"), (0, 0))
     pair.paste(facegen.source("grace_hopper"), (512, 0))
@@ -100,11 +102,32 @@ def test_the_hook_names_faces_and_the_description_uses_the_names(engine: Engine)
         ("per_ada", "Ada"),
         (None, None),
     ]
-    assert "Two people: Ada and one person not yet named." in result.description
+    # The analysis counts faces; names go in when it is shown (they change afterwards).
+    assert "Two people are visible (2 faces)." in result.description
+    pairs = [(f.person_id, f.person_name) for f in result.faces]
+    shown = with_names(result.description, "en", pairs)
+    assert "Two people: Ada and one person not yet named." in shown
+    assert "visible" not in shown
     german = engine.analyze(data, AnalysisOptions(analyzers=FACES, people=hook, lang=Language.DE))
-    assert "2 Personen: Ada und eine noch unbenannte Person." in german.description
-    plain = engine.analyze(data, AnalysisOptions(analyzers=FACES))
-    assert "Two people are visible (2 faces)." in plain.description
+    shown_de = with_names(german.description, "de", pairs)
+    assert "2 Personen: Ada und eine noch unbenannte Person." in shown_de
+    # Nobody named: the count stays.
+    assert with_names(result.description, "en", [("per_x", None), (None, None)]) == (
+        result.description
+    )
+
+
+def test_names_count_people_not_faces() -> None:
+    """A person on three pages is one person; a face nobody recognised is one more."""
+    counted = "A document with 3 pages. " + (faces_sentence(4, "en") or "")
+    shown = with_names(
+        counted, "en", [("per_a", "Ada"), ("per_a", "Ada"), ("per_a", "Ada"), (None, None)]
+    )
+    assert shown == "A document with 3 pages. Two people: Ada and one person not yet named."
+    russian = (faces_sentence(3, "ru") or "") + " x"
+    assert with_names(russian, "ru", [("p1", "Ада"), ("p2", None), ("p3", None)]).startswith(
+        "Людей: 3 — Ада и 2 человека без имени."
+    )
 
 
 def test_pdf_faces_carry_their_page(engine: Engine) -> None:

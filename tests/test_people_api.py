@@ -173,7 +173,7 @@ def test_faces_carry_their_person(server: LiveServer, library: dict[str, Any]) -
     with server.client() as client:
         record = client.get(f"{API}/files/{hopper['image_id']}").json()
         people = {p["person_id"]: p for p in _people(client)}
-    faces = record["analysis"]["faces"] if "analysis" in record else record["faces"]
+    faces = record["faces"]
     assert len(faces) == 1 and faces[0]["person_id"] in people
     assert people[faces[0]["person_id"]]["face_count"] == 1
 
@@ -246,13 +246,26 @@ def test_tenants_never_share_people(server: LiveServer) -> None:
         assert client.get(f"{API}/people").status_code == 409  # off until its admin says so
         assert client.put(f"{API}/settings/faces", json={"recognition": True}).status_code == 200
         assert _people(client) == []
-        _analyze(client, imagegen.photo("astronaut"), "mine.jpg")
+        image_id = _analyze(client, imagegen.photo("astronaut"), "mine.jpg")["image_id"]
         mine = _people(client)
         assert len(mine) == 1 and mine[0]["face_count"] == 1
+        client.patch(f"{API}/people/{mine[0]['person_id']}", json={"name": "Zorblax"})
+        named = client.get(f"{API}/files/{image_id}").json()
+        assert "One person: Zorblax." in named["description"], named["description"]
+        assert named["faces"][0]["person_name"] == "Zorblax"
     with server.client() as client:
         theirs = {p["person_id"] for p in _people(client)}
         assert mine[0]["person_id"] not in theirs
         assert client.get(f"{API}/people/{mine[0]['person_id']}").status_code == 404
+        # Another tenant's person cannot be merged in, nor filtered by.
+        merged = client.post(
+            f"{API}/people/{next(iter(theirs))}/merge",
+            json={"person_ids": [mine[0]["person_id"]]},
+        )
+        assert merged.status_code == 404, merged.text
+        filtered = client.get(f"{API}/files", params={"person": mine[0]["person_id"]})
+        assert filtered.status_code == 404
+        assert client.patch(f"{API}/people/{next(iter(theirs))}", json={}).status_code == 400
     reader = _tenant_key(server, "people-other", ["read", "write"])
     with server.client(key=reader) as client:  # the switch is an admin's
         assert client.put(f"{API}/settings/faces", json={"recognition": False}).status_code == 403
@@ -261,16 +274,21 @@ def test_tenants_never_share_people(server: LiveServer) -> None:
         off = client.put(f"{API}/settings/faces", json={"recognition": False})
         assert off.json()["recognition"] is False
         assert _face_rows(server, "people-other") == 0  # every vector of the tenant erased
+        # ...and no name outlives it: not in the record, the description or search.
+        record = client.get(f"{API}/files/{image_id}").json()
+        assert "Zorblax" not in str(record)
+        assert record["faces"][0]["person_id"] is None
+        analysis = client.get(f"{API}/files/{image_id}/analysis").json()
+        assert "Zorblax" not in str(analysis)
+        found = client.get(f"{API}/search", params={"query": "Zorblax", "mode": "text"})
+        assert found.status_code == 200 and found.json()["items"] == []
 
 
 @pytest.mark.usefixtures("library")
 def test_deleting_a_person_and_an_image(server: LiveServer) -> None:
     with server.client(timeout=180) as client:
         image = _analyze(client, _hopper().resize((300, 380)), "hopper-small.jpg")
-        person = image["faces"][0]["person_id"] if "faces" in image else None
-        if person is None:
-            record = client.get(f"{API}/files/{image['image_id']}").json()
-            person = record["analysis"]["faces"][0]["person_id"]
+        person = image["faces"][0]["person_id"]
         before = _face_rows(server)
         assert client.delete(f"{API}/files/{image['image_id']}").status_code == 204
         assert _face_rows(server) == before - 1

@@ -27,7 +27,9 @@ class Database:
         an API process serves many requests at once, a worker one per job thread."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
+        # A statement's parameters never go into an error's text (and from there into logs or
+        # a job's error): they can be face vectors, names, or a tenant's text.
+        kwargs: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite, "hide_parameters": True}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:

@@ -228,7 +228,6 @@ class Engine:
             receipt=receipt,
             pages=len(pages) or None,
             duration_s=image.metadata.duration_s if video else None,
-            names=_names_in(look if video else signals, people),
         )
         extracted = extract(category, signals, receipt)
         timings["compose"] = _ms(compose_start)
@@ -302,19 +301,15 @@ def _recognize(options: AnalysisOptions, found: FaceOutput | None) -> dict[int, 
         refs = list(options.people.recognize(found.faces))
     except ImageLensError:
         raise
-    except Exception as exc:  # a hook's bug must become a classified error, not a crash
-        raise AnalysisError(f"Face recognition failed: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # a hook's bug or its database failing: classified, no crash
+        # Not the exception's text: it may quote what was being stored (faces, names).
+        raise AnalysisError(
+            f"Face recognition failed ({type(exc).__name__}); analyse the image again later.",
+            retryable=True,
+        ) from exc
     if len(refs) != len(found.faces):
         raise AnalysisError(f"Face recognition answered {len(refs)} of {len(found.faces)} faces.")
     return {id(face): ref for face, ref in zip(found.faces, refs, strict=True) if ref is not None}
-
-
-def _names_in(signals: Signals, people: dict[int, PersonRef]) -> list[str | None] | None:
-    """The names of the described picture's faces (None each where unnamed); None when
-    recognition did not run."""
-    if not people or signals.faces is None:
-        return None
-    return [ref.name if (ref := people.get(id(f))) else None for f in signals.faces.faces]
 
 
 def _face(found: FoundFace, ref: PersonRef | None) -> Face:

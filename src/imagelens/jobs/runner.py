@@ -181,6 +181,10 @@ class JobRunner:
             done = self.analyst.analysis(image, options)
             self.metrics.observe_stages(done.result.timings_ms)
             result = done.result.model_dump(mode="json")
+            # Who the faces are lives in the faces table alone (people/): the stored result
+            # keeps where they are, and answers add the persons as they are when shown.
+            for face in result.get("faces", []):
+                face["person_id"] = face["person_name"] = None
             # Before the save's transaction: embedding takes tens of milliseconds.
             embeddings.extend(self.embedder.embeddings(result, done.visual, image_id=job_id))
             return result

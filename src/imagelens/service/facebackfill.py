@@ -4,8 +4,8 @@ before a new face model): ``imagelens faces backfill``.
 Idempotent and resumable: an image is done once its ``faces_model`` is the current model
 (set by :meth:`People.assign`, also for an image without faces), so a stopped run goes on
 where it stopped and a second run finds nothing to do. Only tenants with recognition on are
-read. A backfill looks at the picture an image shows (a PDF's first page, a video's frame
-standing for it); a re-analysis reads every page and key frame.
+read. A backfill looks at the picture an image shows (a PDF's first page); a re-analysis
+reads every page, and recognises a video's faces on its key frames (videos are left to it).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from imagelens.db import Database
 from imagelens.db.tables import Image, Tenant
 from imagelens.engine import Engine
 from imagelens.errors import ImageLensError, NotConfigured
-from imagelens.intake import Decoder
+from imagelens.intake import Decoder, ImageFormat
 from imagelens.jobs.originals import decode_stored
 from imagelens.people import People
 from imagelens.people.recognizer import TenantRecognizer
@@ -32,6 +32,7 @@ from imagelens.types import JobStatus
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # done, total
+_VIDEOS = [f.value for f in ImageFormat if f.media_type == "video"]
 
 
 @dataclass
@@ -102,6 +103,8 @@ def _pending(model: str, tenant_id: str | None, after: str) -> Select[Image]:
         .where(
             Tenant.face_recognition.is_(True),
             Image.status == JobStatus.COMPLETED.value,
+            # A video's faces are per key frame: its re-analysis recognises them.
+            Image.format.not_in(_VIDEOS),
             or_(Image.faces_model.is_(None), Image.faces_model != model),
             Image.id > after,
         )

@@ -113,6 +113,7 @@ class FaceQueries:
 
     def search(self, tenant_id: str, faces: list[QueryFace], limit: int) -> FaceSearchResult:
         """Each query face with the tenant's closest known faces, one per person."""
+        faces = _largest(faces)
         if not faces:
             return FaceSearchResult(faces=[])
         found = self.people.match(tenant_id, np.stack([f.vector for f in faces]), limit)
@@ -137,10 +138,13 @@ class FaceQueries:
     def compare(self, source: list[QueryFace], target: list[QueryFace]) -> FaceCompareResult:
         """Each source face with its closest target face, closest first."""
         pairs: list[ComparedFaces] = []
+        source, target = _largest(source), _largest(target)
         if source and target:
-            a = np.stack([f.vector for f in source])
-            b = np.stack([f.vector for f in target])
-            distances = np.linalg.norm(a[:, None, :] - b[None, :, :], axis=-1)
+            a = np.stack([f.vector for f in source]).astype(np.float64)
+            b = np.stack([f.vector for f in target]).astype(np.float64)
+            # |a-b|^2 = |a|^2 + |b|^2 - 2ab: an n x m matrix, never n x m x 128.
+            squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
+            distances = np.sqrt(np.maximum(squared, 0.0))
             for i, face in enumerate(source):
                 j = int(np.argmin(distances[i]))
                 distance = float(distances[i, j])
@@ -154,3 +158,14 @@ class FaceQueries:
                 )
         pairs.sort(key=lambda p: p.distance)
         return FaceCompareResult(matches=pairs, source_faces=len(source), target_faces=len(target))
+
+
+# A crowd photo may hold hundreds of faces; a query answers for its largest ones.
+MAX_QUERY_FACES = 50
+
+
+def _largest(faces: list[QueryFace]) -> list[QueryFace]:
+    if len(faces) <= MAX_QUERY_FACES:
+        return faces
+    by_size = sorted(faces, key=lambda f: f.bbox.width * f.bbox.height, reverse=True)
+    return by_size[:MAX_QUERY_FACES]

@@ -18,6 +18,7 @@ from imagelens.intake import Decoder, make_thumbnail
 from imagelens.intake.hashes import hamming_distance
 from imagelens.jobs.originals import decode_stored
 from imagelens.people import People
+from imagelens.people.models import StoredFace
 from imagelens.service.search import SearchMode, search
 from imagelens.service.views import (
     analysis_view,
@@ -83,12 +84,16 @@ class Library:
         self.spool = spool
         self.people = people
 
+    def faces_now(self, tenant_id: str, image_ids: list[str]) -> dict[str, list[StoredFace]]:
+        """The stored faces of each image with who they are now ({} without people)."""
+        if self.people is None or not image_ids:
+            return {}
+        return self.people.faces_of(tenant_id, image_ids)
+
     def _with_people(self, tenant_id: str, views: list[UploadResult]) -> list[UploadResult]:
         """``views`` with each face's person as it is now (see :func:`current_faces`)."""
-        if self.people is None:
-            return views
         ids = [v.image_id for v in views if v.image_id and v.faces is not None]
-        stored = self.people.faces_of(tenant_id, ids) if ids else {}
+        stored = self.faces_now(tenant_id, ids)
         return [
             v.model_copy(update={"faces": current_faces(v.faces or [], stored[v.image_id])})
             if v.image_id in stored
@@ -131,22 +136,20 @@ class Library:
             rows, next_cursor = list_images(
                 session=session, tenant_id=tenant_id, filters=filters, limit=limit, cursor=cursor
             )
+            now = self.faces_now(tenant_id, [r.id for r in rows])
             return FileList(
-                items=self._with_people(tenant_id, [upload_view(r) for r in rows]),
+                items=[upload_view(r, faces_now=now.get(r.id)) for r in rows],
                 next_cursor=next_cursor,
                 has_more=next_cursor is not None,
             )
 
     def get_file(self, tenant_id: str, image_id: str) -> UploadResult:
-        return self._with_people(tenant_id, [upload_view(self._image(tenant_id, image_id))])[0]
+        image = self._image(tenant_id, image_id)
+        return upload_view(image, faces_now=self.faces_now(tenant_id, [image_id]).get(image_id))
 
     def analysis(self, tenant_id: str, image_id: str) -> FileAnalysis:
-        view = analysis_view(self._image(tenant_id, image_id))
-        if self.people is None or view.result is None:
-            return view
-        stored = self.people.faces_of(tenant_id, [image_id])[image_id]
-        faces = current_faces(view.result.faces, stored)
-        return view.model_copy(update={"result": view.result.model_copy(update={"faces": faces})})
+        image = self._image(tenant_id, image_id)
+        return analysis_view(image, faces_now=self.faces_now(tenant_id, [image_id]).get(image_id))
 
     def content(self, tenant_id: str, image_id: str) -> StoredFile:
         """The original bytes as uploaded, never more than the size recorded for them

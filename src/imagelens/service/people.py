@@ -101,8 +101,8 @@ class PeopleDirectory:
 
     def cover(self, tenant_id: str, person_id: str) -> bytes:
         """The person's cover face as a WebP at most 160 px, with a margin around the box."""
-        person = self.people.get(tenant_id, person_id)  # NotFound for another tenant's
         self.faces.require_tenant(tenant_id)
+        person = self.people.get(tenant_id, person_id)  # NotFound for another tenant's
         if person.cover_image_id is None or person.cover_bbox is None:
             raise NotFound(f"Person {person_id} has no face to show.")
         key = (tenant_id, person.cover_image_id, person.cover_bbox)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from imagelens.db.tables import Image, Job, UploadSession
+from imagelens.engine.describe.naming import with_names
 from imagelens.intake.sniff import ImageFormat
 from imagelens.people.models import StoredFace
 from imagelens.types import AnalysisResult, BBox, Face, JobStatus
@@ -39,16 +40,34 @@ def _result(image: Image) -> AnalysisResult | None:
     return AnalysisResult.model_validate(image.result) if image.result else None
 
 
+def shown_people(
+    image: Image, result: AnalysisResult | None, stored: Sequence[StoredFace] | None
+) -> tuple[str | None, list[Face]]:
+    """The description and faces of ``image`` as shown now: each face with its person as
+    the faces table says (``stored``; none where recognition is off), the description naming
+    them (not for a video, whose description counts one frame's faces)."""
+    description = image.description
+    if result is None:
+        return description, []
+    faces = current_faces(result.faces, stored or ())
+    if stored and not result.frames and description:
+        pairs = [(f.person_id, f.person_name) for f in faces]
+        description = with_names(description, result.lang, pairs)
+    return description, faces
+
+
 def analyze_view(
-    image: Image, job: Job, elapsed_ms: float
+    image: Image, job: Job, elapsed_ms: float, *, faces_now: Sequence[StoredFace] | None = None
 ) -> AnalyzeCompleted | AnalyzeProcessing | AnalyzeFailed:
-    """The sync analyze answer for ``job`` as it stands now."""
+    """The sync analyze answer for ``job`` as it stands now (``faces_now``: the image's
+    stored faces, who they are now)."""
     elapsed_ms = round(elapsed_ms, 1)
     if job.status == JobStatus.COMPLETED and (result := _result(image)) is not None:
+        description, faces = shown_people(image, result, faces_now)
         return AnalyzeCompleted(
             image_id=image.id,
             processing_time_ms=elapsed_ms,
-            description=result.description,
+            description=description,
             visible_text=result.visible_text,
             tags=result.tags,
             metadata=result.metadata,
@@ -62,7 +81,7 @@ def analyze_view(
             vlm_fallback=result.vlm_fallback,
             pages=result.pages or None,
             barcodes=result.barcodes or None,
-            faces=result.faces,
+            faces=faces,
         )
     if job.status == JobStatus.FAILED:
         return AnalyzeFailed(
@@ -77,7 +96,11 @@ def analyze_view(
     )
 
 
-def analysis_view(image: Image) -> FileAnalysis:
+def analysis_view(image: Image, *, faces_now: Sequence[StoredFace] | None = None) -> FileAnalysis:
+    result = _result(image)
+    if result is not None:
+        description, faces = shown_people(image, result, faces_now)
+        result = result.model_copy(update={"description": description, "faces": faces})
     return FileAnalysis(
         image_id=image.id,
         filename=image.filename,
@@ -85,7 +108,7 @@ def analysis_view(image: Image) -> FileAnalysis:
         created_at=image.created_at,
         content_hash=image.content_hash,
         error=_error(image.error),
-        result=_result(image),
+        result=result,
     )
 
 
@@ -96,18 +119,20 @@ def upload_view(
     deduplicated: bool = False,
     job_id: str | None = None,
     object_key: str | None = None,
+    faces_now: Sequence[StoredFace] | None = None,
 ) -> UploadResult:
     result = _result(image)
+    description, faces = shown_people(image, result, faces_now)
     error = image.error or {}
     return UploadResult(
         image_id=image.id,
         filename=image.filename,
-        description=image.description,
+        description=description,
         tags=result.tags if result else None,
         visible_text=image.visible_text,
         text_regions=result.text_regions if result else None,
         confidence_score=result.confidence_score if result else None,
-        faces=result.faces if result else None,
+        faces=faces if result else None,
         description_status="skipped" if skipped else image.status,
         thumbnail_url=f"{API}/files/{image.id}/thumbnail",
         created_at=image.created_at,

@@ -38,9 +38,10 @@ class _Body(_Wire):
 
 
 class PersonUpdate(_Body):
-    """``PATCH /people/{id}``: a name, or null to forget it."""
+    """``PATCH /people/{id}``: a name, or null to forget it (the field is required: an
+    empty body changes nothing by accident)."""
 
-    name: str | None = Field(default=None, max_length=100)
+    name: str | None = Field(max_length=100)
 
 
 class PersonMerge(_Body):

@@ -29,7 +29,10 @@ async def analyze(request: Request, principal: Writer, services: ServicesDep) ->
         )
     remaining = max(0.0, params.timeout - (time.perf_counter() - started))
     job, image = await wait_for_job(services.library, services.events, ingested.job_id, remaining)
-    return analyze_view(image or ingested.image, job, (time.perf_counter() - started) * 1000)
+    image = image or ingested.image
+    now = await run_in_threadpool(services.library.faces_now, principal.tenant_id, [image.id])
+    elapsed = (time.perf_counter() - started) * 1000
+    return analyze_view(image, job, elapsed, faces_now=now.get(image.id))
 
 
 @router.post(

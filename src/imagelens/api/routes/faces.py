@@ -31,7 +31,7 @@ async def search_faces(
 ) -> FaceSearchResult:
     """Who in the library is this? Each face of the sent image (multipart `file`, or JSON
     `url` or `base64`) with the closest known people. The image is not stored."""
-    services.faces.require_tenant(principal.tenant_id)
+    await run_in_threadpool(services.faces.require_tenant, principal.tenant_id)
     upload, params = await read_image_request(request, services.fetcher, spool(services))
     faces = await _faces_of(services, principal.tenant_id, upload, params.timeout)
     return await run_in_threadpool(services.faces.search, principal.tenant_id, faces, limit)
@@ -43,7 +43,7 @@ async def compare_faces(
 ) -> FaceCompareResult:
     """Are these the same person? Multipart parts `source` and `target`; each source face
     with its closest target face. Neither image is stored."""
-    services.faces.require_server()
+    await run_in_threadpool(services.faces.require_server)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InvalidInput("Send multipart/form-data with the parts `source` and `target`.")
     async with request.form(max_files=2) as form:
@@ -59,7 +59,7 @@ async def compare_faces(
         _faces_of(services, principal.tenant_id, source, timeout),
         _faces_of(services, principal.tenant_id, target, timeout),
     )
-    return services.faces.compare(found, found_target)
+    return await run_in_threadpool(services.faces.compare, found, found_target)
 
 
 async def _faces_of(

@@ -32,8 +32,11 @@ async def upload(request: Request, principal: Writer, services: ServicesDep) -> 
         return upload_view(ingested.image, skipped=True)
     remaining = max(0.0, params.timeout - (time.perf_counter() - started))
     _job, image = await wait_for_job(services.library, services.events, ingested.job_id, remaining)
+    image = image or ingested.image
+    now = await run_in_threadpool(services.library.faces_now, principal.tenant_id, [image.id])
     return upload_view(
-        image or ingested.image,
+        image,
+        faces_now=now.get(image.id),
         deduplicated=ingested.deduplicated,
         job_id=ingested.job_id,
         object_key=ingested.object_key,
@@ -101,6 +104,8 @@ async def list_files(
     """This tenant's images, newest first, filtered; with `q`, the best matches first
     (full-text search, see /search); `person`: only images that person appears in (see
     /people); follow `next_cursor` for more."""
+    if person is not None:  # 404 for another tenant's person, as /people/{id}/files says
+        await run_in_threadpool(services.people.get, principal.tenant_id, person)
     filters = ImageFilter(q=q, tag=tag, status=status, category=category, person=person)
     return await run_in_threadpool(
         services.library.list_files, principal.tenant_id, filters, limit, cursor

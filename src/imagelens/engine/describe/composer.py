@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from imagelens.engine.base import Signals
-from imagelens.engine.describe.people import people_sentence
 from imagelens.engine.describe.phrases import CONCEPT_NOUNS, TEMPLATES
 from imagelens.engine.describe.tagnames import tag_name
 from imagelens.engine.kinds.pictures import PRINTED_ART
@@ -31,13 +29,13 @@ def compose_description(
     receipt: dict[str, Any] | None = None,
     pages: int | None = None,
     duration_s: float | None = None,
-    names: Sequence[str | None] | None = None,
 ) -> str:
     """Describe the image (or the ``pages``-page PDF) in ``lang``; every clause rests on a
     detected signal. A video (``duration_s``) is said to be one, then described by the
-    frame standing for it. ``names``: who the faces are (recognition), one per face. A
-    barcode or QR code adds one short sentence at the end."""
-    body = _describe(signals, category, lang, receipt, pages, duration_s, names)
+    frame standing for it. A barcode or QR code adds one short sentence at the end. Faces
+    are counted, never named here: names change, so they are put in when the description is
+    shown (:func:`imagelens.engine.describe.naming.with_names`)."""
+    body = _describe(signals, category, lang, receipt, pages, duration_s)
     code = _code_sentence(signals, TEMPLATES[lang.value])
     return f"{body} {code}" if code else body
 
@@ -49,14 +47,12 @@ def _describe(
     receipt: dict[str, Any] | None,
     pages: int | None,
     duration_s: float | None,
-    names: Sequence[str | None] | None,
 ) -> str:
     t = TEMPLATES[lang.value]
-    named = people_sentence(names, lang.value) if names else None
-    faces = [named] if named else _faces(signals, t)
+    faces = _faces(signals, t)
     if duration_s is not None:
         minutes, seconds = divmod(round(duration_s), 60)
-        shown = _describe(signals, category, lang, receipt, None, None, names)
+        shown = _describe(signals, category, lang, receipt, None, None)
         return f"{t['video'].format(d=f'{minutes}:{seconds:02d}')} {shown}"
     text = signals.ocr.visible_text if signals.ocr and signals.ocr.visible_text else ""
     lines = [line for line in text.splitlines() if line.strip()]  # pages end in a blank line
@@ -187,15 +183,26 @@ def _faces(signals: Signals, t: dict[str, str]) -> list[str]:
         n = len(signals.faces.faces)
     else:
         n = signals.moderation.face_count if signals.moderation else 0
+    sentence = _count_sentence(n, t)
+    return [sentence] if sentence else []
+
+
+def faces_sentence(n: int, lang: str) -> str | None:
+    """The sentence counting ``n`` faces in ``lang`` ("Three people are visible (3
+    faces)."), as descriptions say it; None for none."""
+    return _count_sentence(n, TEMPLATES[lang])
+
+
+def _count_sentence(n: int, t: dict[str, str]) -> str | None:
     if n == 0:
-        return []
+        return None
     if n == 1:
-        return [t["face1"]]
+        return t["face1"]
     sentence = t["faces"].format(n=n)
     if t is TEMPLATES["en"] and n <= 10:  # "Three people are visible (3 faces)."
         word = _EN_NUMBERS[n]
         sentence = sentence.replace(f"{n} people", f"{word[0].upper()}{word[1:]} people", 1)
-    return [sentence]
+    return sentence
 
 
 _EN_NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
