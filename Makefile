@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install dev run test lint typecheck bench clean
+.PHONY: install dev run test lint typecheck docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
 lint: dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs/gen
+	$(BIN)/ruff format --check src tests benchmarks docs/gen
 
 typecheck: dev
 	$(BIN)/mypy
@@ -36,8 +36,13 @@ typecheck: dev
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-test: lint typecheck chromium
+test: lint typecheck chromium docs
 	$(BIN)/pytest
+
+# The documentation site into site/; --strict fails on a broken link, a missing page or any
+# warning. The configuration page and the API reference are generated from the code (docs/gen/).
+docs: dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # Tesseract is the yardstick for OCR in the benchmark; it comes from Debian.
 .PHONY: tesseract
@@ -63,4 +68,4 @@ bench: dev tesseract chromium
 	$(BIN)/python benchmarks/barcodes.py --out benchmarks/results
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache site

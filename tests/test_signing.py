@@ -61,7 +61,7 @@ def _headers(
     nonce: str | None = None,
     timestamp: str | None = None,
 ) -> dict[str, str]:
-    """The README's recipe, written out independently of the server's and SDK's code."""
+    """The recipe in docs/security.md, written out independently of the server's and SDK's code."""
     if timestamp is None:
         timestamp = str(int(at if at is not None else time.time()))
     nonce = nonce or secrets.token_hex(16)

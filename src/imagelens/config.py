@@ -19,7 +19,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class LimitSettings(BaseModel):
     """What intake accepts before any pixel is decoded."""
 
-    max_bytes: int = Field(default=100 * 1024 * 1024, gt=0)
+    max_bytes: int = Field(default=100 * 1024 * 1024, gt=0)  # largest accepted image file
+    # Largest accepted image, checked from its header before decoding (Pillow itself refuses
+    # over 178 MP).
     max_pixels: int = Field(default=100_000_000, gt=0)
     # Pixels kept for analysis: larger images are decoded at (JPEG) or reduced to this size
     # right away. 16 MP keeps 12 MP photos and 400 dpi A4 scans whole.
@@ -27,18 +29,18 @@ class LimitSettings(BaseModel):
     # PDFs: their own size limit (the reference API's 50 MB) and a page limit; each page is
     # rendered at 150 dpi (at most 4 MP) and analysed.
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
-    max_pages: int = Field(default=50, ge=1)
+    max_pages: int = Field(default=50, ge=1)  # most pages a PDF may have
     # Memory one page's rendering may take: PDFium runs in a child process capped at this
     # (RLIMIT_AS), counted against decode_memory_bytes while it renders.
     document_memory_bytes: int = Field(default=512 * 1024 * 1024, ge=128 * 1024 * 1024)
     # Videos: their own size and duration limits; at most 16 key frames are analysed.
     max_video_bytes: int = Field(default=500 * 1024 * 1024, gt=0)
-    max_video_seconds: float = Field(default=600.0, gt=0)
+    max_video_seconds: float = Field(default=600.0, gt=0)  # longest accepted video
 
     # Decoded pixel bytes in flight across the server, and how long a decode waits for room
     # before answering 503. 1 GiB fits two 100 MP images being decoded at once.
     decode_memory_bytes: int = Field(default=1024**3, gt=0)
-    decode_wait_seconds: float = Field(default=30.0, ge=0)
+    decode_wait_seconds: float = Field(default=30.0, ge=0)  # the wait, then 503 server_busy
 
     @property
     def max_file_bytes(self) -> int:
@@ -47,6 +49,7 @@ class LimitSettings(BaseModel):
 
 
 def _default_threads() -> int:
+    """One per CPU core."""
     return max(1, os.cpu_count() or 1)
 
 
@@ -75,12 +78,12 @@ class EngineSettings(BaseModel):
     # Lines recognised per batch. Batches pad every line to the widest one; one at a time
     # was fastest on a 2-core CPU (benchmarks/engine.py).
     ocr_rec_batch: int = Field(default=1, ge=1)
-    ocr_min_confidence: float = Field(default=0.5, ge=0, le=1)
+    ocr_min_confidence: float = Field(default=0.5, ge=0, le=1)  # text lines below are dropped
     # Angle classifier for upside-down lines; off by default because most text is upright.
     ocr_use_angle_classifier: bool = False
-    tag_min_confidence: float = Field(default=0.05, ge=0, le=1)
-    max_tags: int = Field(default=10, ge=1)
-    moderation_threshold: float = Field(default=0.5, ge=0, le=1)
+    tag_min_confidence: float = Field(default=0.05, ge=0, le=1)  # smallest a label tag needs
+    max_tags: int = Field(default=10, ge=1)  # label tags kept per image (concepts come on top)
+    moderation_threshold: float = Field(default=0.5, ge=0, le=1)  # score at which a label flags
     # Nice value (Linux) of background analyses: async analyze, batches, uploads and
     # re-analyses use the CPU that requests leave, so the API answers, and synchronous
     # analyses and describe-image (which someone waits on, run at full priority) stay
@@ -111,9 +114,10 @@ class QueueSettings(BaseModel):
     """Who runs jobs: a thread pool in the server (``inprocess``), or ``celery`` workers
     (``imagelens worker``) fed through a broker (Redis or RabbitMQ)."""
 
-    kind: Literal["inprocess", "celery"] = "inprocess"
+    kind: Literal["inprocess", "celery"] = "inprocess"  # celery: `imagelens worker` processes
     broker_url: str = ""  # redis://127.0.0.1:6379/1 or amqp://guest:guest@127.0.0.1:5672//
-    name: str = Field(default="imagelens", pattern=r"^[\w.-]{1,100}$")  # the broker queue
+    # The broker queue; jobs someone waits on go to "<name>.waiting", read first.
+    name: str = Field(default="imagelens", pattern=r"^[\w.-]{1,100}$")
 
     @model_validator(mode="after")
     def _broker_for_celery(self) -> QueueSettings:
@@ -127,15 +131,17 @@ class QueueSettings(BaseModel):
 class QuotaSettings(BaseModel):
     """Monthly analyses per tenant (0 = unlimited) and requests per minute per key."""
 
+    # Per tenant and calendar month (UTC); past it 402 quota_exceeded. 0: unlimited.
     monthly_analyses: int = Field(default=100_000, ge=0)
+    # Per key, announced in X-RateLimit-*; past it 429 with Retry-After. 0: unlimited.
     requests_per_minute: int = Field(default=600, ge=0)
 
 
 class UrlFetchSettings(BaseModel):
     """How images are fetched from ``url`` inputs."""
 
-    timeout: float = Field(default=15.0, gt=0)
-    max_redirects: int = Field(default=5, ge=0)
+    timeout: float = Field(default=15.0, gt=0)  # seconds for a whole download
+    max_redirects: int = Field(default=5, ge=0)  # each one checked like the first URL
     # Networks reachable despite the private-address rule (an internal image host, a lab).
     allow_networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
 
@@ -143,13 +149,13 @@ class UrlFetchSettings(BaseModel):
 class StorageSettings(BaseModel):
     """Where originals and thumbnails live: ``local`` (DATA_DIR/objects) or ``s3``."""
 
-    kind: Literal["local", "s3"] = "local"
+    kind: Literal["local", "s3"] = "local"  # local: DATA_DIR/objects
     # s3: the bucket (it must exist), a key prefix inside it, and for MinIO/Ceph/R2 the
     # endpoint. Credentials come from the standard AWS variables (AWS_ACCESS_KEY_ID, ...).
     bucket: str = ""
-    prefix: str = ""
-    endpoint_url: str = ""
-    region: str = ""
+    prefix: str = ""  # a key prefix inside the bucket, e.g. imagelens/
+    endpoint_url: str = ""  # a non-AWS endpoint, e.g. http://minio:9000
+    region: str = ""  # the bucket's region
 
     @model_validator(mode="after")
     def _bucket_for_s3(self) -> StorageSettings:
@@ -166,23 +172,23 @@ class VlmSettings(BaseModel):
     # Empty: no VLM, the local engine answers everything.
     base_url: str = ""  # e.g. http://127.0.0.1:11434/v1
     model: str = ""  # omitted from requests when empty
-    api_key: SecretStr | None = None
-    timeout: float = Field(default=60.0, gt=0)
-    max_tokens: int = Field(default=800, ge=16)
+    api_key: SecretStr | None = None  # sent as a bearer token (OpenAI, Gemini, a proxy)
+    timeout: float = Field(default=60.0, gt=0)  # seconds for one model call
+    max_tokens: int = Field(default=800, ge=16)  # most tokens the model may answer with
     # Longest side of the image sent (re-encoded JPEG); larger costs tokens and time.
     max_image_side: int = Field(default=1024, ge=64)
-    detail: Literal["auto", "low", "high"] = "auto"
+    detail: Literal["auto", "low", "high"] = "auto"  # OpenAI's image detail level
     # A video's key frames go to the model in one request, at most this many (1: the middle
     # frame alone, for servers that take one image per request).
     max_images_per_request: int = Field(default=8, ge=1, le=16)
-    concurrency: int = Field(default=2, ge=1)
+    concurrency: int = Field(default=2, ge=1)  # model calls in flight per process
     # How JSON is asked for: json_schema (response_format, OpenAI/vLLM/Ollama/LM Studio),
     # json_object, or prompt (instructions only, for servers that reject response_format).
     structured_output: Literal["json_schema", "json_object", "prompt"] = "json_schema"
-    max_retries: int = Field(default=2, ge=0)
+    max_retries: int = Field(default=2, ge=0)  # retries of a timeout, 429 or 5xx, with backoff
     # On a VLM failure answer with the local result (marked in `vlm_fallback`) instead.
     fallback_to_local: bool = False
-    temperature: float = Field(default=0.0, ge=0, le=2)
+    temperature: float = Field(default=0.0, ge=0, le=2)  # 0: the same answer for the same image
 
     @property
     def enabled(self) -> bool:
@@ -192,7 +198,7 @@ class VlmSettings(BaseModel):
 class WebSettings(BaseModel):
     """The web page served at / (IMAGELENS_WEB__*)."""
 
-    enabled: bool = True
+    enabled: bool = True  # serve the web page at /
     # A browser's sign-in lasts this long, whatever it does meanwhile.
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     # Mark the session cookie Secure even when the request arrived over http (a TLS proxy in
@@ -212,7 +218,7 @@ class FacesSettings(BaseModel):
     different people fall under 0.5, 0.02 % under 0.4 and 21 % under 0.6.
     """
 
-    recognition: bool = False
+    recognition: bool = False  # allow face recognition; each tenant still turns it on
     # A new face joins the person its nearest faces vote for within this distance, else it
     # starts a new person. Below 0.6: clustering compounds its mistakes (one wrong join
     # pulls the next faces in), so it is stricter than a one-off comparison.
@@ -239,13 +245,16 @@ class Settings(BaseSettings):
         env_prefix="IMAGELENS_", env_nested_delimiter="__", extra="ignore"
     )
 
-    data_dir: Path = Path("data")
+    data_dir: Path = Path("data")  # database, originals, thumbnails, spool, admin-key
     # SQLAlchemy URL; empty means SQLite in the data dir. PostgreSQL:
     # postgresql+psycopg://user@host:5432/db
     database_url: str = ""
-    # Redis for what API processes must share: rate-limit counters and the key cache
-    # (redis://127.0.0.1:6379/0). Empty: kept in process memory (one process).
+    # Redis for what API processes and workers share: job-done events, rate-limit counters,
+    # the key cache, signed-request nonces (redis://127.0.0.1:6379/0). Empty: kept in process
+    # memory (one process).
     redis_url: str = ""
+    # Ensures an operator key with this value at start; without it, an empty database gets
+    # a generated key, printed once and written to DATA_DIR/admin-key (mode 0600).
     bootstrap_api_key: SecretStr | None = None
     # Encrypts secrets kept in the database (tenants' bucket credentials); without it no
     # tenant can configure a custom bucket.
@@ -258,10 +267,10 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(default=30, ge=0)
     # Lifts the private-address rule for URL inputs (tests, labs); never on a public server.
     allow_private_urls: bool = False
-    max_batch: int = Field(default=200, ge=1)
+    max_batch: int = Field(default=200, ge=1)  # files per batch upload
     # A client must send its request headers within this many seconds (slow-header attacks).
     header_timeout_seconds: float = Field(default=10.0, gt=0)
-    log_level: str = "INFO"
+    log_level: str = "INFO"  # JSON log lines on stderr
     limits: LimitSettings = LimitSettings()
     engine: EngineSettings = EngineSettings()
     jobs: JobSettings = JobSettings()

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 NO_MATCH = (
     "The request signature does not match a live signing key: sign the timestamp, nonce, "
-    "method, path, query and body hash as the README describes, with the secret of a key "
+    "method, path, query and body hash as docs/security.md describes, with the secret of a key "
     "created with signing (not revoked or expired)."
 )
 # Signs for an unknown key too, so that answer takes as long as a real key's mismatch.
