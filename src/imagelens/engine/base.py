@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -80,6 +80,8 @@ class AnalysisOptions:
     custom_hint: str | None = None
     # When the job must stop (its time budget); None: no limit (direct engine calls, tests).
     deadline: Deadline | None = None
+    # Languages the text is in (ISO 639-1, types.OCR_LANGUAGES); () lets the OCR detect them.
+    ocr_languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,4 +160,15 @@ class Analyzer(Protocol):
 
     def run(self, image: DecodedImage) -> object:
         """Analyse ``image`` (blocking: the pipeline calls it from a worker thread)."""
+        ...
+
+
+@runtime_checkable
+class ReadsText(Protocol):
+    """An analyzer that can be told which languages its text is in (the OCR). A protocol of
+    its own, so :class:`Analyzer` stays ``run(image)`` for everything else and the pipeline
+    passes the hint only where it means something."""
+
+    def read(self, image: DecodedImage, *, languages: Sequence[str]) -> object:
+        """:meth:`Analyzer.run` with the languages (ISO 639-1) to expect."""
         ...

@@ -25,7 +25,7 @@ from imagelens.types.jobs import (
     JobType,
     RequestedOptions,
 )
-from imagelens.types.languages import Language
+from imagelens.types.languages import OCR_LANGUAGES, Language, parse_ocr_languages
 
 __all__ = [
     "AnalysisResult",
@@ -43,6 +43,8 @@ __all__ = [
     "JobStatus",
     "JobType",
     "Language",
+    "OCR_LANGUAGES",
+    "parse_ocr_languages",
     "Moderation",
     "ModerationLabel",
     "PageSummary",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
@@ -11,6 +12,7 @@ from PIL import Image, ImageDraw
 from imagelens.config import EngineSettings
 from imagelens.engine.base import OcrOutput
 from imagelens.engine.local.layout import Box, blocks
+from imagelens.engine.local.scripts import TesseractReader, reread
 from imagelens.engine.local.textfilter import plausible
 from imagelens.engine.runtime import ByPriority, LazyModel
 from imagelens.errors import AnalysisError
@@ -22,13 +24,15 @@ _MIN_SIDE = 16
 
 
 def _build_engine(settings: EngineSettings) -> Any:
-    from rapidocr import RapidOCR
+    from imagelens.engine.local.scripts.unread import KeepUnread
 
-    engine = RapidOCR(
+    engine = KeepUnread(
         params={
             "Global.log_level": "error",
             "Global.use_cls": settings.ocr_use_angle_classifier,
-            "Global.text_score": settings.ocr_min_confidence,
+            # Every reading comes back: scripts.reread drops the unsure ones after it re-read
+            # those in scripts PP-OCR cannot read (read unsurely, as they are).
+            "Global.text_score": 0.0,
             # "max": scale the longest side down to this; the wheel's default scales the
             # shortest side *up* to 736, which quadruples detector work on pages.
             "Det.limit_type": "max",
@@ -59,6 +63,7 @@ class RapidOcrAnalyzer:
         self._settings = settings
         # A session per thread priority: ONNX Runtime's threads keep their creator's nice value.
         self._engines = ByPriority(lambda _nice: LazyModel("ocr", lambda: _build_engine(settings)))
+        self._scripts = TesseractReader()
 
     @property
     def version(self) -> str:
@@ -71,6 +76,10 @@ class RapidOcrAnalyzer:
         self._engines.get().get()
 
     def run(self, image: DecodedImage) -> OcrOutput:
+        return self.read(image)
+
+    def read(self, image: DecodedImage, *, languages: Sequence[str] = ()) -> OcrOutput:
+        """:meth:`run`, told which languages (ISO 639-1) to expect; () detects them."""
         width, height = image.image.size
         if min(width, height) < _MIN_SIDE:
             return OcrOutput(visible_text=None, regions=[])
@@ -93,8 +102,11 @@ class RapidOcrAnalyzer:
                 y1=float(np.max(quad[:, 1])),
             )
             for quad, text, score in zip(out.boxes, out.txts, out.scores, strict=True)
-            if str(text).strip()
         ]
+        boxes = reread(
+            bgr, boxes, reader=self._scripts, min_confidence=self._settings.ocr_min_confidence,
+            languages=languages,
+        )
         layout = blocks(plausible(boxes))
         regions = [
             _region(box, width, height, block=i, line=j)
