@@ -28,6 +28,7 @@ from imagelens.types.jobs import (
 from imagelens.types.languages import OCR_LANGUAGES, Language, parse_ocr_languages
 
 __all__ = [
+    "OCR_LANGUAGES",
     "AnalysisResult",
     "BBox",
     "Backend",
@@ -43,8 +44,6 @@ __all__ = [
     "JobStatus",
     "JobType",
     "Language",
-    "OCR_LANGUAGES",
-    "parse_ocr_languages",
     "Moderation",
     "ModerationLabel",
     "PageSummary",
@@ -52,4 +51,5 @@ __all__ = [
     "TagRange",
     "TagScore",
     "TextRegion",
+    "parse_ocr_languages",
 ]

@@ -104,7 +104,10 @@ class RapidOcrAnalyzer:
             for quad, text, score in zip(out.boxes, out.txts, out.scores, strict=True)
         ]
         boxes = reread(
-            bgr, boxes, reader=self._scripts, min_confidence=self._settings.ocr_min_confidence,
+            bgr,
+            boxes,
+            reader=self._scripts,
+            min_confidence=self._settings.ocr_min_confidence,
             languages=languages,
         )
         layout = blocks(plausible(boxes))

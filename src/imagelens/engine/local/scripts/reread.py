@@ -93,7 +93,7 @@ def _reread(
 
 def _crop(gray: np.ndarray, run: Sequence[Box]) -> np.ndarray:
     x0, y0, x1, y1 = extent(run)
-    margin = int(round(_MARGIN * (y1 - y0)))
+    margin = round(_MARGIN * (y1 - y0))
     h, w = gray.shape[:2]
     return np.ascontiguousarray(
         gray[max(0, y0 - margin) : min(h, y1 + margin), max(0, x0 - margin) : min(w, x1 + margin)]

@@ -60,7 +60,7 @@ class TesseractReader:
             if held is None:
                 if not self.installed(lang):
                     raise ModelUnavailable(f"Tesseract's {lang} language data is not installed.")
-                import tesserocr
+                import tesserocr  # type: ignore[import-untyped]  # ships no .pyi users see
 
                 api = tesserocr.PyTessBaseAPI(
                     path=f"{self._tessdata}/", lang=lang, psm=tesserocr.PSM.SINGLE_LINE

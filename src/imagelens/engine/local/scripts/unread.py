@@ -14,15 +14,13 @@ from rapidocr import RapidOCR
 UNREAD = "\ufffd"
 
 
-class KeepUnread(RapidOCR):  # type: ignore[misc]  # rapidocr ships no type information
+class KeepUnread(RapidOCR):
     """:class:`rapidocr.RapidOCR`, keeping empty readings as :data:`UNREAD`."""
 
     def recognize_txt(self, img: list[Any]) -> Any:
         out = super().recognize_txt(img)
         if out.txts is not None and out.scores is not None:
-            txts = tuple(t if str(t).strip() else UNREAD for t in out.txts)
-            out.scores = tuple(
-                0.0 if t == UNREAD else s for t, s in zip(txts, out.scores, strict=True)
-            )
-            out.txts = txts
+            txts = [t if str(t).strip() else UNREAD for t in out.txts]
+            out.scores = [0.0 if t == UNREAD else s for t, s in zip(txts, out.scores, strict=True)]
+            out.txts = tuple(txts)  # type: ignore[assignment]  # annotated as a 1-tuple
         return out
