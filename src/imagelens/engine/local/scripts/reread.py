@@ -20,7 +20,8 @@ from imagelens.engine.local.scripts.tesseract import TesseractReader
 # Hinted languages in Latin letters: Tesseract reads them with its English model beside the
 # hinted script (product codes on a Russian receipt).
 _LATIN = frozenset({"en", "de", "es", "fr", "it", "nl", "pt", "fi", "tr", "pl"})
-_LOOKALIKE = frozenset({"rus", "ell"})
+# How much less sure than PP-OCR's reading Tesseract's may be and still replace it.
+_RIVAL_MARGIN = 0.1
 # Margin around a run's detector boxes, in text heights: the boxes clip accents and tails.
 _MARGIN = 0.15
 
@@ -64,20 +65,28 @@ def _reread(
             hinted.append("eng")
         lang = "+".join(hinted)
         chosen = lines
+        rival = {id(run[0]): 0.0 for run in lines}
     else:
-        chosen = [run for run in lines if any(suspect(b) for b in run)]
-        winner = probe(reader, [_crop(gray, run) for run in chosen])
+        unsure = [run for run in lines if any(suspect(b) for b in run)]
+        winner = probe(reader, [_crop(gray, run) for run in unsure])
         if winner is None:
             return boxes
-        # Cyrillic and Greek capitals look Latin: beside eng, Tesseract reads "κόσμε" as
-        # "KOOHE"; their own models read Latin product codes well enough.
-        lang = winner if winner in _LOOKALIKE else f"{winner}+eng"
+        # The winner alone: beside eng, Tesseract reads "κόσμε" as "KOOHE" and blurred
+        # Arabic words as Latin; each model reads digits and Latin product codes well enough.
+        lang = winner
+        # On an image in that script, a line PP-OCR read surely may still be look-alike
+        # letters ("Moo" for "Молоко"): the winner's reading replaces it when about as sure.
+        chosen = lines
+        rival = {
+            id(run[0]): 0.0 if run in unsure else _mean_confidence(run) - _RIVAL_MARGIN
+            for run in lines
+        }
     if not reader.installed(lang):
         return boxes
     replaced: dict[int, Box | None] = {}
     for run in chosen:
         read = reader.read_line(_crop(gray, run), lang)
-        if not read.text or read.confidence < min_confidence:
+        if not read.text or read.confidence < max(min_confidence, rival[id(run[0])]):
             continue
         x0, y0, x1, y1 = extent(run)
         merged = Box(read.text, read.confidence, x0, y0, x1, y1)
@@ -89,6 +98,10 @@ def _reread(
         if new is not None:
             out.append(new)
     return out
+
+
+def _mean_confidence(run: Sequence[Box]) -> float:
+    return sum(b.confidence for b in run) / len(run)
 
 
 def _crop(gray: np.ndarray, run: Sequence[Box]) -> np.ndarray:

@@ -18,6 +18,8 @@ _DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 # Tesseract reads best with capitals ~30 px high; smaller line crops are scaled up to this.
 _LINE_HEIGHT = 48
 _BORDER = 10
+# Tesseract wraps Latin runs inside right-to-left lines in LRM/RLM marks.
+_BIDI_MARKS = dict.fromkeys([0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 def tessdata_dir() -> Path | None:
@@ -78,6 +80,7 @@ class TesseractReader:
             api.SetImage(image)
             text = api.GetUTF8Text()
             confidence = api.MeanTextConf()
+        text = text.translate(_BIDI_MARKS)  # logical order needs no direction marks
         return LineRead(" ".join(text.split()), max(confidence, 0) / 100)
 
     def close(self) -> None:
