@@ -44,6 +44,7 @@ from tests.layouts import (
     two_column_page,
 )
 from tests.pdfs import scanned_pdf, text_pdf
+from tests.scripts import LINES, cer, degrade, png, render
 from tests.videos import encode_clip
 
 from imagelens.config import load_settings
@@ -92,6 +93,55 @@ def tesseract(image: Image.Image) -> tuple[str, float]:
             env={**os.environ, "OMP_THREAD_LIMIT": "2"},
         )
         return out.stdout, (time.perf_counter() - start) * 1000
+
+
+# ISO 639-1 -> the Tesseract language it is told (the yardstick knows the language; we do not).
+_TESSERACT_LANG = {
+    "ru": "rus",
+    "el": "ell",
+    "ar": "ara",
+    "he": "heb",
+    "hi": "hin",
+    "th": "tha",
+    "ko": "kor",
+    "ja": "jpn",
+    "zh": "chi_sim",
+}
+
+
+def bench_scripts(engine: Engine) -> dict[str, Any]:
+    """Character error per script on rendered lines (clean and degraded), read with no hint,
+    beside Tesseract told the right language."""
+    only_ocr = AnalysisOptions(analyzers=frozenset({"ocr"}))
+    out: dict[str, Any] = {}
+    for code, (text, face) in LINES.items():
+        clean = render([(text, face)])
+        row: dict[str, Any] = {}
+        for name, image in (("clean", clean), ("degraded", degrade(clean))):
+            data = png(image)
+            start = time.perf_counter()
+            ours = engine.analyze(data, only_ocr).visible_text or ""
+            ms = (time.perf_counter() - start) * 1000
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "line.png"
+                image.save(path)
+                t0 = time.perf_counter()
+                theirs = subprocess.run(
+                    ["tesseract", str(path), "stdout", "--psm", "6", "-l", _TESSERACT_LANG[code]],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env={**os.environ, "OMP_THREAD_LIMIT": "2"},
+                ).stdout
+                tess_ms = (time.perf_counter() - t0) * 1000
+            row[name] = {
+                "cer": round(cer(ours, text), 3),
+                "ms": round(ms, 1),
+                "tesseract_cer": round(cer(theirs.strip(), text), 3),
+                "tesseract_ms": round(tess_ms, 1),
+            }
+        out[code] = {"cer": row["clean"]["cer"], "ms": row["clean"]["ms"], **row}
+    return out
 
 
 def bench_ocr(engine: Engine, repeats: int) -> dict[str, Any]:
@@ -249,6 +299,7 @@ def main() -> None:
             list(pool.map(engine.analyze, photos))
             report["photos_per_s_2_clients"] = round(len(photos) / (time.perf_counter() - start), 2)
         report["ocr_vs_tesseract"] = bench_ocr(engine, args.repeats)
+        report["scripts"] = bench_scripts(engine)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     lat = report["latency_ms"]
     pages = ("dense_text_page", "a4_page_300dpi", "long_receipt", "two_column_page")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -15,6 +16,7 @@ from imagelens.engine.local.ocr.cascade import Cascade
 from imagelens.engine.local.ocr.detect import Detector
 from imagelens.engine.local.ocr.gate import TextGate
 from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
+from imagelens.engine.local.scripts import TesseractReader, reread
 from imagelens.engine.local.textfilter import plausible
 from imagelens.engine.runtime import ByPriority, LazyModel
 from imagelens.errors import AnalysisError
@@ -77,6 +79,7 @@ class RapidOcrAnalyzer:
         self._settings = settings
         # A session per thread priority: ONNX Runtime's threads keep their creator's nice value.
         self._engines = ByPriority(lambda _nice: LazyModel("ocr", lambda: _build_models(settings)))
+        self._scripts = TesseractReader()
 
     @property
     def version(self) -> str:
@@ -90,6 +93,10 @@ class RapidOcrAnalyzer:
         self._engines.get().get()
 
     def run(self, image: DecodedImage) -> OcrOutput:
+        return self.read(image)
+
+    def read(self, image: DecodedImage, *, languages: Sequence[str] = ()) -> OcrOutput:
+        """:meth:`run`, told which languages (ISO 639-1) to expect; () detects them."""
         width, height = image.image.size
         if min(width, height) < _MIN_SIDE:
             return OcrOutput(visible_text=None, regions=[])
@@ -102,6 +109,9 @@ class RapidOcrAnalyzer:
             readings = models.cascade.read([line.crop for line in lines])
         except Exception as exc:  # onnxruntime raises its own non-public exception types
             raise AnalysisError(f"OCR failed: {exc}") from exc
+        # Every line the detector found, read or not (an empty reading has confidence 0): a
+        # whole Arabic or Korean line reads as nothing, and must reach scripts.reread, which
+        # drops the empty and unsure readings after re-reading the lines in other scripts.
         boxes = [
             Box(
                 text=reading.text.strip(),
@@ -112,8 +122,14 @@ class RapidOcrAnalyzer:
                 y1=float(np.max(line.quad[:, 1])),
             )
             for line, reading in zip(lines, readings, strict=True)
-            if reading.text.strip() and reading.confidence >= self._settings.ocr_min_confidence
         ]
+        boxes = reread(
+            bgr,
+            boxes,
+            reader=self._scripts,
+            min_confidence=self._settings.ocr_min_confidence,
+            languages=languages,
+        )
         layout = blocks(plausible(boxes))
         regions = [
             _region(box, width, height, block=i, line=j)

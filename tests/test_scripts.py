@@ -1,0 +1,73 @@
+"""Text in other scripts: detected and re-read by Tesseract, or read as the hint says."""
+
+from __future__ import annotations
+
+import pytest
+
+from imagelens.engine import AnalysisOptions, Engine
+from imagelens.engine.local.layout import Box
+from imagelens.engine.local.scripts.detect import suspect
+from imagelens.types import parse_ocr_languages
+from tests.scripts import LINES, cer, degrade, png, render
+
+_NOTO = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
+
+
+def _text(engine: Engine, image_png: bytes, *langs: str) -> str:
+    options = AnalysisOptions(analyzers=frozenset({"ocr"}), ocr_languages=langs)
+    return engine.analyze(image_png, options).visible_text or ""
+
+
+@pytest.mark.parametrize("code", sorted(LINES))
+def test_each_script_is_read_without_a_hint(engine: Engine, code: str) -> None:
+    text, font = LINES[code]
+    assert cer(_text(engine, png(render([(text, font)]))), text) <= 0.10
+
+
+@pytest.mark.parametrize("code", ["ru", "el", "ar", "hi", "ko"])
+def test_degraded_lines_are_still_read(engine: Engine, code: str) -> None:
+    text, font = LINES[code]
+    assert cer(_text(engine, png(degrade(render([(text, font)], size=40)))), text) <= 0.25
+
+
+def test_russian_receipt_with_latin_product_codes(engine: Engine) -> None:
+    lines = [
+        "Магазин Продукты",
+        "Молоко 3,2% SKU-4821 89,90",
+        "Хлеб ржаной AB-1234 45,00",
+        "Итого: 134,90 руб.",
+    ]
+    got = _text(engine, png(render([(line, _NOTO) for line in lines])))
+    assert cer(got, "\n".join(lines)) <= 0.12
+    assert "Молоко" in got and "Итого" in got
+    assert "4821" in got and "1234" in got
+
+
+@pytest.mark.parametrize("code", ["ar", "he"])
+def test_right_to_left_stays_in_logical_order(engine: Engine, code: str) -> None:
+    text, font = LINES[code]
+    got = _text(engine, png(render([(text, font)])))
+    words = text.replace("،", " ").replace(",", " ").split()
+    # The first word written (rightmost) comes first in the string.
+    assert got.index(words[0][:3]) < got.index(words[-1][:3])
+
+
+def test_hint_overrides_detection(engine: Engine) -> None:
+    # Capitals that look Latin: PP-OCR reads them confidently as "KOMETA", nothing is suspect.
+    image = png(render([("КОМЕТА ТАКСИ", _NOTO)]))
+    assert "КОМЕТА" in _text(engine, image, "ru")
+    # A hint naming only PP-OCR's scripts turns the re-reading off.
+    text, font = LINES["ru"]
+    assert "Привет" not in _text(engine, png(render([(text, font)])), "en")
+
+
+def test_latin_and_chinese_are_left_to_pp_ocr() -> None:
+    assert not suspect(Box("Hello world, how are you", 0.99, 0, 0, 400, 40))
+    assert suspect(Box(", !   42", 0.98, 0, 0, 700, 50))
+    assert suspect(Box("Kαλημρα", 0.95, 0, 0, 200, 50))
+
+
+def test_hint_codes_are_checked() -> None:
+    assert parse_ocr_languages("RU, en") == ("ru", "en")
+    with pytest.raises(ValueError, match="allowed"):
+        parse_ocr_languages("ru,xx")
