@@ -46,7 +46,8 @@ TESSERACT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesserac
 	tesseract-ocr-kor tesseract-ocr-jpn tesseract-ocr-chi-sim fonts-noto-core fonts-noto-cjk
 .PHONY: tesseract
 tesseract:
-	@dpkg-query -W $(TESSERACT_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $(TESSERACT_PACKAGES); }
+	@test -z "$$(dpkg-query -W -f='$${db:Status-Status}\n' $(TESSERACT_PACKAGES) 2>&1 | grep -vx installed)" \
+		|| { apt-get update -qq && apt-get install -y -qq $(TESSERACT_PACKAGES); }
 
 bench: dev tesseract chromium
 	$(BIN)/python benchmarks/engine.py --out benchmarks/results

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from imagelens.engine import AnalysisOptions, Engine
 from imagelens.engine.local.layout import Box
-from imagelens.engine.local.scripts.detect import suspect
+from imagelens.engine.local.scripts.detect import suspect, worth_probing
+from imagelens.engine.local.scripts.tesseract import LineRead, TesseractReader
 from imagelens.types import parse_ocr_languages
+from tests.imagegen import encode, photo
 from tests.scripts import LINES, cer, degrade, png, render
 
 _NOTO = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
@@ -65,6 +68,37 @@ def test_latin_and_chinese_are_left_to_pp_ocr() -> None:
     assert not suspect(Box("Hello world, how are you", 0.99, 0, 0, 400, 40))
     assert suspect(Box(", !   42", 0.98, 0, 0, 700, 50))
     assert suspect(Box("Kαλημρα", 0.95, 0, 0, 200, 50))
+
+
+def test_texture_on_photos_is_not_probed() -> None:
+    # Suspect boxes PP-OCR found on the benchmark's photos (coffee foam, Grace Hopper's
+    # uniform): squarish, or small, with a symbol or nothing read.
+    for box in (
+        Box("8", 0.47, 13, 0, 545, 399),
+        Box("***", 0.93, 0, 28, 156, 148),
+        Box("**", 0.63, 0, 130, 141, 239),
+        Box("", 0.0, 351, 510, 413, 527),
+    ):
+        assert suspect(box) and not worth_probing([box])
+    # A whole Arabic line read as nothing, and a short word with foreign letters, are.
+    assert worth_probing([Box("", 0.0, 40, 36, 700, 84)])
+    assert worth_probing([Box("Kαλη", 0.8, 40, 36, 160, 84)])
+
+
+@pytest.mark.parametrize("name", ["coffee", "grace_hopper", "rocket", "astronaut"])
+def test_photos_make_no_tesseract_reads(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    reads: list[str] = []
+    read_line = TesseractReader.read_line
+
+    def counted(self: TesseractReader, gray: np.ndarray, lang: str) -> LineRead:
+        reads.append(lang)
+        return read_line(self, gray, lang)
+
+    monkeypatch.setattr(TesseractReader, "read_line", counted)
+    _text(engine, encode(photo(name), "JPEG", quality=90))
+    assert reads == []
 
 
 def test_hint_codes_are_checked() -> None:

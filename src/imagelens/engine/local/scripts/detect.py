@@ -53,6 +53,13 @@ _WORD_GAP = 1.5
 # Runs smaller than this (pixels) or squarer than this are specks, not lines of text.
 _MIN_HEIGHT = 8
 _MIN_ASPECT = 1.2
+# A run worth probing is text-shaped: at least this many heights wide (a short word in a
+# foreign script is ~2-3; the texture PP-OCR boxes on photos is ~1.1-1.4: fur, foam, hair)...
+_PROBE_ASPECT = 2.5
+# ...and, without foreign letters in PP-OCR's reading, a line rather than a speck: this many
+# heights wide and this many pixels (a whole Arabic or Korean line reads as nothing at all).
+_LONG_ASPECT = 4.0
+_LONG_WIDTH = 96
 # Lines probed per image, longest first.
 _PROBED = 2
 
@@ -99,6 +106,22 @@ def extent(run: Sequence[Box]) -> tuple[int, int, int, int]:
 def is_line(run: Sequence[Box]) -> bool:
     x0, y0, x1, y1 = extent(run)
     return y1 - y0 >= _MIN_HEIGHT and (x1 - x0) >= _MIN_ASPECT * (y1 - y0)
+
+
+def worth_probing(run: Sequence[Box]) -> bool:
+    """Whether a suspect run looks enough like a line of text in another script to pay for a
+    probe (9 Tesseract reads): on photos the suspect boxes are mostly texture, squarish or
+    small, with a symbol or nothing read; a line of text is long, or PP-OCR saw foreign
+    letters in it."""
+    if not is_line(run):
+        return False
+    x0, y0, x1, y1 = extent(run)
+    width, height = x1 - x0, max(y1 - y0, 1)
+    if width < _PROBE_ASPECT * height:
+        return False
+    if any(_FOREIGN.search(b.text) for b in run):
+        return True
+    return width >= _LONG_ASPECT * height and width >= _LONG_WIDTH
 
 
 def probe(reader: TesseractReader, crops: Sequence[np.ndarray]) -> str | None:

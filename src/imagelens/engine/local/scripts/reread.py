@@ -14,6 +14,7 @@ from imagelens.engine.local.scripts.detect import (
     probe,
     runs,
     suspect,
+    worth_probing,
 )
 from imagelens.engine.local.scripts.tesseract import TesseractReader
 
@@ -67,7 +68,9 @@ def _reread(
         chosen = lines
         rival = {id(run[0]): 0.0 for run in lines}
     else:
-        unsure = [run for run in lines if any(suspect(b) for b in run)]
+        # Only text-shaped runs are probed: texture on photos is suspect too, and must not
+        # cost the probe's 9 reads per run (a photo with no foreign text pays nothing).
+        unsure = [run for run in lines if any(suspect(b) for b in run) and worth_probing(run)]
         winner = probe(reader, [_crop(gray, run) for run in unsure])
         if winner is None:
             return boxes
