@@ -14,6 +14,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1 \
     IMAGELENS_DATA_DIR=/data
 
+# Tesseract's language models for the scripts PP-OCR does not read (the tesserocr wheel
+# carries the engine; these are its models).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr-eng tesseract-ocr-osd \
+       tesseract-ocr-rus tesseract-ocr-ell tesseract-ocr-ara tesseract-ocr-heb tesseract-ocr-hin \
+       tesseract-ocr-tha tesseract-ocr-kor tesseract-ocr-jpn tesseract-ocr-chi-sim \
+    && rm -rf /var/lib/apt/lists/*
+
 # torch comes from PyTorch's CPU index first, so the pinned 2.13.0 brings no CUDA libraries.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 

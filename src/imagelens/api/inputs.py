@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -20,7 +20,13 @@ from starlette.requests import Request
 from imagelens.errors import InvalidInput
 from imagelens.intake.body import Body
 from imagelens.intake.fetch import UrlFetcher
-from imagelens.types import Backend, ContentCategory, Language, RequestedOptions
+from imagelens.types import (
+    Backend,
+    ContentCategory,
+    Language,
+    RequestedOptions,
+    parse_ocr_languages,
+)
 
 
 class AnalyzeParams(BaseModel):
@@ -35,6 +41,8 @@ class AnalyzeParams(BaseModel):
     prompt: str | None = Field(default=None, max_length=4000)
     backend: Backend | None = None
     custom_schema_id: str | None = Field(default=None, max_length=64)
+    # Languages of the text (ISO 639-1, "ru,en"); none: the OCR detects the scripts.
+    ocr_languages: tuple[str, ...] = ()
     # Where the original is kept: the server's store, or the tenant's own bucket.
     storage_target: Literal["default", "custom"] = "default"
 
@@ -46,7 +54,13 @@ class AnalyzeParams(BaseModel):
             prompt=self.prompt,
             backend=self.backend,
             custom_schema_id=self.custom_schema_id,
+            ocr_languages=self.ocr_languages,
         )
+
+    @field_validator("ocr_languages", mode="before")
+    @classmethod
+    def _known_languages(cls, value: object) -> tuple[str, ...]:
+        return _ocr_languages(value)
 
 
 class DescribeImageForm(BaseModel):
@@ -54,6 +68,18 @@ class DescribeImageForm(BaseModel):
 
     prompt: str = Field(min_length=1, max_length=4000)
     lang: Language = Language.EN
+    ocr_languages: tuple[str, ...] = ()
+
+    @field_validator("ocr_languages", mode="before")
+    @classmethod
+    def _known_languages(cls, value: object) -> tuple[str, ...]:
+        return _ocr_languages(value)
+
+
+def _ocr_languages(value: object) -> tuple[str, ...]:
+    if value is None or isinstance(value, str | list | tuple):
+        return parse_ocr_languages(value)  # its ValueError names the allowed codes
+    raise ValueError("ocr_languages must be a string like 'ru,en' or a list of codes")
 
 
 class JsonImage(AnalyzeParams):

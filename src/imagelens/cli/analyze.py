@@ -20,7 +20,7 @@ from imagelens.engine.analyst import Analyst
 from imagelens.engine.vlm.backend import VlmBackend
 from imagelens.errors import ImageLensError
 from imagelens.intake import decode_image
-from imagelens.types import ContentCategory, Language
+from imagelens.types import ContentCategory, Language, parse_ocr_languages
 
 
 def analyze(
@@ -29,6 +29,13 @@ def analyze(
         ContentCategory, typer.Option(help="Content category; 'auto' classifies first.")
     ] = ContentCategory.GENERAL,
     lang: Annotated[Language, typer.Option(help="Language of the description.")] = Language.EN,
+    ocr_lang: Annotated[
+        str | None,
+        typer.Option(
+            "--ocr-lang",
+            help="Languages of the text, e.g. ru,en (ISO 639-1); default: detected.",
+        ),
+    ] = None,
     recursive: Annotated[
         bool, typer.Option("--recursive", "-r", help="Walk subdirectories.")
     ] = False,
@@ -57,6 +64,10 @@ def analyze(
 ) -> None:
     """Analyse images with the local models, or on a server; one record per file on stdout."""
     err = Console(stderr=True)
+    try:
+        ocr_languages = parse_ocr_languages(ocr_lang)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--ocr-lang") from None
     found = discover(paths, recursive=recursive, include_hidden=include_hidden)
     writer = Writer(output_format, sys.stdout)
     failed = 0
@@ -72,7 +83,7 @@ def analyze(
         with connect(server, api_key) as client, _progress(err) as progress:
             task = progress.add_task(f"analysing on {client.base_url}", total=len(found.files))
             for path in found.files:
-                record = analyze_remote(client, path, category, lang, backend)
+                record = analyze_remote(client, path, category, lang, backend, ocr_lang)
                 failed += record["status"] == "failed"
                 writer.add(record)
                 progress.advance(task)
@@ -86,7 +97,9 @@ def analyze(
                 chosen = analyst.check_backend(backend)
             except ImageLensError as exc:
                 raise typer.BadParameter(exc.message, param_hint="--backend") from None
-            options = AnalysisOptions(category=category, lang=lang, backend=chosen)
+            options = AnalysisOptions(
+                category=category, lang=lang, backend=chosen, ocr_languages=ocr_languages
+            )
             task = progress.add_task("analysing", total=len(found.files))
             for path in found.files:
                 record = _analyze_one(analyst, path, options)

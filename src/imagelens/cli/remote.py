@@ -36,12 +36,17 @@ def analyze_remote(
     category: ContentCategory,
     lang: Language,
     backend: str | None = None,
+    ocr_languages: str | None = None,
 ) -> dict[str, Any]:
     """One CLI record for ``path``, analysed by the server (waiting for slow jobs)."""
     start = time.perf_counter()
     try:
         answer = client.images.analyze(
-            path, content_category=category, lang=lang.value, backend=backend
+            path,
+            content_category=category,
+            lang=lang.value,
+            backend=backend,
+            ocr_languages=ocr_languages,
         )
         if answer.status == "processing":  # slow back-end: wait for the job, then read it
             client.jobs.wait(answer.job_id, timeout=600)

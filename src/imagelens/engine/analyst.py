@@ -101,6 +101,7 @@ class Analyst:
         lang: Language,
         *,
         deadline: Deadline | None = None,
+        ocr_languages: tuple[str, ...] = (),
     ) -> str:
         """The describe-image answer in markdown: the VLM answers ``prompt`` when there is
         one (local moderation guards it), else the local analysis answers what it can of
@@ -112,7 +113,13 @@ class Analyst:
                 raise HarmfulContent("The image was flagged by moderation.")
             return self.vlm.describe_markdown(image, prompt, lang)
         result = self.engine.analyze(
-            image, AnalysisOptions(category=ContentCategory.AUTO, lang=lang, deadline=deadline)
+            image,
+            AnalysisOptions(
+                category=ContentCategory.AUTO,
+                lang=lang,
+                deadline=deadline,
+                ocr_languages=ocr_languages,
+            ),
         )
         if result.moderation is not None and result.moderation.flagged:
             raise HarmfulContent("The image was flagged by moderation.")

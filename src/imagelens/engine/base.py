@@ -115,6 +115,8 @@ class AnalysisOptions:
     deadline: Deadline | None = None
     # Who the faces are (a tenant that opted in to recognition); None: faces stay unnamed.
     people: PeopleHook | None = None
+    # Languages the text is in (ISO 639-1, types.OCR_LANGUAGES); () lets the OCR detect them.
+    ocr_languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,4 +204,15 @@ class Analyzer(Protocol):
 
     def run(self, image: DecodedImage) -> object:
         """Analyse ``image`` (blocking: the pipeline calls it from a worker thread)."""
+        ...
+
+
+@runtime_checkable
+class ReadsText(Protocol):
+    """An analyzer that can be told which languages its text is in (the OCR). A protocol of
+    its own, so :class:`Analyzer` stays ``run(image)`` for everything else and the pipeline
+    passes the hint only where it means something."""
+
+    def read(self, image: DecodedImage, *, languages: Sequence[str]) -> object:
+        """:meth:`Analyzer.run` with the languages (ISO 639-1) to expect."""
         ...

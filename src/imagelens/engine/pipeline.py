@@ -24,6 +24,7 @@ from imagelens.engine.base import (
     FaceOutput,
     FoundFace,
     PersonRef,
+    ReadsText,
     Signals,
     TagOutput,
     check_deadline,
@@ -146,6 +147,7 @@ class Engine:
         """:meth:`analyze`, with the image's visual embedding as a by-product."""
         options = options or AnalysisOptions()
         deadline = options.deadline
+        langs = options.ocr_languages
         check_deadline(deadline, "the analysis")
         started = time.perf_counter()
         timings: dict[str, float] = {}
@@ -162,26 +164,26 @@ class Engine:
         if image.video is not None:
             # Colours describe the frame standing for the clip; the rest runs on every frame.
             colors = [a for a in selected if a.name == "colors"]
-            shown = Signals.from_outputs(self._run_outputs(colors, image, timings))
+            shown = Signals.from_outputs(self._run_outputs(colors, image, timings, langs))
             video = read_video(
                 image.video,
                 image,
                 [a for a in selected if a.name != "colors"],
-                lambda analyzers, frame: self._run_outputs(analyzers, frame, None),
+                lambda analyzers, frame: self._run_outputs(analyzers, frame, None, langs),
                 deadline=deadline,
             )
             timings.update(video.timings)
             signals = dataclasses.replace(video.merged, colors=shown.colors)
             look = dataclasses.replace(video.shown, colors=shown.colors)
         elif image.document is None:
-            signals = Signals.from_outputs(self._run_outputs(selected, image, timings))
+            signals = Signals.from_outputs(self._run_outputs(selected, image, timings, langs))
             look = signals
         else:
             # Every page's text (its text layer, or OCR), moderation, faces and barcodes; the
             # rest on page 1.
             by_name = {a.name: a for a in selected}
             others = [a for a in selected if a.name not in ("ocr", "barcodes")]
-            outputs = self._run_outputs(others, image, timings)
+            outputs = self._run_outputs(others, image, timings, langs)
             first = Signals.from_outputs(outputs)
             check_deadline(deadline, f"page 1 of {image.document.page_count}")
             document = read_document(
@@ -190,7 +192,7 @@ class Engine:
                 ocr=by_name.get("ocr"),
                 moderation=by_name.get("moderation"),
                 first_moderation=first.moderation,
-                run=lambda analyzers, page: self._run_outputs(analyzers, page, None),
+                run=lambda analyzers, page: self._run_outputs(analyzers, page, None, langs),
                 faces=by_name.get("faces"),
                 first_faces=first.faces,
                 deadline=deadline,
@@ -262,9 +264,11 @@ class Engine:
         analyzers: Sequence[Analyzer],
         image: DecodedImage,
         timings: dict[str, float] | None,
+        languages: tuple[str, ...] = (),
     ) -> dict[str, object]:
-        """Run ``analyzers`` side by side on ``image``; raise the first failure."""
-        outcomes = self._run_all(analyzers, image)
+        """Run ``analyzers`` side by side on ``image`` (the OCR told ``languages``); raise the
+        first failure."""
+        outcomes = self._run_all(analyzers, image, languages)
         failures = [o.error for o in outcomes if o.error is not None]
         if failures:
             raise failures[0]
@@ -272,10 +276,12 @@ class Engine:
             timings.update({o.name: o.ms for o in outcomes})
         return {o.name: o.output for o in outcomes}
 
-    def _run_all(self, analyzers: Sequence[Analyzer], image: DecodedImage) -> list[_Outcome]:
+    def _run_all(
+        self, analyzers: Sequence[Analyzer], image: DecodedImage, languages: tuple[str, ...]
+    ) -> list[_Outcome]:
         pool = self._pools.get()
         futures: list[tuple[str, Future[_Outcome]]] = [
-            (a.name, pool.submit(_run_one, a, image)) for a in analyzers
+            (a.name, pool.submit(_run_one, a, image, languages)) for a in analyzers
         ]
         return [future.result() for _name, future in futures]
 
@@ -338,10 +344,13 @@ def _without_bars(signals: Signals, *, one_picture: bool = False) -> Signals:
     return dataclasses.replace(signals, ocr=drop_covered_text(signals.ocr, codes))
 
 
-def _run_one(analyzer: Analyzer, image: DecodedImage) -> _Outcome:
+def _run_one(analyzer: Analyzer, image: DecodedImage, languages: tuple[str, ...]) -> _Outcome:
     start = time.perf_counter()
     try:
-        output = analyzer.run(image)
+        if languages and isinstance(analyzer, ReadsText):
+            output = analyzer.read(image, languages=languages)
+        else:
+            output = analyzer.run(image)
     except ImageLensError as exc:
         return _Outcome(analyzer.name, None, exc, _ms(start))
     except Exception as exc:  # an analyzer bug must become a classified error, not a crash

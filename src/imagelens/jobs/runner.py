@@ -58,6 +58,7 @@ def analysis_options(options: JobOptions) -> AnalysisOptions:
         prompt=options.prompt,
         custom_schema=options.custom_schema,
         custom_hint=options.custom_hint,
+        ocr_languages=options.ocr_languages,
     )
 
 
@@ -210,7 +211,11 @@ class JobRunner:
     ) -> None:
         def answer(image: DecodedImage) -> dict[str, Any]:
             content = self.analyst.describe(
-                image, options.prompt, options.lang, deadline=self.deadline()
+                image,
+                options.prompt,
+                options.lang,
+                deadline=self.deadline(),
+                ocr_languages=options.ocr_languages,
             )
             return {"content": content}
 

@@ -38,6 +38,7 @@ class AsyncFiles(resources.Files):
         content_category: ContentCategory | str | None = None,
         skip_duplicates: bool | None = None,
         lang: str | None = None,
+        ocr_languages: str | None = None,
         prompt: str | None = None,
         concurrency: int = 4,
         chunk_size: int | None = None,
@@ -59,6 +60,7 @@ class AsyncFiles(resources.Files):
             content_category=content_category,
             skip_duplicates=skip_duplicates,
             lang=lang,
+            ocr_languages=ocr_languages,
             prompt=prompt,
             storage_target=storage_target,
         )

@@ -51,6 +51,7 @@ def options(
     skip_duplicates: bool | None = None,
     timeout: float | None = None,
     lang: str | None = None,
+    ocr_languages: str | None = None,
     prompt: str | None = None,
     backend: str | None = None,
     custom_schema_id: str | None = None,
@@ -72,6 +73,8 @@ def options(
         fields["timeout"] = str(timeout)
     if lang is not None:
         fields["lang"] = lang
+    if ocr_languages is not None:  # "ru,en": the languages of the text (ISO 639-1)
+        fields["ocr_languages"] = ocr_languages
     if prompt is not None:
         fields["prompt"] = prompt
     return fields
@@ -129,6 +132,7 @@ class Images:
         skip_duplicates: bool | None = None,
         timeout: float | None = None,
         lang: str | None = None,
+        ocr_languages: str | None = None,
         prompt: str | None = None,
         backend: str | None = None,
         custom_schema_id: str | None = None,
@@ -140,6 +144,7 @@ class Images:
             skip_duplicates=skip_duplicates,
             timeout=timeout,
             lang=lang,
+            ocr_languages=ocr_languages,
             prompt=prompt,
             backend=backend,
             custom_schema_id=custom_schema_id,
@@ -156,6 +161,7 @@ class Images:
         content_category: ContentCategory | str | None = None,
         skip_duplicates: bool | None = None,
         lang: str | None = None,
+        ocr_languages: str | None = None,
         prompt: str | None = None,
         filename: str | None = None,
     ) -> JobAccepted:
@@ -164,6 +170,7 @@ class Images:
             content_category=content_category,
             skip_duplicates=skip_duplicates,
             lang=lang,
+            ocr_languages=ocr_languages,
             prompt=prompt,
         )
         raw = await self._send(f"{API}/images/analyze/async", file, url, base64, fields, filename)
@@ -214,6 +221,7 @@ class Files(Search):
         skip_duplicates: bool | None = None,
         timeout: float | None = None,
         lang: str | None = None,
+        ocr_languages: str | None = None,
         prompt: str | None = None,
         backend: str | None = None,
         custom_schema_id: str | None = None,
@@ -230,6 +238,7 @@ class Files(Search):
             skip_duplicates=skip_duplicates,
             timeout=timeout,
             lang=lang,
+            ocr_languages=ocr_languages,
             prompt=prompt,
             backend=backend,
             custom_schema_id=custom_schema_id,
@@ -288,10 +297,16 @@ class Files(Search):
         *,
         content_category: ContentCategory | str | None = None,
         lang: str | None = None,
+        ocr_languages: str | None = None,
         prompt: str | None = None,
     ) -> JobAccepted:
         """Analyse a stored image again."""
-        body = options(content_category=content_category, lang=lang, prompt=prompt)
+        body = options(
+            content_category=content_category,
+            lang=lang,
+            ocr_languages=ocr_languages,
+            prompt=prompt,
+        )
         response = await self._core.request("POST", f"{API}/files/{image_id}/describe", json=body)
         return JobAccepted.model_validate_json(response.content)
 

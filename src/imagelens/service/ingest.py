@@ -129,6 +129,7 @@ class Ingestor:
             backend=backend,
             custom_schema=schema,
             custom_hint=hint,
+            ocr_languages=requested.ocr_languages,
         )
 
     def ingest(self, request: IngestRequest) -> Ingested:

@@ -27,9 +27,10 @@ from imagelens.types.jobs import (
     JobType,
     RequestedOptions,
 )
-from imagelens.types.languages import Language
+from imagelens.types.languages import OCR_LANGUAGES, Language, parse_ocr_languages
 
 __all__ = [
+    "OCR_LANGUAGES",
     "AnalysisResult",
     "BBox",
     "Backend",
@@ -54,4 +55,5 @@ __all__ = [
     "TagRange",
     "TagScore",
     "TextRegion",
+    "parse_ocr_languages",
 ]

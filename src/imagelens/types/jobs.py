@@ -56,6 +56,7 @@ class RequestedOptions(BaseModel):
     prompt: str | None = None
     backend: Backend | None = None
     custom_schema_id: str | None = None
+    ocr_languages: tuple[str, ...] = ()  # checked by the API (parse_ocr_languages)
 
 
 class JobOptions(BaseModel):
@@ -70,6 +71,7 @@ class JobOptions(BaseModel):
     backend: Backend = Backend.LOCAL
     custom_schema: dict[str, Any] | None = None
     custom_hint: str | None = None
+    ocr_languages: tuple[str, ...] = ()
 
 
 class DescribeOptions(BaseModel):
@@ -79,6 +81,7 @@ class DescribeOptions(BaseModel):
 
     prompt: str
     lang: Language = Language.EN
+    ocr_languages: tuple[str, ...] = ()
 
 
 class JobSpec(BaseModel):

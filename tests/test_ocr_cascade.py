@@ -1,0 +1,104 @@
+"""The recogniser cascade and the "is there text" gate, on real models and real photos."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from imagelens.config import EngineSettings
+from imagelens.engine import AnalysisOptions, Engine
+from imagelens.engine.local.ocr.cascade import Cascade
+from imagelens.engine.local.ocr.detect import Detector
+from imagelens.engine.local.ocr.gate import TextGate
+from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
+from tests.imagegen import character_error_rate, encode, font, noise_photo, photo
+from tests.layouts import receipt
+
+OCR_ONLY = AnalysisOptions(analyzers=frozenset({"ocr"}))
+
+
+def _bgr(image: Image.Image) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+
+
+def _harsh(image: Image.Image) -> Image.Image:
+    """Photographed badly: skewed, blurred, grainy, JPEG at quality 25."""
+    skewed = image.rotate(3, expand=True, fillcolor="white").filter(ImageFilter.GaussianBlur(1.7))
+    grain = np.random.default_rng(0).normal(0, 25, (skewed.size[1], skewed.size[0], 1))
+    noisy = np.clip(np.asarray(skewed, dtype=np.float32) + grain, 0, 255).astype(np.uint8)
+    return Image.open(io.BytesIO(encode(Image.fromarray(noisy), "JPEG", quality=25)))
+
+
+@pytest.fixture(scope="module")
+def models() -> tuple[Detector, Recogniser, Recogniser]:
+    return (
+        Detector(max_side=736, threads=2),
+        Recogniser(tiny_model(), threads=2, batch=1),
+        Recogniser(small_model(), threads=2, batch=1),
+    )
+
+
+def test_the_cascade_reads_a_harsh_receipt_as_well_as_the_small_recogniser(
+    models: tuple[Detector, Recogniser, Recogniser],
+) -> None:
+    detector, tiny, small = models
+    slip = receipt()
+    crops = [line.crop for line in detector.lines(_bgr(_harsh(slip.image)))]
+
+    def error(readings: list[str]) -> float:
+        return character_error_rate(slip.text, "\n".join(readings))
+
+    alone = error([r.text for r in small.read(crops)])
+    cheap = error([r.text for r in tiny.read(crops)])
+    cascade = Cascade(tiny, small, recheck_below=EngineSettings().ocr_recheck_below)
+    both = error([r.text for r in cascade.read(crops)])
+    assert both <= alone + 0.005, (both, alone)
+    # The degradation is one where the tiny recogniser alone is worse: the re-check matters.
+    assert cheap > both, (cheap, both)
+
+
+def test_the_cascade_keeps_confident_tiny_readings(
+    models: tuple[Detector, Recogniser, Recogniser],
+) -> None:
+    detector, tiny, small = models
+    crops = [line.crop for line in detector.lines(_bgr(receipt().image))]
+    never = Cascade(tiny, small, recheck_below=0.0).read(crops)
+    assert [r.text for r in never] == [r.text for r in tiny.read(crops)]
+    always = Cascade(tiny, small, recheck_below=1.01).read(crops)
+    assert [r.text for r in always] == [r.text for r in small.read(crops)]
+
+
+def _sign(base: Image.Image, text: str, size: int, at: tuple[int, int]) -> Image.Image:
+    out = base.copy()
+    ImageDraw.Draw(out).text(at, text, fill="white", font=font(size, bold=True))
+    return out
+
+
+def test_the_gate_passes_text_on_photos_and_stops_photos_without_it() -> None:
+    gate = TextGate(side=480, min_pixels=16, threads=2)
+    with_text = {
+        "portrait name": photo("grace_hopper"),
+        "small label": _sign(photo("chelsea"), "Cafe Luna", 18, (20, 20)),
+        "sign on 12 MP": _sign(noise_photo(4000, 3000, seed=1), "NO PARKING", 60, (1200, 900)),
+    }
+    without = {"chelsea": photo("chelsea"), "astronaut": photo("astronaut"),
+               "1 MP": noise_photo(1152, 864)}  # fmt: skip
+    for name, image in with_text.items():
+        assert gate.may_have_text(_bgr(image)), name
+    for name, image in without.items():
+        assert not gate.may_have_text(_bgr(image)), name
+
+
+def test_a_photo_with_a_label_is_still_read(engine: Engine) -> None:
+    labelled = _sign(photo("chelsea"), "Cafe Luna", 24, (20, 20))
+    result = engine.analyze(encode(labelled, "JPEG", quality=85), OCR_ONLY)
+    assert result.visible_text is not None and "Cafe Luna" in result.visible_text
+
+
+def test_a_photo_without_text_returns_nothing(engine: Engine) -> None:
+    result = engine.analyze(encode(noise_photo(1152, 864), "JPEG", quality=90), OCR_ONLY)
+    assert result.visible_text is None
+    assert result.text_regions == []

@@ -1,0 +1,107 @@
+"""Text in other scripts: detected and re-read by Tesseract, or read as the hint says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from imagelens.engine import AnalysisOptions, Engine
+from imagelens.engine.local.layout import Box
+from imagelens.engine.local.scripts.detect import suspect, worth_probing
+from imagelens.engine.local.scripts.tesseract import LineRead, TesseractReader
+from imagelens.types import parse_ocr_languages
+from tests.imagegen import encode, photo
+from tests.scripts import LINES, cer, degrade, png, render
+
+_NOTO = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
+
+
+def _text(engine: Engine, image_png: bytes, *langs: str) -> str:
+    options = AnalysisOptions(analyzers=frozenset({"ocr"}), ocr_languages=langs)
+    return engine.analyze(image_png, options).visible_text or ""
+
+
+@pytest.mark.parametrize("code", sorted(LINES))
+def test_each_script_is_read_without_a_hint(engine: Engine, code: str) -> None:
+    text, font = LINES[code]
+    assert cer(_text(engine, png(render([(text, font)]))), text) <= 0.10
+
+
+@pytest.mark.parametrize("code", ["ru", "el", "ar", "hi", "ko"])
+def test_degraded_lines_are_still_read(engine: Engine, code: str) -> None:
+    text, font = LINES[code]
+    assert cer(_text(engine, png(degrade(render([(text, font)], size=40)))), text) <= 0.25
+
+
+def test_russian_receipt_with_latin_product_codes(engine: Engine) -> None:
+    lines = [
+        "Магазин Продукты",
+        "Молоко 3,2% SKU-4821 89,90",
+        "Хлеб ржаной AB-1234 45,00",
+        "Итого: 134,90 руб.",
+    ]
+    got = _text(engine, png(render([(line, _NOTO) for line in lines])))
+    assert cer(got, "\n".join(lines)) <= 0.12
+    assert "Молоко" in got and "Итого" in got
+    assert "4821" in got and "1234" in got
+
+
+@pytest.mark.parametrize("code", ["ar", "he"])
+def test_right_to_left_stays_in_logical_order(engine: Engine, code: str) -> None:
+    text, font = LINES[code]
+    got = _text(engine, png(render([(text, font)])))
+    words = text.replace("،", " ").replace(",", " ").split()
+    # The first word written (rightmost) comes first in the string.
+    assert got.index(words[0][:3]) < got.index(words[-1][:3])
+
+
+def test_hint_overrides_detection(engine: Engine) -> None:
+    # Capitals that look Latin: PP-OCR reads them confidently as "KOMETA", nothing is suspect.
+    image = png(render([("КОМЕТА ТАКСИ", _NOTO)]))
+    assert "КОМЕТА" in _text(engine, image, "ru")
+    # A hint naming only PP-OCR's scripts turns the re-reading off.
+    text, font = LINES["ru"]
+    assert "Привет" not in _text(engine, png(render([(text, font)])), "en")
+
+
+def test_latin_and_chinese_are_left_to_pp_ocr() -> None:
+    assert not suspect(Box("Hello world, how are you", 0.99, 0, 0, 400, 40))
+    assert suspect(Box(", !   42", 0.98, 0, 0, 700, 50))
+    assert suspect(Box("Kαλημρα", 0.95, 0, 0, 200, 50))
+
+
+def test_texture_on_photos_is_not_probed() -> None:
+    # Suspect boxes PP-OCR found on the benchmark's photos (coffee foam, Grace Hopper's
+    # uniform): squarish, or small, with a symbol or nothing read.
+    for box in (
+        Box("8", 0.47, 13, 0, 545, 399),
+        Box("***", 0.93, 0, 28, 156, 148),
+        Box("**", 0.63, 0, 130, 141, 239),
+        Box("", 0.0, 351, 510, 413, 527),
+    ):
+        assert suspect(box) and not worth_probing([box])
+    # A whole Arabic line read as nothing, and a short word with foreign letters, are.
+    assert worth_probing([Box("", 0.0, 40, 36, 700, 84)])
+    assert worth_probing([Box("Kαλη", 0.8, 40, 36, 160, 84)])
+
+
+@pytest.mark.parametrize("name", ["coffee", "grace_hopper", "rocket", "astronaut"])
+def test_photos_make_no_tesseract_reads(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    reads: list[str] = []
+    read_line = TesseractReader.read_line
+
+    def counted(self: TesseractReader, gray: np.ndarray, lang: str) -> LineRead:
+        reads.append(lang)
+        return read_line(self, gray, lang)
+
+    monkeypatch.setattr(TesseractReader, "read_line", counted)
+    _text(engine, encode(photo(name), "JPEG", quality=90))
+    assert reads == []
+
+
+def test_hint_codes_are_checked() -> None:
+    assert parse_ocr_languages("RU, en") == ("ru", "en")
+    with pytest.raises(ValueError, match="allowed"):
+        parse_ocr_languages("ru,xx")
