@@ -43,6 +43,7 @@ from tests.layouts import (
     two_column_page,
 )
 from tests.pdfs import scanned_pdf, text_pdf
+from tests.scans import three_column_scan, three_column_scan_a4, two_column_scan
 from tests.videos import encode_clip
 
 from imagelens.config import load_settings
@@ -99,6 +100,10 @@ def bench_ocr(engine: Engine, repeats: int) -> dict[str, Any]:
         "dense_page": dense_page(),
         "two_column_page": two_column_page(),  # error in reading order, not order-free
         "receipt": receipt(),
+        # Degraded multi-column scans (tests/scans.py): turned, blurred, noisy, JPEG.
+        "three_column_scan_2560x3300": three_column_scan(),
+        "two_column_scan_1700x2200": two_column_scan(),
+        "three_column_scan_a4_2480x3508": three_column_scan_a4(),
     }
     images = {name: p.image for name, p in pages.items()}
     texts = {name: p.text for name, p in pages.items()}
