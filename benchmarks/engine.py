@@ -44,6 +44,7 @@ from tests.layouts import (
     two_column_page,
 )
 from tests.pdfs import scanned_pdf, text_pdf
+from tests.scans import three_column_scan, three_column_scan_a4, two_column_scan
 from tests.scripts import LINES, cer, degrade, png, render
 from tests.videos import encode_clip
 
@@ -152,6 +153,10 @@ def bench_ocr(engine: Engine, repeats: int) -> dict[str, Any]:
         "receipt": receipt(),
         "a4_page_300dpi": a4_page(),
         "long_receipt": long_receipt(),
+        # Degraded multi-column scans (tests/scans.py): turned, blurred, noisy, JPEG.
+        "three_column_scan_2560x3300": three_column_scan(),
+        "two_column_scan_1700x2200": two_column_scan(),
+        "three_column_scan_a4_2480x3508": three_column_scan_a4(),
     }
     images = {name: p.image for name, p in pages.items()}
     texts = {name: p.text for name, p in pages.items()}
