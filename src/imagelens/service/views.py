@@ -63,6 +63,7 @@ def analyze_view(
             pages=result.pages or None,
             barcodes=result.barcodes or None,
             faces=result.faces,
+            tables=result.tables or None,
         )
     if job.status == JobStatus.FAILED:
         return AnalyzeFailed(
@@ -119,6 +120,7 @@ def upload_view(
         status="completed" if JobStatus(image.status).finished else "processing",
         job_id=job_id,
         object_key=object_key,
+        tables=(result.tables or None) if result else None,
     )
 
 
