@@ -155,3 +155,32 @@ def table_pdf(style: str, rows: tuple[tuple[str, ...], ...] = INVOICE) -> bytes:
     pdf.set_xy(20, 200)
     pdf.cell(0, 10, "Thank you for your business.")
     return bytes(pdf.output())
+
+
+# A form whose pairs the line regexes cannot read alone: two pairs on one line, and values
+# printed under their labels.
+FORM_PAIRS = {
+    "Invoice No.": "48213",
+    "Date": "12.03.2024",
+    "Ship to": "Northwind Traders",
+    "Account": "DE44 5001 0517 5407 3249 31",
+}
+
+
+def form_page() -> Image.Image:
+    """A form: "Invoice No.: 48213" and "Date: 12.03.2024" on one line, "Ship to:" and
+    "Account:" side by side with their values on the line below; degraded like a scan."""
+    image = Image.new("RGB", (1240, 700), "white")
+    draw = ImageDraw.Draw(image)
+    body, bold = font(24), font(24, bold=True)
+    draw.text((80, 60), "ORDER FORM", fill="black", font=font(40, bold=True))
+    draw.text((80, 160), "Invoice No.:", fill="black", font=bold)
+    draw.text((270, 160), "48213", fill="black", font=body)
+    draw.text((700, 160), "Date:", fill="black", font=bold)
+    draw.text((800, 160), "12.03.2024", fill="black", font=body)
+    draw.text((80, 260), "Ship to:", fill="black", font=bold)
+    draw.text((80, 300), "Northwind Traders", fill="black", font=body)
+    draw.text((700, 260), "Account:", fill="black", font=bold)
+    draw.text((700, 300), "DE44 5001 0517 5407 3249 31", fill="black", font=body)
+    draw.text((80, 420), "Please keep this form for your records.", fill="black", font=body)
+    return degrade(image, angle=0.5, seed=7)

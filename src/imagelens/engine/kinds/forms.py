@@ -55,7 +55,8 @@ def _pairs(lines: list[list[Piece]]) -> list[tuple[str, str]]:
             right = line[k + 1] if k + 1 < len(line) else None
             if right is not None and not _LABEL.match(right.text):
                 found.append((label.group(1).strip(), right.text))
-            elif right is None and (below := _below(piece, lines[index + 1 : index + 2])):
+            elif below := _below(piece, lines[index + 1 : index + 2]):
+                # Nothing after it on its line but another label: its value is underneath.
                 found.append((label.group(1).strip(), below.text))
     return found
 
