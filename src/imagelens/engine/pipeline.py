@@ -38,6 +38,7 @@ from imagelens.engine.media.documents import read_document
 from imagelens.engine.media.videos import VideoRead, read_video
 from imagelens.engine.registry import local_analyzers
 from imagelens.engine.runtime import ByPriority, lower_thread_priority, run_at_priority
+from imagelens.engine.tables import find_tables
 from imagelens.errors import AnalysisError, ImageLensError, ModelUnavailable
 from imagelens.intake import DecodedImage, decode_image
 from imagelens.types import (
@@ -45,6 +46,7 @@ from imagelens.types import (
     ContentCategory,
     Face,
     PageSummary,
+    Table,
 )
 
 
@@ -160,6 +162,7 @@ class Engine:
             if options.analyzers is None or name in options.analyzers
         ]
         pages: list[PageSummary] = []
+        tables: list[Table] = []
         video: VideoRead | None = None
         if image.video is not None:
             # Colours describe the frame standing for the clip; the rest runs on every frame.
@@ -208,13 +211,17 @@ class Engine:
                 barcodes=document.barcodes,
             )
             look = dataclasses.replace(signals, ocr=document.first_page_ocr)
-            pages = document.pages
+            pages, tables = document.pages, document.tables
         signals, look = _count_faces(signals), _count_faces(look)
         check_deadline(deadline, "recognising faces")
         people = _recognize(options, signals.faces)
         check_deadline(deadline, "composing the result")
         compose_start = time.perf_counter()
         signals, look = _without_bars(signals), _without_bars(look, one_picture=True)
+        if image.document is None and video is None and signals.ocr is not None:
+            tables_start = time.perf_counter()
+            tables = find_tables(image.image, signals.ocr.regions)
+            timings["tables"] = _ms(tables_start)
         receipt = receipt_of(signals, image)  # a few regexes over the text lines
         category = options.category
         if category is ContentCategory.AUTO:
@@ -231,7 +238,7 @@ class Engine:
             pages=len(pages) or None,
             duration_s=image.metadata.duration_s if video else None,
         )
-        extracted = extract(category, signals, receipt)
+        extracted = extract(category, signals, receipt, tables)
         timings["compose"] = _ms(compose_start)
         timings["total"] = _ms(started)
         result = _result(
@@ -256,6 +263,8 @@ class Engine:
             result = result.model_copy(update={"frames": frames, "tag_ranges": ranges})
         elif pages:
             result = result.model_copy(update={"pages": pages})
+        if tables:
+            result = result.model_copy(update={"tables": tables})
         # `look`'s tags are one picture's (the image, page 1, the middle key frame).
         return Analysis(result, look.tags.features if look.tags else None)
 

@@ -82,6 +82,7 @@ def analyze_view(
             pages=result.pages or None,
             barcodes=result.barcodes or None,
             faces=faces,
+            tables=result.tables or None,
         )
     if job.status == JobStatus.FAILED:
         return AnalyzeFailed(
@@ -144,6 +145,7 @@ def upload_view(
         status="completed" if JobStatus(image.status).finished else "processing",
         job_id=job_id,
         object_key=object_key,
+        tables=(result.tables or None) if result else None,
     )
 
 

@@ -61,6 +61,28 @@ class Barcode(_Model):
     time_s: float | None = _unless_none()
 
 
+class TableCell(_Model):
+    """One cell of a table: its text (words joined in reading order, "" when empty), its box,
+    and how many grid rows and columns it covers (a merged cell covers more than one)."""
+
+    text: str
+    bbox: BBox
+    row_span: int = 1
+    col_span: int = 1
+
+
+class Table(_Model):
+    """A table read from a page or an image. ``rows`` holds each grid row's cells left to
+    right; a cell spanning rows or columns is listed once, in its top-left row. The first
+    ``header_rows`` rows are column headings."""
+
+    bbox: BBox
+    rows: list[list[TableCell]]
+    header_rows: int = 0
+    # The page (from 1) of a PDF the table is on; None for an image.
+    page: int | None = _unless_none()
+
+
 class ImageMetadata(_Model):
     width: int
     height: int
@@ -186,3 +208,4 @@ class AnalysisResult(_Model):
     tag_ranges: list[TagRange] = []  # a video's tags with when they hold
     faces: list[Face] = []  # every face found (on every page or key frame)
     barcodes: list[Barcode] = []  # barcodes and QR codes, top to bottom
+    tables: list[Table] = []  # tables, page by page, top to bottom

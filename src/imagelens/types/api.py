@@ -15,6 +15,7 @@ from imagelens.types.analysis import (
     ImageMetadata,
     Moderation,
     PageSummary,
+    Table,
     TextRegion,
 )
 
@@ -51,6 +52,8 @@ class AnalyzeCompleted(_Wire):
     barcodes: list[Barcode] | None = Field(default=None, exclude_if=lambda v: v is None)
     # Every face found, with who it is where the tenant has recognition on (see /people).
     faces: list[Face] = []
+    # Tables read from the image or the PDF's pages; left out when there are none.
+    tables: list[Table] | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class AnalyzeProcessing(_Wire):
@@ -157,6 +160,8 @@ class UploadResult(_Wire):
     status: Literal["processing", "completed"] | None = None
     job_id: str | None = None
     object_key: str | None = None  # the key in the tenant's own bucket (storage_target=custom)
+    # Tables read from the image or the PDF's pages, once analysed; left out when there are none.
+    tables: list[Table] | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class BatchAccepted(_Wire):

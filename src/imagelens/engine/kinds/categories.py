@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from imagelens.engine.base import Signals
 from imagelens.engine.kinds.drawings import drawing_fields, drawing_kind
+from imagelens.engine.kinds.forms import layout_pairs
 from imagelens.engine.kinds.pictures import PRINTED_ART, artwork, product_shot
 from imagelens.engine.kinds.receipts import is_receipt, read_receipt
 from imagelens.engine.kinds.screens import flatness, screen_shaped, screen_sized, status_bar
 from imagelens.intake import DecodedImage
 from imagelens.types import ContentCategory as C
+from imagelens.types import Table
 
 # Extraction fields of each category. The local engine fills what its signals support and
 # leaves the rest None; a VLM back-end fills them all.
@@ -157,14 +160,24 @@ def receipt_of(signals: Signals, image: DecodedImage) -> dict[str, Any] | None:
 
 
 def extract(
-    category: C, signals: Signals, receipt: dict[str, Any] | None = None
+    category: C,
+    signals: Signals,
+    receipt: dict[str, Any] | None = None,
+    tables: Sequence[Table] = (),
 ) -> dict[str, Any] | None:
-    """The category's fields, filled where local signals support them, None otherwise."""
+    """The category's fields, filled where local signals support them, None otherwise.
+    A document's key_values come from its lines' text and from where its boxes sit
+    (``tables`` say which boxes are table cells, not a form's fields)."""
     fields = CATEGORY_FIELDS.get(category)
     if fields is None:
         return None
     out: dict[str, Any] = dict.fromkeys(fields)
     out.update({k: v for k, v in _local_values(category, signals).items() if k in out})
+    if category is C.DOCUMENT and signals.ocr is not None:
+        # The layout's pair wins where both read a label: a line holding two pairs is one
+        # regex match ("Invoice No." -> "48213 Date: 12.03.2024"), two pairs by layout.
+        pairs = {**(out["key_values"] or {}), **layout_pairs(signals.ocr.regions, tables)}
+        out["key_values"] = pairs or None
     if category in _DRAWINGS:
         found = drawing_fields(category, _lines(signals))
         out.update({k: v for k, v in found.items() if k in out and v is not None})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from imagelens.engine.base import (
     Analyzer,
@@ -20,9 +20,10 @@ from imagelens.engine.base import (
     check_deadline,
 )
 from imagelens.engine.media.frames import RunAnalyzers, merge_moderation, run_timed
+from imagelens.engine.tables import find_tables
 from imagelens.intake import DecodedImage
 from imagelens.intake.pdf import PdfPage, PdfSource
-from imagelens.types import Barcode, Moderation, PageSummary, TextRegion
+from imagelens.types import Barcode, Moderation, PageSummary, Table, TextRegion
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class DocumentRead:
     pages: list[PageSummary]
     timings: dict[str, float]
     barcodes: BarcodeOutput | None = None  # every page's codes, each with its page
+    tables: list[Table] = field(default_factory=list)  # every page's tables, with its page
 
 
 def read_document(
@@ -51,12 +53,13 @@ def read_document(
 ) -> DocumentRead:
     """Every page in order; ``deadline`` is checked before each one. Page 1's moderation
     and faces come from the pipeline (``first_moderation``, ``first_faces``)."""
-    timings = {"render": 0.0, "ocr": 0.0, "moderation": 0.0}
+    timings = {"render": 0.0, "ocr": 0.0, "moderation": 0.0, "tables": 0.0}
     found = [dataclasses.replace(f, page=1) for f in first_faces.faces] if first_faces else []
     if barcodes is not None:
         timings["barcodes"] = 0.0
     regions: list[TextRegion] = []
     codes: list[Barcode] = []
+    tables: list[Table] = []
     texts: list[str] = []
     summaries: list[PageSummary] = []
     verdicts = [first_moderation] if first_moderation is not None else []
@@ -81,6 +84,10 @@ def read_document(
         if index == 0:
             first_ocr = page_ocr
         regions.extend(r.model_copy(update={"page": page.number}) for r in page_ocr.regions)
+        if ocr is not None or layer:  # the table reader needs the page's text
+            started = time.perf_counter()
+            tables.extend(find_tables(page.image, page_ocr.regions, page=page.number))
+            timings["tables"] += _ms(started)
         page_codes = outputs.get("barcodes")
         if isinstance(page_codes, BarcodeOutput):
             codes.extend(c.model_copy(update={"page": page.number}) for c in page_codes.codes)
@@ -106,6 +113,7 @@ def read_document(
         summaries,
         timings,
         BarcodeOutput(codes) if barcodes is not None else None,
+        tables,
     )
 
 
