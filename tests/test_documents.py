@@ -94,3 +94,47 @@ def test_titles_skip_the_status_bar_and_sidebars_are_their_own_blocks(engine: En
     lines = (desktop.visible_text or "").splitlines()
     # The sidebar's file names are not spliced into the document's lines.
     assert "Meeting notes" in lines and not any("plan.md" in x and "Meeting" in x for x in lines)
+
+
+# --- under the default category (general): the look shapes the wording, not the schema ------
+
+GENERAL = AnalysisOptions()
+
+
+def test_a_receipt_is_described_as_one_under_the_default_category(engine: Engine) -> None:
+    result = engine.analyze(encode(receipt().image), GENERAL)
+    assert result.description.startswith("A shop receipt from “CORNER MARKET”, total 21.82")
+    # The category asked for is echoed and picks the fields: general's, not a receipt's.
+    assert result.category == ContentCategory.GENERAL
+    assert result.extracted is not None and "merchant" not in result.extracted
+    assert result.extracted["text_present"] is True
+    german = engine.analyze(encode(receipt().image), AnalysisOptions(lang=Language.DE))
+    assert german.description.startswith("Ein Kassenbon von „CORNER MARKET“")
+
+
+def test_pages_and_screens_are_described_as_such_under_the_default_category(
+    engine: Engine,
+) -> None:
+    from tests.screens import book_page, degrade
+
+    page = engine.analyze(encode(degrade(book_page().image, "skewed")), GENERAL)
+    assert page.description.startswith("A document with"), page.description
+    assert page.category == ContentCategory.GENERAL
+    settings = engine.analyze(encode(phone_screenshot("light").image, "JPEG"), GENERAL)
+    assert settings.description.startswith("A screenshot with"), settings.description
+    assert "headed “Settings”" in settings.description
+    window = engine.analyze(encode(desktop_screenshot("dark").image), GENERAL)
+    assert window.description.startswith("A screenshot with"), window.description
+    french = engine.analyze(
+        encode(phone_screenshot("dark").image), AnalysisOptions(lang=Language.FR)
+    )
+    assert french.description.startswith("Une capture d’écran avec")
+
+
+def test_a_category_asked_for_still_picks_the_fields(engine: Engine) -> None:
+    # A receipt sent as a screenshot: described by its look, extracted as asked.
+    asked = AnalysisOptions(category=ContentCategory.SCREENSHOT)
+    result = engine.analyze(encode(receipt().image), asked)
+    assert result.category == ContentCategory.SCREENSHOT
+    assert result.description.startswith("A shop receipt from “CORNER MARKET”")
+    assert result.extracted is not None and "ui_text" in result.extracted

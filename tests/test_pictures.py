@@ -45,3 +45,12 @@ def test_real_photos_stay_photos(engine: Engine, name: str) -> None:
     image: Image.Image = photo(name)
     for data in (encode(image), encode(image, "JPEG", quality=85)):
         assert engine.analyze(data, AUTO).category == "general", name
+
+
+@pytest.mark.parametrize("name", ["astronaut", "chelsea", "coffee", "rocket", "coins", "camera"])
+def test_real_photos_are_described_as_photos_under_the_default_category(
+    engine: Engine, name: str
+) -> None:
+    result = engine.analyze(encode(photo(name), "JPEG", quality=85))
+    assert result.category == "general"
+    assert result.description.startswith(("A photo", "One person")), result.description

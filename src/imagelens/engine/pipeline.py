@@ -31,7 +31,7 @@ from imagelens.engine.base import (
 )
 from imagelens.engine.describe import compose_description
 from imagelens.engine.describe.tagnames import localized_scores, tag_name, tag_names
-from imagelens.engine.kinds.categories import classify, extract, receipt_of
+from imagelens.engine.kinds.categories import classify, described_as, extract, receipt_of
 from imagelens.engine.local.barcodes import drop_covered_text
 from imagelens.engine.local.faces import FaceEmbedder
 from imagelens.engine.media.documents import read_document
@@ -223,22 +223,25 @@ class Engine:
             tables = find_tables(image.image, signals.ocr.regions)
             timings["tables"] = _ms(tables_start)
         receipt = receipt_of(signals, image)  # a few regexes over the text lines
-        category = options.category
-        if category is ContentCategory.AUTO:
-            category = classify(look, image, receipt)
-        if pages and category in _NOT_A_DOCUMENT and signals.ocr and signals.ocr.regions:
-            category = ContentCategory.DOCUMENT  # a PDF with text is a document, not a photo
-        if category is not ContentCategory.DOCUMENT:
-            receipt = None
+        # What the image looks like shapes the description whatever category was asked for;
+        # the category asked for picks the extracted fields and is the one echoed back.
+        kind = classify(look, image, receipt)  # rules over signals already computed: cheap
+        category = kind if options.category is ContentCategory.AUTO else options.category
+        looks = described_as(kind, category)
+        if pages and signals.ocr and signals.ocr.regions:
+            # a PDF with text is a document, not a photo or a screen
+            category, looks = _document_unless_other(category), _document_unless_other(looks)
         description = compose_description(
             dataclasses.replace(look, barcodes=signals.barcodes) if video else signals,
-            category,
+            looks,
             options.lang,
-            receipt=receipt,
+            receipt=receipt if looks is ContentCategory.DOCUMENT else None,
             pages=len(pages) or None,
             duration_s=image.metadata.duration_s if video else None,
         )
-        extracted = extract(category, signals, receipt, tables)
+        extracted = extract(
+            category, signals, receipt if category is ContentCategory.DOCUMENT else None, tables
+        )
         timings["compose"] = _ms(compose_start)
         timings["total"] = _ms(started)
         result = _result(
@@ -340,6 +343,10 @@ def _face(found: FoundFace, ref: PersonRef | None) -> Face:
 
 # What a PDF with text is not, whether asked for (the default, general) or classified so.
 _NOT_A_DOCUMENT = frozenset({ContentCategory.GENERAL, ContentCategory.SCREENSHOT})
+
+
+def _document_unless_other(category: ContentCategory) -> ContentCategory:
+    return ContentCategory.DOCUMENT if category in _NOT_A_DOCUMENT else category
 
 
 def _without_bars(signals: Signals, *, one_picture: bool = False) -> Signals:

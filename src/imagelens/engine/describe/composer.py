@@ -10,6 +10,7 @@ from imagelens.engine.base import Signals
 from imagelens.engine.describe.phrases import CONCEPT_NOUNS, TEMPLATES
 from imagelens.engine.describe.tagnames import tag_name
 from imagelens.engine.kinds.pictures import PRINTED_ART
+from imagelens.engine.kinds.screens import status_bar_regions, status_token
 from imagelens.engine.local.concepts import PARENTS
 from imagelens.types import ContentCategory, Language, TagScore
 
@@ -212,11 +213,15 @@ _EN_NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven",
 def _title(signals: Signals) -> str | None:
     """The page's or screen's title: the first much larger text in its upper part, else
     its first line that is not the status bar (a clock, battery level or carrier there says
-    nothing about the content)."""
+    nothing about the content), wherever the status bar is drawn."""
+    found = signals.ocr.regions if signals.ocr else []
+    bar = {id(r) for r in status_bar_regions(found)}
     regions = [
         r
-        for r in (signals.ocr.regions if signals.ocr else [])
+        for r in found
         if sum(ch.isalpha() for ch in r.text) >= 3
+        and id(r) not in bar
+        and not status_token(r.text)
         and not (r.bbox.y <= 0.06 and _STATUS.search(r.text))
     ]
     if not regions:

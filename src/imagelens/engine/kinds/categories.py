@@ -11,7 +11,13 @@ from imagelens.engine.kinds.drawings import drawing_fields, drawing_kind
 from imagelens.engine.kinds.forms import layout_pairs
 from imagelens.engine.kinds.pictures import PRINTED_ART, artwork, product_shot
 from imagelens.engine.kinds.receipts import is_receipt, read_receipt
-from imagelens.engine.kinds.screens import flatness, screen_shaped, screen_sized, status_bar
+from imagelens.engine.kinds.screens import (
+    chrome_bands,
+    flatness,
+    screen_shaped,
+    screen_sized,
+    status_bar,
+)
 from imagelens.intake import DecodedImage
 from imagelens.types import ContentCategory as C
 from imagelens.types import Table
@@ -103,7 +109,9 @@ def classify(signals: Signals, image: DecodedImage, receipt: dict[str, Any] | No
     lines = _lines(signals)
     chars = sum(len(line) for line in lines)
     coverage = text_coverage(signals)
-    labels = {t.name for t in signals.tags.labels[:3]} if signals.tags else set()
+    top3 = signals.tags.labels[:3] if signals.tags else []
+    labels = {t.name for t in top3}
+    sure = {t.name for t in top3 if t.confidence >= 0.2}
     concepts = {t.name: t.confidence for t in signals.tags.concepts} if signals.tags else {}
     colors = signals.colors.dominant if signals.colors else []
     top_color = colors[0] if colors else None
@@ -119,6 +127,8 @@ def classify(signals: Signals, image: DecodedImage, receipt: dict[str, Any] | No
         flat = flatness(image) >= _FLAT
         if status_bar(regions) or (flat and screen_sized(width, height)):
             return C.SCREENSHOT
+        if chrome_bands(image) >= 2:  # a title bar or toolbar and a sidebar: a window
+            return C.SCREENSHOT
         if not flat:  # photographed or scanned: a page fills the frame, a notice does not
             return C.DOCUMENT if coverage >= 0.15 or light >= 0.6 else C.GENERAL
         # Rendered: pages are mostly paper-coloured and page-shaped; screens have chrome
@@ -129,7 +139,9 @@ def classify(signals: Signals, image: DecodedImage, receipt: dict[str, Any] | No
         return C.SCREENSHOT
     if "website" in labels or (concepts.get("screen", 0) >= 0.5 and chars > 0):
         return C.SCREENSHOT
-    if labels & {"menu", "envelope", "dust-jacket", "ring-binder", "crossword"} and chars > 0:
+    # A paper label the tagger is fairly sure of (a 10% "crossword" is a guess at any grey
+    # texture with a few characters read off it).
+    if sure & {"menu", "envelope", "dust-jacket", "ring-binder", "crossword"} and chars > 0:
         return C.DOCUMENT
     regions = signals.ocr.regions if signals.ocr else []
     if chars < 40 and not status_bar(regions) and artwork(signals, image, flatness(image)):
@@ -150,6 +162,13 @@ def classify(signals: Signals, image: DecodedImage, receipt: dict[str, Any] | No
     if living < 0.3 and not faces and coverage < 0.15 and (white or product_shot(image)):
         return C.PRODUCT_PHOTO
     return C.GENERAL
+
+
+def described_as(kind: C, category: C) -> C:
+    """The kind an image is described as: what it was recognised as (``kind``, from
+    :func:`classify`), else, where it looks like nothing in particular (a photo), the
+    ``category`` asked for, whose wording a caller's hint may pick ("a blueprint")."""
+    return category if kind is C.GENERAL and category is not C.AUTO else kind
 
 
 def receipt_of(signals: Signals, image: DecodedImage) -> dict[str, Any] | None:
