@@ -14,20 +14,31 @@ assignment tells the copy what it changed once committed (:meth:`FaceIndex.appli
 next one finds it in step without reading. The copy holds no person: who a face belongs to is
 read from the database for the few nearest faces, so merges, renames and deletes never
 invalidate it.
+
+Deleted faces leave nothing behind: a dropped row is zeroed at once, a tenant's copy is let
+go (for an empty one) as soon as it holds no live face, and dropped (zeroed) when this process
+learns the tenant withdrew its consent (:meth:`FaceIndex.forget`, called by
+``People.enabled``) and when it went unused for ``idle_s`` (checked at any tenant's next
+use), so a process that never serves the tenant again keeps no copy of its faces.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from imagelens.people import store
-from imagelens.people.store import NewFace, Signature
+from imagelens.people import store, sync
+from imagelens.people.store import NewFace
+from imagelens.people.sync import Signature
+
+IDLE_S = 600.0  # a tenant's copy unused this long is dropped
 
 
 @dataclass(eq=False)
@@ -80,6 +91,12 @@ class _Shard:
             if row is not None:
                 self.alive[row] = False
                 self.squares[row] = np.inf
+                self.matrix[row] = 0.0  # the descriptor gone from memory, not only masked
+
+    def wipe(self) -> None:
+        """Zero every descriptor (the copy is being let go)."""
+        self.matrix[:] = 0.0
+        self.rows.clear()
 
 
 def _grown(array: np.ndarray, capacity: int, size: int) -> np.ndarray:
@@ -91,11 +108,17 @@ def _grown(array: np.ndarray, capacity: int, size: int) -> np.ndarray:
 class FaceIndex:
     """The faces of each tenant made by one model; thread-safe (one lock per tenant)."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(
+        self, model: str, *, idle_s: float = IDLE_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.model = model
+        self.idle_s = idle_s
+        self._clock = clock
         self._shards: dict[str, _Shard] = {}
+        self._used: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._next_sweep = clock() + idle_s / 10
 
     def nearest(
         self,
@@ -110,22 +133,22 @@ class FaceIndex:
         first. Brings the copy in step through ``session`` first (inside the assignment's
         lock, so it sees every face committed before), to ``signature`` where the caller has
         read it already."""
-        with self._lock(tenant_id):
+        with self._using(tenant_id):
             shard = self._fresh(session, tenant_id, signature)
             return _search(shard, vectors, k, ())
 
     def refresh(self, session: Session, tenant_id: str, signature: Signature) -> None:
         """Bring the tenant's copy in step with ``signature`` (the database as ``session``
         sees it)."""
-        with self._lock(tenant_id):
+        with self._using(tenant_id):
             self._fresh(session, tenant_id, signature)
 
     def search(
         self, tenant_id: str, vectors: np.ndarray, k: int, *, excluding: Collection[str] = ()
     ) -> list[list[tuple[str, float]]]:
         """Like :meth:`nearest` on the copy as it is (after :meth:`refresh`), never answering
-        the faces of ``excluding`` (those the caller's transaction deleted)."""
-        with self._lock(tenant_id):
+        the faces of ``excluding``."""
+        with self._using(tenant_id):
             shard = self._shards.get(tenant_id)
             if shard is None:
                 return [[] for _ in np.atleast_2d(vectors)]
@@ -143,18 +166,24 @@ class FaceIndex:
         ``added``, those of its image ``removed``): if the copy was in step with ``before``,
         it is now in step with the counters the triggers moved by exactly those. Were others'
         removals counted in between, the next refresh finds the count off and reads the ids."""
-        with self._lock(tenant_id):
+        with self._using(tenant_id):
             shard = self._shards.get(tenant_id)
             if shard is None or shard.signature != before:
                 return
             shard.drop(removed)
             shard.add([(face.id, face.vector, face.created_at) for face in added])
             shard.signature = Signature(before.added + len(added), before.removed + len(removed))
+            self._keep(tenant_id, shard)
 
     def size(self, tenant_id: str) -> int:
         """Faces held for the tenant (no refresh)."""
         shard = self._shards.get(tenant_id)
         return 0 if shard is None else shard.live
+
+    def held(self) -> set[str]:
+        """The tenants whose copy this process holds."""
+        with self._guard:
+            return set(self._shards)
 
     def memory_bytes(self, tenant_id: str) -> int:
         """The copy's arrays (ids and their dict not counted)."""
@@ -164,12 +193,66 @@ class FaceIndex:
         return int(shard.matrix.nbytes + shard.squares.nbytes + shard.alive.nbytes)
 
     def forget(self, tenant_id: str | None = None) -> None:
-        """Drop the copy of one tenant (or all); the next use loads it again."""
+        """Drop (and zero) the copy of one tenant (or all) under its lock, so no search in
+        flight puts it back; the next use loads it again."""
         with self._guard:
-            if tenant_id is None:
-                self._shards.clear()
-            else:
-                self._shards.pop(tenant_id, None)
+            tenants = list(self._shards) if tenant_id is None else [tenant_id]
+            tenants = [t for t in tenants if t in self._shards]
+        for tenant in tenants:
+            with self._lock(tenant):
+                self._drop(tenant)
+
+    def _drop(self, tenant_id: str) -> None:
+        """Let the tenant's copy go; call holding its lock."""
+        with self._guard:
+            shard = self._shards.pop(tenant_id, None)
+            self._used.pop(tenant_id, None)
+        if shard is not None:
+            shard.wipe()
+
+    def _keep(self, tenant_id: str, shard: _Shard) -> _Shard:
+        """Hold ``shard`` as the tenant's copy (the one held, returned); one left with no
+        live face is let go for an empty one, in step all the same. Call holding the
+        tenant's lock."""
+        if shard.live == 0 and shard.size > 0:
+            shard.wipe()
+            shard = _Shard(shard.signature)
+        with self._guard:
+            self._shards[tenant_id] = shard
+        return shard
+
+    @contextmanager
+    def _using(self, tenant_id: str) -> Iterator[None]:
+        """Hold the tenant's lock, marked as in use (first dropping the copies idle too
+        long, at most every tenth of ``idle_s``)."""
+        self._sweep()
+        lock = self._lock(tenant_id)
+        with lock:
+            try:
+                yield
+            finally:
+                with self._guard:
+                    if tenant_id in self._shards:
+                        self._used[tenant_id] = self._clock()
+
+    def _sweep(self) -> None:
+        now = self._clock()
+        with self._guard:
+            if now < self._next_sweep:
+                return
+            self._next_sweep = now + self.idle_s / 10
+            idle = [t for t, at in self._used.items() if now - at >= self.idle_s]
+            locks = [(t, self._locks[t]) for t in idle]
+        for tenant, lock in locks:
+            if lock.acquire(blocking=False):  # in use right now: not idle after all
+                try:
+                    with self._guard:
+                        at = self._used.get(tenant)
+                        still = at is not None and now - at >= self.idle_s
+                    if still:
+                        self._drop(tenant)
+                finally:
+                    lock.release()
 
     def _lock(self, tenant_id: str) -> threading.Lock:
         with self._guard:
@@ -179,7 +262,7 @@ class FaceIndex:
         # The signature first: the rows read after it are at least as new (a change
         # committed in between shows in the next signature and is read then).
         if now is None:
-            now = store.signature(session=session, tenant_id=tenant_id)
+            now = sync.signature(session=session, tenant_id=tenant_id)
         shard = self._shards.get(tenant_id)
         if shard is not None and shard.signature == now:
             return shard
@@ -194,13 +277,13 @@ class FaceIndex:
         else:
             if now.added > held.added:
                 shard.add(
-                    store.read_faces(
+                    sync.read_faces(
                         session=session, tenant_id=tenant_id, model=self.model, since=shard.latest
                     )
                 )
             gone: list[str] | None = []
             if now.removed > held.removed:
-                gone = store.removals(
+                gone = sync.removals(
                     session=session, tenant_id=tenant_id, after=held.removed, upto=now.removed
                 )
             if gone is not None:
@@ -209,24 +292,24 @@ class FaceIndex:
                 # The log pruned, a face committed late (older timestamp), another model's.
                 self._reconcile(session, tenant_id, shard)
             if shard.size > 1024 and shard.live < shard.size // 2:  # mostly dead: rebuild
+                shard.wipe()
                 shard = self._loaded(session, tenant_id, now)
         shard.signature = now
-        self._shards[tenant_id] = shard
-        return shard
+        return self._keep(tenant_id, shard)
 
     def _loaded(self, session: Session, tenant_id: str, now: Signature) -> _Shard:
         shard = _Shard(now)
-        shard.add(store.read_faces(session=session, tenant_id=tenant_id, model=self.model))
+        shard.add(sync.read_faces(session=session, tenant_id=tenant_id, model=self.model))
         return shard
 
     def _reconcile(self, session: Session, tenant_id: str, shard: _Shard) -> None:
         """Match the copy to the live ids: drop the gone, fetch the missing."""
-        live = store.face_ids(session=session, tenant_id=tenant_id, model=self.model)
+        live = sync.face_ids(session=session, tenant_id=tenant_id, model=self.model)
         shard.drop(set(shard.rows) - live)
         missing = list(live - set(shard.rows))
         for start in range(0, len(missing), 500):
             shard.add(
-                store.read_faces(
+                sync.read_faces(
                     session=session,
                     tenant_id=tenant_id,
                     model=self.model,
