@@ -28,81 +28,16 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from imagelens.people import store, sync
+from imagelens.people import sync
+from imagelens.people.shard import Shard, search_shard
 from imagelens.people.store import NewFace
 from imagelens.people.sync import Signature
 
 IDLE_S = 600.0  # a tenant's copy unused this long is dropped
-
-
-@dataclass(eq=False)
-class _Shard:
-    """One tenant's faces: rows ``[0, size)`` of ``matrix``; a dead row's square norm is
-    +inf, so its distance is too, with no mask to build per search."""
-
-    signature: Signature
-    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, store.DIM), np.float32))
-    squares: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
-    alive: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    ids: list[str] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
-    size: int = 0
-    latest: datetime | None = None
-
-    @property
-    def live(self) -> int:
-        return len(self.rows)
-
-    def add(self, found: Sequence[tuple[str, bytes | np.ndarray, datetime]]) -> int:
-        """Append the faces not held yet; how many."""
-        fresh = [(i, v, at) for i, v, at in found if i not in self.rows]
-        for _, _, at in found:
-            self.latest = at if self.latest is None or at > self.latest else self.latest
-        if not fresh:
-            return 0
-        needed = self.size + len(fresh)
-        if needed > self.matrix.shape[0]:
-            capacity = max(needed, int(self.matrix.shape[0] * 1.5), 256)
-            self.matrix = _grown(self.matrix, capacity, self.size)
-            self.squares = _grown(self.squares, capacity, self.size)
-            self.alive = _grown(self.alive, capacity, self.size)
-        block = np.stack(
-            [store.from_bytes(v) if isinstance(v, bytes) else v for _, v, _ in fresh]
-        ).astype(np.float32, copy=False)
-        end = self.size + len(fresh)
-        self.matrix[self.size : end] = block
-        self.squares[self.size : end] = np.einsum("ij,ij->i", block, block)
-        self.alive[self.size : end] = True
-        for offset, (face_id, _, _) in enumerate(fresh):
-            self.ids.append(face_id)
-            self.rows[face_id] = self.size + offset
-        self.size = end
-        return len(fresh)
-
-    def drop(self, gone: Collection[str]) -> None:
-        for face_id in gone:
-            row = self.rows.pop(face_id, None)
-            if row is not None:
-                self.alive[row] = False
-                self.squares[row] = np.inf
-                self.matrix[row] = 0.0  # the descriptor gone from memory, not only masked
-
-    def wipe(self) -> None:
-        """Zero every descriptor (the copy is being let go)."""
-        self.matrix[:] = 0.0
-        self.rows.clear()
-
-
-def _grown(array: np.ndarray, capacity: int, size: int) -> np.ndarray:
-    bigger = np.zeros((capacity, *array.shape[1:]), array.dtype)
-    bigger[:size] = array[:size]
-    return bigger
 
 
 class FaceIndex:
@@ -114,7 +49,7 @@ class FaceIndex:
         self.model = model
         self.idle_s = idle_s
         self._clock = clock
-        self._shards: dict[str, _Shard] = {}
+        self._shards: dict[str, Shard] = {}
         self._used: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -135,7 +70,7 @@ class FaceIndex:
         read it already."""
         with self._using(tenant_id):
             shard = self._fresh(session, tenant_id, signature)
-            return _search(shard, vectors, k, ())
+            return search_shard(shard, vectors, k, ())
 
     def refresh(self, session: Session, tenant_id: str, signature: Signature) -> None:
         """Bring the tenant's copy in step with ``signature`` (the database as ``session``
@@ -152,7 +87,7 @@ class FaceIndex:
             shard = self._shards.get(tenant_id)
             if shard is None:
                 return [[] for _ in np.atleast_2d(vectors)]
-            return _search(shard, vectors, k, excluding)
+            return search_shard(shard, vectors, k, excluding)
 
     def applied(
         self,
@@ -210,13 +145,13 @@ class FaceIndex:
         if shard is not None:
             shard.wipe()
 
-    def _keep(self, tenant_id: str, shard: _Shard) -> _Shard:
+    def _keep(self, tenant_id: str, shard: Shard) -> Shard:
         """Hold ``shard`` as the tenant's copy (the one held, returned); one left with no
         live face is let go for an empty one, in step all the same. Call holding the
         tenant's lock."""
         if shard.live == 0 and shard.size > 0:
             shard.wipe()
-            shard = _Shard(shard.signature)
+            shard = Shard(shard.signature)
         with self._guard:
             self._shards[tenant_id] = shard
         return shard
@@ -258,7 +193,7 @@ class FaceIndex:
         with self._guard:
             return self._locks.setdefault(tenant_id, threading.Lock())
 
-    def _fresh(self, session: Session, tenant_id: str, now: Signature | None) -> _Shard:
+    def _fresh(self, session: Session, tenant_id: str, now: Signature | None) -> Shard:
         # The signature first: the rows read after it are at least as new (a change
         # committed in between shows in the next signature and is read then).
         if now is None:
@@ -297,12 +232,12 @@ class FaceIndex:
         shard.signature = now
         return self._keep(tenant_id, shard)
 
-    def _loaded(self, session: Session, tenant_id: str, now: Signature) -> _Shard:
-        shard = _Shard(now)
+    def _loaded(self, session: Session, tenant_id: str, now: Signature) -> Shard:
+        shard = Shard(now)
         shard.add(sync.read_faces(session=session, tenant_id=tenant_id, model=self.model))
         return shard
 
-    def _reconcile(self, session: Session, tenant_id: str, shard: _Shard) -> None:
+    def _reconcile(self, session: Session, tenant_id: str, shard: Shard) -> None:
         """Match the copy to the live ids: drop the gone, fetch the missing."""
         live = sync.face_ids(session=session, tenant_id=tenant_id, model=self.model)
         shard.drop(set(shard.rows) - live)
@@ -316,36 +251,3 @@ class FaceIndex:
                     ids=missing[start : start + 500],
                 )
             )
-
-
-def _search(
-    shard: _Shard, vectors: np.ndarray, k: int, excluding: Collection[str]
-) -> list[list[tuple[str, float]]]:
-    queries = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
-    hidden = [row for row in (shard.rows.get(f) for f in excluding) if row is not None]
-    live = shard.live - len(hidden)
-    if live <= 0 or k <= 0:
-        return [[] for _ in queries]
-    size = shard.size
-    take = min(k, live)
-    found = []
-    for query in queries:
-        # |a-b|^2 = |a|^2 + |b|^2 - 2ab: one matrix-vector product over every face, then in
-        # place (at 100k faces every temporary array costs about a millisecond); dead rows'
-        # +inf norms make their distances +inf.
-        squared = shard.matrix[:size] @ query
-        squared *= -2
-        squared += shard.squares[:size]
-        squared += float(query @ query)
-        if hidden:
-            squared[hidden] = np.inf
-        best = np.argpartition(squared, take - 1)[:take]
-        best = best[np.argsort(squared[best], kind="stable")]
-        found.append(
-            [
-                (shard.ids[i], float(np.sqrt(max(squared[i], 0.0))))
-                for i in best
-                if np.isfinite(squared[i])
-            ]
-        )
-    return found
