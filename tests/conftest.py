@@ -10,9 +10,12 @@ from moto.server import ThreadedMotoServer
 # A test that reaches for the network is a broken test.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from imagelens.config import Settings
+from imagelens.config import FacesSettings, Settings
+from imagelens.db import Database, upgrade
 from imagelens.engine import Engine
+from imagelens.people import People
 from tests import imagegen
+from tests.dlibfaces import DlibEmbedder
 from tests.live import (
     LiveServer,
     free_port,
@@ -152,3 +155,31 @@ def tiny_vlm(tiny_vlm_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
     with serve(tiny_vlm_model, free_port(), tmp_path_factory.mktemp("hf-cache")) as url:
         yield url
+
+
+# The people tests': a migrated SQLite file or PostgreSQL database per module, and a People
+# on it with the real dlib model (tests/peopledb.py makes tenants, images and faces).
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def people_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('people') / 'imagelens.db'}"
+        upgrade(url)
+        yield url
+    else:
+        with postgres_database() as url:
+            upgrade(url)
+            yield url
+
+
+@pytest.fixture(scope="module")
+def people_db(people_url: str) -> Iterator[Database]:
+    database = Database(people_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def people(people_db: Database) -> People:
+    return People(people_db, FacesSettings(recognition=True), DlibEmbedder.version)

@@ -55,3 +55,13 @@ def test_an_unnamed_winner_goes_into_the_one_named_person() -> None:
 
 def test_faces_gone_since_the_index_was_read_do_not_vote() -> None:
     assert _decide([("gone", 0.1)], {}) == Decision(None)
+
+
+def test_a_reanalysed_face_keeps_its_person() -> None:
+    owners = _owners(("old", "ada", "Ada"), ("a", "p", None), ("b", "p", None), ("c", "p", None))
+    near = [("a", 0.1), ("b", 0.1), ("c", 0.1), ("old", 0.2)]
+    assert _decide(near, owners) == Decision("ada", ("p",))  # the named one takes them in
+    owners = _owners(("old", "q", None), ("a", "p", "Ann"), ("b", "p", "Ann"))
+    near = [("a", 0.1), ("b", 0.1), ("old", 0.45)]
+    assert _decide(near, owners) == Decision("p")
+    assert _decide(near, owners, keep=["q"]) == Decision("q")

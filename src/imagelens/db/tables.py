@@ -140,9 +140,9 @@ class Image(Base):
 
 class Person(Base):
     """A cluster of one tenant's faces. ``face_count`` and ``cover_face_id`` (the most
-    confident x largest face) are kept by triggers on ``faces`` (migration 0011), which also
-    delete a person whose last face went: they hold whichever way faces go, an image's
-    ``ON DELETE CASCADE`` included."""
+    confident x largest face on a still picture: page NULL or 1, no frame time) are kept by
+    triggers on ``faces`` (migration 0011), which also delete a person whose last face went:
+    they hold whichever way faces go, an image's ``ON DELETE CASCADE`` included."""
 
     __tablename__ = "people"
     __table_args__ = (Index("ix_people_tenant_count", "tenant_id", "face_count", "id"),)

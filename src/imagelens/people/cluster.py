@@ -4,9 +4,11 @@ database and no lock (the caller holds both).
 
 A vote is weighted by closeness (1 at distance 0, 0 at ``match_distance``), so one very
 close face is worth more than several far ones, and a person with many faces near the new
-one outweighs a lone look-alike. Never joined: a person already given to another face of the
-same image (one photo does not show a person twice). Never merged: two people with names,
-unless nothing else differs than that one of them lacks one.
+one outweighs a lone look-alike. A re-analysis keeps who a face was: a person the same face
+belonged to before (``keep``) wins if it has a vote at all. Never joined: a person already
+given to another face of the same picture (one photo, page or frame does not show a person
+twice). Never merged: two people with names, unless nothing else differs than that one of
+them lacks one.
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ def decide(
     match_distance: float,
     merge_distance: float,
     taken: Collection[str] = (),
+    keep: Collection[str] = (),
 ) -> Decision:
     """``neighbours``: (face id, distance) nearest first; ``owners``: their current people;
-    ``taken``: people already given to other faces of the same image."""
+    ``taken``: people already given to other faces of the same picture (page, frame);
+    ``keep``: the people of this face's earlier copies on the same image (a re-analysis)."""
     votes: dict[str, float] = {}
     closest: dict[str, float] = {}
     named: dict[str, str | None] = {}
@@ -48,7 +52,8 @@ def decide(
         named[person] = owner.name
     if not votes:
         return Decision(None)
-    winner = max(votes, key=lambda p: (votes[p], -closest[p]))
+    kept = [p for p in votes if p in keep] or list(votes)
+    winner = max(kept, key=lambda p: (votes[p], -closest[p]))
     if closest[winner] > merge_distance:
         return Decision(winner)
     linked = [p for p in votes if p != winner and closest[p] <= merge_distance]

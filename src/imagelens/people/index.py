@@ -14,88 +14,46 @@ assignment tells the copy what it changed once committed (:meth:`FaceIndex.appli
 next one finds it in step without reading. The copy holds no person: who a face belongs to is
 read from the database for the few nearest faces, so merges, renames and deletes never
 invalidate it.
+
+Deleted faces leave nothing behind: a dropped row is zeroed at once, a tenant's copy is let
+go (for an empty one) as soon as it holds no live face, and dropped (zeroed) when this process
+learns the tenant withdrew its consent (:meth:`FaceIndex.forget`, called by
+``People.enabled``) and when it went unused for ``idle_s`` (checked at any tenant's next
+use), so a process that never serves the tenant again keeps no copy of its faces.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from imagelens.people import store
-from imagelens.people.store import NewFace, Signature
+from imagelens.people import sync
+from imagelens.people.shard import Shard, search_shard
+from imagelens.people.store import NewFace
+from imagelens.people.sync import Signature
 
-
-@dataclass(eq=False)
-class _Shard:
-    """One tenant's faces: rows ``[0, size)`` of ``matrix``; a dead row's square norm is
-    +inf, so its distance is too, with no mask to build per search."""
-
-    signature: Signature
-    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, store.DIM), np.float32))
-    squares: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
-    alive: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    ids: list[str] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
-    size: int = 0
-    latest: datetime | None = None
-
-    @property
-    def live(self) -> int:
-        return len(self.rows)
-
-    def add(self, found: Sequence[tuple[str, bytes | np.ndarray, datetime]]) -> int:
-        """Append the faces not held yet; how many."""
-        fresh = [(i, v, at) for i, v, at in found if i not in self.rows]
-        for _, _, at in found:
-            self.latest = at if self.latest is None or at > self.latest else self.latest
-        if not fresh:
-            return 0
-        needed = self.size + len(fresh)
-        if needed > self.matrix.shape[0]:
-            capacity = max(needed, int(self.matrix.shape[0] * 1.5), 256)
-            self.matrix = _grown(self.matrix, capacity, self.size)
-            self.squares = _grown(self.squares, capacity, self.size)
-            self.alive = _grown(self.alive, capacity, self.size)
-        block = np.stack(
-            [store.from_bytes(v) if isinstance(v, bytes) else v for _, v, _ in fresh]
-        ).astype(np.float32, copy=False)
-        end = self.size + len(fresh)
-        self.matrix[self.size : end] = block
-        self.squares[self.size : end] = np.einsum("ij,ij->i", block, block)
-        self.alive[self.size : end] = True
-        for offset, (face_id, _, _) in enumerate(fresh):
-            self.ids.append(face_id)
-            self.rows[face_id] = self.size + offset
-        self.size = end
-        return len(fresh)
-
-    def drop(self, gone: Collection[str]) -> None:
-        for face_id in gone:
-            row = self.rows.pop(face_id, None)
-            if row is not None:
-                self.alive[row] = False
-                self.squares[row] = np.inf
-
-
-def _grown(array: np.ndarray, capacity: int, size: int) -> np.ndarray:
-    bigger = np.zeros((capacity, *array.shape[1:]), array.dtype)
-    bigger[:size] = array[:size]
-    return bigger
+IDLE_S = 600.0  # a tenant's copy unused this long is dropped
 
 
 class FaceIndex:
     """The faces of each tenant made by one model; thread-safe (one lock per tenant)."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(
+        self, model: str, *, idle_s: float = IDLE_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.model = model
-        self._shards: dict[str, _Shard] = {}
+        self.idle_s = idle_s
+        self._clock = clock
+        self._shards: dict[str, Shard] = {}
+        self._used: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._next_sweep = clock() + idle_s / 10
 
     def nearest(
         self,
@@ -110,26 +68,26 @@ class FaceIndex:
         first. Brings the copy in step through ``session`` first (inside the assignment's
         lock, so it sees every face committed before), to ``signature`` where the caller has
         read it already."""
-        with self._lock(tenant_id):
+        with self._using(tenant_id):
             shard = self._fresh(session, tenant_id, signature)
-            return _search(shard, vectors, k, ())
+            return search_shard(shard, vectors, k, ())
 
     def refresh(self, session: Session, tenant_id: str, signature: Signature) -> None:
         """Bring the tenant's copy in step with ``signature`` (the database as ``session``
         sees it)."""
-        with self._lock(tenant_id):
+        with self._using(tenant_id):
             self._fresh(session, tenant_id, signature)
 
     def search(
         self, tenant_id: str, vectors: np.ndarray, k: int, *, excluding: Collection[str] = ()
     ) -> list[list[tuple[str, float]]]:
         """Like :meth:`nearest` on the copy as it is (after :meth:`refresh`), never answering
-        the faces of ``excluding`` (those the caller's transaction deleted)."""
-        with self._lock(tenant_id):
+        the faces of ``excluding``."""
+        with self._using(tenant_id):
             shard = self._shards.get(tenant_id)
             if shard is None:
                 return [[] for _ in np.atleast_2d(vectors)]
-            return _search(shard, vectors, k, excluding)
+            return search_shard(shard, vectors, k, excluding)
 
     def applied(
         self,
@@ -143,18 +101,24 @@ class FaceIndex:
         ``added``, those of its image ``removed``): if the copy was in step with ``before``,
         it is now in step with the counters the triggers moved by exactly those. Were others'
         removals counted in between, the next refresh finds the count off and reads the ids."""
-        with self._lock(tenant_id):
+        with self._using(tenant_id):
             shard = self._shards.get(tenant_id)
             if shard is None or shard.signature != before:
                 return
             shard.drop(removed)
             shard.add([(face.id, face.vector, face.created_at) for face in added])
             shard.signature = Signature(before.added + len(added), before.removed + len(removed))
+            self._keep(tenant_id, shard)
 
     def size(self, tenant_id: str) -> int:
         """Faces held for the tenant (no refresh)."""
         shard = self._shards.get(tenant_id)
         return 0 if shard is None else shard.live
+
+    def held(self) -> set[str]:
+        """The tenants whose copy this process holds."""
+        with self._guard:
+            return set(self._shards)
 
     def memory_bytes(self, tenant_id: str) -> int:
         """The copy's arrays (ids and their dict not counted)."""
@@ -164,22 +128,76 @@ class FaceIndex:
         return int(shard.matrix.nbytes + shard.squares.nbytes + shard.alive.nbytes)
 
     def forget(self, tenant_id: str | None = None) -> None:
-        """Drop the copy of one tenant (or all); the next use loads it again."""
+        """Drop (and zero) the copy of one tenant (or all) under its lock, so no search in
+        flight puts it back; the next use loads it again."""
         with self._guard:
-            if tenant_id is None:
-                self._shards.clear()
-            else:
-                self._shards.pop(tenant_id, None)
+            tenants = list(self._shards) if tenant_id is None else [tenant_id]
+            tenants = [t for t in tenants if t in self._shards]
+        for tenant in tenants:
+            with self._lock(tenant):
+                self._drop(tenant)
+
+    def _drop(self, tenant_id: str) -> None:
+        """Let the tenant's copy go; call holding its lock."""
+        with self._guard:
+            shard = self._shards.pop(tenant_id, None)
+            self._used.pop(tenant_id, None)
+        if shard is not None:
+            shard.wipe()
+
+    def _keep(self, tenant_id: str, shard: Shard) -> Shard:
+        """Hold ``shard`` as the tenant's copy (the one held, returned); one left with no
+        live face is let go for an empty one, in step all the same. Call holding the
+        tenant's lock."""
+        if shard.live == 0 and shard.size > 0:
+            shard.wipe()
+            shard = Shard(shard.signature)
+        with self._guard:
+            self._shards[tenant_id] = shard
+        return shard
+
+    @contextmanager
+    def _using(self, tenant_id: str) -> Iterator[None]:
+        """Hold the tenant's lock, marked as in use (first dropping the copies idle too
+        long, at most every tenth of ``idle_s``)."""
+        self._sweep()
+        lock = self._lock(tenant_id)
+        with lock:
+            try:
+                yield
+            finally:
+                with self._guard:
+                    if tenant_id in self._shards:
+                        self._used[tenant_id] = self._clock()
+
+    def _sweep(self) -> None:
+        now = self._clock()
+        with self._guard:
+            if now < self._next_sweep:
+                return
+            self._next_sweep = now + self.idle_s / 10
+            idle = [t for t, at in self._used.items() if now - at >= self.idle_s]
+            locks = [(t, self._locks[t]) for t in idle]
+        for tenant, lock in locks:
+            if lock.acquire(blocking=False):  # in use right now: not idle after all
+                try:
+                    with self._guard:
+                        at = self._used.get(tenant)
+                        still = at is not None and now - at >= self.idle_s
+                    if still:
+                        self._drop(tenant)
+                finally:
+                    lock.release()
 
     def _lock(self, tenant_id: str) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(tenant_id, threading.Lock())
 
-    def _fresh(self, session: Session, tenant_id: str, now: Signature | None) -> _Shard:
+    def _fresh(self, session: Session, tenant_id: str, now: Signature | None) -> Shard:
         # The signature first: the rows read after it are at least as new (a change
         # committed in between shows in the next signature and is read then).
         if now is None:
-            now = store.signature(session=session, tenant_id=tenant_id)
+            now = sync.signature(session=session, tenant_id=tenant_id)
         shard = self._shards.get(tenant_id)
         if shard is not None and shard.signature == now:
             return shard
@@ -194,13 +212,13 @@ class FaceIndex:
         else:
             if now.added > held.added:
                 shard.add(
-                    store.read_faces(
+                    sync.read_faces(
                         session=session, tenant_id=tenant_id, model=self.model, since=shard.latest
                     )
                 )
             gone: list[str] | None = []
             if now.removed > held.removed:
-                gone = store.removals(
+                gone = sync.removals(
                     session=session, tenant_id=tenant_id, after=held.removed, upto=now.removed
                 )
             if gone is not None:
@@ -209,60 +227,27 @@ class FaceIndex:
                 # The log pruned, a face committed late (older timestamp), another model's.
                 self._reconcile(session, tenant_id, shard)
             if shard.size > 1024 and shard.live < shard.size // 2:  # mostly dead: rebuild
+                shard.wipe()
                 shard = self._loaded(session, tenant_id, now)
         shard.signature = now
-        self._shards[tenant_id] = shard
+        return self._keep(tenant_id, shard)
+
+    def _loaded(self, session: Session, tenant_id: str, now: Signature) -> Shard:
+        shard = Shard(now)
+        shard.add(sync.read_faces(session=session, tenant_id=tenant_id, model=self.model))
         return shard
 
-    def _loaded(self, session: Session, tenant_id: str, now: Signature) -> _Shard:
-        shard = _Shard(now)
-        shard.add(store.read_faces(session=session, tenant_id=tenant_id, model=self.model))
-        return shard
-
-    def _reconcile(self, session: Session, tenant_id: str, shard: _Shard) -> None:
+    def _reconcile(self, session: Session, tenant_id: str, shard: Shard) -> None:
         """Match the copy to the live ids: drop the gone, fetch the missing."""
-        live = store.face_ids(session=session, tenant_id=tenant_id, model=self.model)
+        live = sync.face_ids(session=session, tenant_id=tenant_id, model=self.model)
         shard.drop(set(shard.rows) - live)
         missing = list(live - set(shard.rows))
         for start in range(0, len(missing), 500):
             shard.add(
-                store.read_faces(
+                sync.read_faces(
                     session=session,
                     tenant_id=tenant_id,
                     model=self.model,
                     ids=missing[start : start + 500],
                 )
             )
-
-
-def _search(
-    shard: _Shard, vectors: np.ndarray, k: int, excluding: Collection[str]
-) -> list[list[tuple[str, float]]]:
-    queries = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
-    hidden = [row for row in (shard.rows.get(f) for f in excluding) if row is not None]
-    live = shard.live - len(hidden)
-    if live <= 0 or k <= 0:
-        return [[] for _ in queries]
-    size = shard.size
-    take = min(k, live)
-    found = []
-    for query in queries:
-        # |a-b|^2 = |a|^2 + |b|^2 - 2ab: one matrix-vector product over every face, then in
-        # place (at 100k faces every temporary array costs about a millisecond); dead rows'
-        # +inf norms make their distances +inf.
-        squared = shard.matrix[:size] @ query
-        squared *= -2
-        squared += shard.squares[:size]
-        squared += float(query @ query)
-        if hidden:
-            squared[hidden] = np.inf
-        best = np.argpartition(squared, take - 1)[:take]
-        best = best[np.argsort(squared[best], kind="stable")]
-        found.append(
-            [
-                (shard.ids[i], float(np.sqrt(max(squared[i], 0.0))))
-                for i in best
-                if np.isfinite(squared[i])
-            ]
-        )
-    return found

@@ -10,13 +10,14 @@ from imagelens.types import BBox
 
 @dataclass(frozen=True, slots=True)
 class PersonSummary:
-    """A person as lists show it: the cover is the person's most confident x largest face."""
+    """A person as lists show it: the cover is the person's most confident x largest face
+    on a still picture (a PDF's first page, not a video's frames); None without one."""
 
     person_id: str
     name: str | None
     face_count: int
-    cover_image_id: str
-    cover_bbox: BBox
+    cover_image_id: str | None
+    cover_bbox: BBox | None
     created_at: datetime
 
 

@@ -1,4 +1,5 @@
-"""Face and person rows: the SQL the people package runs, nothing cached.
+"""Face and person rows: the queries and changes of faces and people, nothing cached (the
+tenant's lock, consent and counters: :mod:`imagelens.people.sync`).
 
 Descriptors are stored as 128 little-endian float32 (512 bytes; dlib's distances are taken
 at full precision, unlike the float16 image vectors). Face counts and covers are kept by the
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import and_, delete, exists, insert, or_, select, text, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
-from imagelens.db.tables import Face, FaceRemoval, Image, Person, Tenant, utcnow
+from imagelens.db.tables import Face, Person, utcnow
 from imagelens.engine.base import FoundFace
 from imagelens.errors import InvalidInput
 from imagelens.types import BBox
@@ -44,15 +46,6 @@ def new_face_id() -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Signature:
-    """Changes whenever a tenant's faces do: the faces ever added and removed, counted by
-    triggers on the tenant's row (faces are only inserted or deleted, never changed)."""
-
-    added: int
-    removed: int
-
-
-@dataclass(frozen=True, slots=True)
 class Owner:
     """Whom a stored face belongs to now."""
 
@@ -62,146 +55,71 @@ class Owner:
     image_id: str
 
 
-def signature(*, session: Session, tenant_id: str) -> Signature:
-    row = session.execute(
-        select(Tenant.faces_added, Tenant.faces_removed).where(Tenant.id == tenant_id)
-    ).first()
-    return Signature(0, 0) if row is None else Signature(int(row[0]), int(row[1]))
-
-
-def read_faces(
-    *,
-    session: Session,
-    tenant_id: str,
-    model: str,
-    since: datetime | None = None,
-    ids: Sequence[str] | None = None,
-) -> list[tuple[str, bytes, datetime]]:
-    """(face id, descriptor bytes, created_at) of a tenant's faces of ``model``: all, those
-    created at or after ``since``, or those of ``ids``."""
-    query = select(Face.id, Face.vector, Face.created_at).where(
-        Face.tenant_id == tenant_id, Face.model == model
-    )
-    if since is not None:
-        query = query.where(Face.created_at >= since)
-    if ids is not None:
-        query = query.where(Face.id.in_(ids))
-    return [(row[0], row[1], row[2]) for row in session.execute(query)]
-
-
-def removals(*, session: Session, tenant_id: str, after: int, upto: int) -> list[str] | None:
-    """The ids of the tenant's faces removed with numbers ``after + 1 .. upto`` (the triggers'
-    log), or None where the log no longer holds them all (pruned)."""
-    query = (
-        select(FaceRemoval.seq, FaceRemoval.face_id)
-        .where(FaceRemoval.tenant_id == tenant_id, FaceRemoval.seq > after, FaceRemoval.seq <= upto)
-        .order_by(FaceRemoval.seq)
-    )
-    rows = session.execute(query).all()
-    if len(rows) != upto - after:
-        return None
-    return [row[1] for row in rows]
-
-
-def face_ids(*, session: Session, tenant_id: str, model: str) -> set[str]:
-    query = select(Face.id).where(Face.tenant_id == tenant_id, Face.model == model)
-    return set(session.scalars(query))
-
-
-def owners(*, session: Session, tenant_id: str, ids: Iterable[str]) -> dict[str, Owner]:
-    """The current person (and name) of each face still stored, by face id."""
-    wanted = list(ids)
-    if not wanted:
-        return {}
-    # By primary key alone: with the tenant in the WHERE, SQLite walks the tenant's index
-    # (100k faces: 140 ms); the tenant is checked on the rows instead.
-    query = (
-        select(Face.id, Face.person_id, Person.name, Face.image_id, Face.tenant_id)
-        .join(Person, Person.id == Face.person_id)
-        .where(Face.id.in_(wanted))
-    )
-    return {
-        row[0]: Owner(row[0], row[1], row[2], row[3])
-        for row in session.execute(query)
-        if row[4] == tenant_id
-    }
-
-
-def lock_tenant(session: Session, tenant_id: str) -> None:
-    """Serialise face assignment in ``tenant_id`` across processes until the transaction
-    ends: PostgreSQL takes an advisory lock keyed on the tenant; SQLite takes the database's
-    write lock at once (a write as the first statement), so the snapshot read next is the
-    latest and no other writer can slip in before commit."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext('imagelens.faces:' || :tenant))"),
-            {"tenant": tenant_id},
-        )
-    else:
-        session.execute(
-            update(Tenant)
-            .where(Tenant.id == tenant_id)
-            .values(face_recognition=Tenant.face_recognition)
-        )
-
-
-def lock_assignment(session: Session, tenant_id: str) -> None:
-    """Like :func:`lock_tenant` for an assignment, whose first statement on SQLite is
-    :func:`open_image`'s write: PostgreSQL's advisory lock, nothing on SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
-        lock_tenant(session, tenant_id)
-
-
 @dataclass(frozen=True, slots=True)
-class Opened:
-    """An image opened for its faces: the tenant's signature then, and whether the image
-    holds faces already (a re-analysis)."""
+class OldFace:
+    """A face the image held before its re-analysis, with what the new faces are matched to
+    it by: its place, and its descriptor (in ``model``'s space)."""
 
-    signature: Signature
-    had_faces: bool
+    owner: Owner
+    model: str
+    page: int | None
+    time_s: float | None
+    bbox: BBox
+    vector: np.ndarray
 
 
-def open_image(*, session: Session, tenant_id: str, image_id: str, model: str) -> Opened | None:
-    """One statement: mark the tenant's image as recognised by ``model`` (locking it against
-    deletion until commit; on SQLite, taking the write lock) if recognition is on for the
-    tenant, and read the tenant's signature. None: recognition off, or no such image."""
-    tenant = Tenant.id == tenant_id
-    statement = (
-        update(Image)
-        .where(
-            Image.id == image_id,
-            Image.tenant_id == tenant_id,
-            exists().where(tenant, Tenant.face_recognition.is_(True)),
+def owners(
+    *, session: Session, tenant_id: str, ids: Iterable[str], image_id: str | None = None
+) -> tuple[dict[str, Owner], list[OldFace]]:
+    """The current person (and name) of each face of ``ids`` still stored, by face id; and
+    the faces ``image_id`` holds (a re-analysis; their owners are in the first too). One
+    statement."""
+    wanted = list(ids)
+    if not wanted and image_id is None:
+        return {}, []
+    # By primary key (and image) alone: with the tenant in the WHERE, SQLite walks the
+    # tenant's index (100k faces: 140 ms); the tenant is checked on the rows instead.
+    which: ColumnElement[bool] = Face.id.in_(wanted)
+    if image_id is not None:
+        which = or_(which, Face.image_id == image_id)
+    query = (
+        select(
+            Face.id,
+            Face.person_id,
+            Person.name,
+            Face.image_id,
+            Face.tenant_id,
+            Face.model,
+            Face.page,
+            Face.time_s,
+            Face.x,
+            Face.y,
+            Face.width,
+            Face.height,
+            Face.vector,
         )
-        .values(faces_model=model, updated_at=utcnow())
-        .returning(
-            select(Tenant.faces_added).where(tenant).scalar_subquery(),
-            select(Tenant.faces_removed).where(tenant).scalar_subquery(),
-            exists().where(Face.image_id == image_id),
+        .join(Person, Person.id == Face.person_id)
+        .where(which)
+    )
+    found: dict[str, Owner] = {}
+    old: list[OldFace] = []
+    for row in session.execute(query):
+        if row[4] != tenant_id:
+            continue
+        owner = Owner(row[0], row[1], row[2], row[3])
+        found[row[0]] = owner
+        if image_id is not None and row[3] == image_id:
+            box = BBox(x=row[8], y=row[9], width=row[10], height=row[11])
+            old.append(OldFace(owner, row[5], row[6], row[7], box, from_bytes(row[12])))
+    return found, old
+
+
+def delete_faces(*, session: Session, ids: Sequence[str]) -> None:
+    """Delete these faces (by primary key; the triggers count them and fix their people)."""
+    if ids:
+        session.execute(
+            delete(Face).where(Face.id.in_(list(ids))).execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
-    row = session.execute(statement).first()
-    if row is None:
-        return None
-    return Opened(Signature(int(row[0]), int(row[1])), bool(row[2]))
-
-
-def tenant_enabled(*, session: Session, tenant_id: str) -> bool:
-    return bool(session.scalar(select(Tenant.face_recognition).where(Tenant.id == tenant_id)))
-
-
-def delete_image_faces(*, session: Session, image_id: str) -> list[str]:
-    """Delete the image's faces; their ids. By image alone: its faces are its tenant's, and
-    with the tenant too PostgreSQL may AND in a scan of the tenant's whole face index (10 ms
-    at 100k faces)."""
-    statement = (
-        delete(Face)
-        .where(Face.image_id == image_id)
-        .returning(Face.id)
-        .execution_options(synchronize_session=False)
-    )
-    return list(session.scalars(statement))
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,19 +256,6 @@ def faces_on(
         .order_by(Face.image_id, Face.page, Face.time_s, Face.x, Face.y)
     )
     return [(row[0], row[1]) for row in session.execute(query)]
-
-
-def forget_tenant(*, session: Session, tenant_id: str) -> None:
-    """Every face (vector) and person of the tenant, gone; its images to be recognised anew."""
-    # People first: their faces go by cascade, and the triggers find no person to update.
-    session.execute(delete(Person).where(Person.tenant_id == tenant_id))
-    session.execute(delete(Face).where(Face.tenant_id == tenant_id))
-    session.execute(
-        update(Image)
-        .where(Image.tenant_id == tenant_id, Image.faces_model.is_not(None))
-        .values(faces_model=None)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _encode_cursor(row: Person) -> str:

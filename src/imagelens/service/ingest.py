@@ -30,6 +30,7 @@ from imagelens.intake import DecodedImage, Decoder
 from imagelens.intake.body import Body, as_body
 from imagelens.jobs import JobQueue
 from imagelens.jobs.originals import store_body
+from imagelens.people.sync import lock_for_image_delete
 from imagelens.service.budget import check_time_budget
 from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbnail_key
 from imagelens.storage.tenants import TenantStores
@@ -214,6 +215,9 @@ class Ingestor:
     def delete(self, *, tenant_id: str, image_id: str) -> None:
         """Delete an image and its analysis; its bytes too when no image uses them."""
         with self.db.session() as session:
+            # The cascade fires the faces triggers (people, then the tenant's counters): the
+            # tenant's face lock first, in the order every change to its faces takes.
+            lock_for_image_delete(session, tenant_id=tenant_id, image_id=image_id)
             image = get_image(session=session, tenant_id=tenant_id, image_id=image_id)
             if image is None:
                 raise NotFound(f"No image {image_id}.")

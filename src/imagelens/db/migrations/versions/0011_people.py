@@ -6,7 +6,9 @@ Create Date: 2026-12-10 10:00:00
 
 Face recognition (issue 20). ``faces`` holds each face found on an image with its dlib
 descriptor; ``people`` the clusters they form. Triggers on ``faces`` keep each person's
-``face_count`` and cover face (the most confident x largest face) and delete a person whose
+``face_count`` and cover face (the most confident x largest face on a still picture: page
+NULL or 1 and no frame time, the picture a cover crop decodes; none if the person has no such
+face) and delete a person whose
 last face went, whichever way faces go: a re-analysis, a merge, a person's or an image's
 deletion (``ON DELETE CASCADE`` fires them too, on SQLite and PostgreSQL alike). They also
 count each tenant's faces added and removed, the face index's signature, and log each removed
@@ -29,12 +31,18 @@ depends_on = None
 _SCORE = "f.confidence * f.width * f.height"
 
 
+def _still(face: str) -> str:
+    """Whether a face may be a cover: on the picture a crop decodes (an image, a PDF's
+    first page, a video's poster frame; not a key frame or a later page)."""
+    return f"(({face}.page IS NULL OR {face}.page = 1) AND {face}.time_s IS NULL)"
+
+
 def _gained(new: str) -> str:
-    """Count a face in and make it the cover if it beats the current one."""
+    """Count a face in and make it the cover if it may be one and beats the current one."""
     return f"""UPDATE people SET face_count = face_count + 1,
-        cover_face_id = CASE WHEN cover_face_id IS NULL
+        cover_face_id = CASE WHEN {_still(new)} AND (cover_face_id IS NULL
             OR {new}.confidence * {new}.width * {new}.height > COALESCE(
-                (SELECT {_SCORE} FROM faces f WHERE f.id = people.cover_face_id), -1)
+                (SELECT {_SCORE} FROM faces f WHERE f.id = people.cover_face_id), -1))
             THEN {new}.id ELSE cover_face_id END
         WHERE id = {new}.person_id"""
 
@@ -44,7 +52,7 @@ def _lost(old: str) -> list[str]:
     return [
         f"""UPDATE people SET face_count = face_count - 1,
         cover_face_id = CASE WHEN cover_face_id = {old}.id THEN
-            (SELECT f.id FROM faces f WHERE f.person_id = {old}.person_id
+            (SELECT f.id FROM faces f WHERE f.person_id = {old}.person_id AND {_still("f")}
              ORDER BY {_SCORE} DESC, f.id LIMIT 1)
             ELSE cover_face_id END
         WHERE id = {old}.person_id""",
