@@ -68,10 +68,16 @@ def aligned_regions(pieces: Sequence[Piece], unit: float, gap: float) -> list[Bo
         run = [lines[i]]
         columns = _columns(run, gap)
         j = i + 1
+        spaces: list[float] = []
         while j < len(lines) and len(phrases(lines[j], gap)) >= 2:
             space = min(p.y0 for p in lines[j]) - max(p.y1 for p in run[-1])
             if space > 2.5 * unit:
                 break
+            # A table's rows keep their pitch: a line set further apart than its rows (a
+            # footer sentence under a borderless table) starts something else.
+            if len(spaces) >= 2 and space > 1.6 * sorted(spaces)[len(spaces) // 2] + 0.3 * unit:
+                break
+            spaces.append(max(space, 0.0))
             wider = _columns([*run, lines[j]], gap)
             if wider < columns:
                 break
