@@ -3,7 +3,12 @@ loopback; signatures checked with the reference ``standardwebhooks`` package."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +18,7 @@ import pytest
 from sqlalchemy import update
 from standardwebhooks import Webhook as Verifier
 
+from imagelens import sdk
 from imagelens.db.tables import WebhookDelivery, utcnow
 from imagelens.db.webhooks import claim_delivery
 from imagelens.engine import Engine
@@ -290,8 +296,6 @@ def test_no_secret_key_is_not_configured(engine: Engine, tmp_path: Path) -> None
 def _wait_row(
     server: LiveServer, webhook_id: str, done: Any, timeout: float = 20
 ) -> dict[str, Any]:
-    import time
-
     deadline = time.monotonic() + timeout
     while True:
         rows = _deliveries(server, webhook_id)
@@ -299,3 +303,59 @@ def _wait_row(
             return rows[0]
         assert time.monotonic() < deadline, rows
         time.sleep(0.1)
+
+
+def _sqlite_only(server: LiveServer) -> None:
+    if not server.settings.resolved_database_url.startswith("sqlite"):
+        pytest.skip("client code: the database makes no difference")
+
+
+def test_sdk_sync_and_async(hooked: LiveServer, recv: Receiver) -> None:
+    _sqlite_only(hooked)
+    with sdk.ImageLens(hooked.key, base_url=hooked.base_url) as client:
+        hook = client.webhooks.create(url=f"{recv.base_url}/sdk", events=["job.failed"])
+        assert hook.secret.startswith("whsec_")
+        updated = client.webhooks.update(hook.webhook_id, description="ci")
+        assert updated.description == "ci" and updated.events == ["job.failed"]
+        queued = client.webhooks.test(hook.webhook_id)
+        (message,) = recv.wait("/sdk", 1)
+        sdk.verify_webhook(message.body, message.headers, hook.secret)
+        with pytest.raises(sdk.WebhookVerificationError):
+            sdk.verify_webhook(message.body + b" ", message.headers, hook.secret)
+        again = client.webhooks.redeliver(hook.webhook_id, queued.delivery_id)
+        assert again.message_id == queued.message_id
+
+    async def run() -> None:
+        async with sdk.AsyncImageLens(hooked.key, base_url=hooked.base_url) as client:
+            listed = await client.webhooks.list()
+            assert hook.webhook_id in [w.webhook_id for w in listed.webhooks]
+            rows = (await client.webhooks.deliveries(hook.webhook_id)).deliveries
+            assert {r.message_id for r in rows} == {queued.message_id}
+            await client.webhooks.delete(hook.webhook_id)
+            with pytest.raises(sdk.NotFoundError):
+                await client.webhooks.get(hook.webhook_id)
+
+    asyncio.run(run())
+
+
+def test_cli(hooked: LiveServer, recv: Receiver) -> None:
+    _sqlite_only(hooked)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "IMAGELENS_BASE_URL": hooked.base_url}
+        env["IMAGELENS_API_KEY"] = hooked.key
+        command = [sys.executable, "-m", "imagelens.cli", "webhooks", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+
+    created = cli("create", f"{recv.base_url}/cli", "-e", "job.completed", "--json")
+    assert created.returncode == 0, created.stderr
+    hook = json.loads(created.stdout)
+    listed = cli("list")
+    assert listed.returncode == 0 and hook["webhook_id"] in listed.stdout, listed.stderr
+    tested = cli("test", hook["webhook_id"])
+    assert tested.returncode == 0, tested.stderr
+    (message,) = recv.wait("/cli", 1)
+    sdk.verify_webhook(message.body, message.headers, hook["secret"])
+    assert cli("delete", hook["webhook_id"]).returncode == 0
+    gone = cli("delete", hook["webhook_id"])
+    assert gone.returncode == 1 and "not_found" in gone.stderr
