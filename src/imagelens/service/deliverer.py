@@ -64,7 +64,8 @@ class Deliverer:
         self.fetcher = fetcher
         self.settings = settings
         self.owner = owner
-        self.lease = settings.timeout + 30  # an attempt never outlives its claim
+        # Longer than one attempt can take (connect, write and read each get the timeout).
+        self.lease = 4 * settings.timeout + 10
         self._jitter = jitter
         self._threads = threads
         self._client = httpx.Client(
