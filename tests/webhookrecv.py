@@ -24,8 +24,14 @@ class Receiver:
 
     base_url: str = ""
     received: list[Received] = field(default_factory=list)
+    arrived: list[str] = field(default_factory=list)  # paths, as requests come in (answered or not)
     plans: dict[str, list[int | float]] = field(default_factory=dict)
     changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_arrival(self, path: str, timeout: float = 60) -> bool:
+        """True once a request to ``path`` came in (before it is answered)."""
+        with self.changed:
+            return self.changed.wait_for(lambda: path in self.arrived, timeout)
 
     def on(self, path: str) -> list[Received]:
         with self.changed:
@@ -52,6 +58,8 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             with state.changed:
+                state.arrived.append(self.path)
+                state.changed.notify_all()
                 plan = state.plans.get(self.path, [])
                 step = plan.pop(0) if plan else 200
             if isinstance(step, float):  # sleep, then answer 200 (too late)
