@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +20,8 @@ from sqlalchemy import update
 from standardwebhooks import Webhook as Verifier
 
 from imagelens import sdk
-from imagelens.db.tables import WebhookDelivery, utcnow
+from imagelens.db.jobs import stranded_jobs
+from imagelens.db.tables import Job, WebhookDelivery, utcnow
 from imagelens.db.webhooks import claim_delivery
 from imagelens.engine import Engine
 from imagelens.sdk import verify_webhook
@@ -49,7 +51,9 @@ def hooked(
 
 
 @pytest.fixture(scope="module")
-def recv() -> Iterator[Receiver]:
+def recv(database_url: str) -> Iterator[Receiver]:
+    """A receiver per deployment (paths are reused by each)."""
+    del database_url
     with receiver() as state:
         yield state
 
@@ -359,3 +363,40 @@ def test_cli(hooked: LiveServer, recv: Receiver) -> None:
     assert cli("delete", hook["webhook_id"]).returncode == 0
     gone = cli("delete", hook["webhook_id"])
     assert gone.returncode == 1 and "not_found" in gone.stderr
+
+
+def test_backoff_grows_with_jitter_up_to_its_cap(hooked: LiveServer) -> None:
+    assert hooked.services is not None
+    deliverer = hooked.services.deliverer
+    first, later = deliverer.backoff(1), deliverer.backoff(30)
+    assert HOOKS["backoff"] / 2 <= first <= HOOKS["backoff"]
+    assert HOOKS["max_backoff"] / 2 <= later <= HOOKS["max_backoff"]
+
+
+def test_a_job_that_fails_for_good_tells_job_failed(hooked: LiveServer, recv: Receiver) -> None:
+    """A job interrupted too often is failed by the sweep, in the transaction that tells it."""
+    assert hooked.services is not None
+    hook = _create(hooked, f"{recv.base_url}/failed", ["job.failed"])
+    tenant = "default"  # the bootstrap key's
+    job_id = str(uuid.uuid4())
+    with hooked.services.db.session() as session:
+        session.add(
+            Job(
+                id=job_id,
+                tenant_id=tenant,
+                job_type="image",
+                status="processing",
+                attempts=3,
+                options={},
+                lease_owner="gone:1:x",
+                lease_expires_at=utcnow() - timedelta(minutes=5),
+            )
+        )
+    with hooked.services.db.session() as session:
+        stranded_jobs(session=session, max_attempts=3)
+    hooked.services.deliverer.wake()
+    (message,) = recv.wait("/failed", 1)
+    Verifier(hook["secret"]).verify(message.body, message.headers)
+    body = json.loads(message.body)
+    assert body["type"] == "job.failed"
+    assert body["data"]["job_id"] == job_id and body["data"]["status"] == "failed"
