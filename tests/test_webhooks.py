@@ -378,6 +378,12 @@ def test_a_job_that_fails_for_good_tells_job_failed(hooked: LiveServer, recv: Re
     assert hooked.services is not None
     hook = _create(hooked, f"{recv.base_url}/failed", ["job.failed"])
     tenant = "default"  # the bootstrap key's
+    with hooked.client() as client:
+        other = client.post(
+            f"{API}/api-keys",
+            json={"name": "other", "tenant": f"t-{uuid.uuid4().hex[:6]}", "scopes": ["admin"]},
+        ).json()["key"]
+    _create(hooked, f"{recv.base_url}/elsewhere", ["job.failed"], key=other)
     job_id = str(uuid.uuid4())
     with hooked.services.db.session() as session:
         session.add(
@@ -400,3 +406,5 @@ def test_a_job_that_fails_for_good_tells_job_failed(hooked: LiveServer, recv: Re
     body = json.loads(message.body)
     assert body["type"] == "job.failed"
     assert body["data"]["job_id"] == job_id and body["data"]["status"] == "failed"
+    hooked.services.deliverer.run_once()  # a pass after the message went out
+    assert recv.on("/elsewhere") == []  # another tenant's webhook hears nothing of it
