@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from imagelens.engine import Engine
 from tests import imagegen, pdfs, videos
 from tests.live import LiveServer, make_settings, run_server
 from tests.web import CHROMIUM, PHONE, screenshot, sign_in, watched_page
+from tests.webhookrecv import receiver
 
 API = "/api/v2"
 
@@ -28,7 +30,12 @@ API = "/api/v2"
 @pytest.fixture(scope="module")
 def server(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("web")
-    settings = make_settings(data_dir, f"sqlite:///{data_dir / 'imagelens.db'}", max_batch=8)
+    settings = make_settings(
+        data_dir,
+        f"sqlite:///{data_dir / 'imagelens.db'}",
+        max_batch=8,
+        secret_key="web-tests-secret-key-0123456789",  # webhooks keep their secrets sealed
+    )
     with run_server(settings, engine) as live:
         yield live
 
@@ -244,6 +251,32 @@ def test_create_a_key_see_it_once_and_revoke_it(browser: Browser, server: LiveSe
         page.get_by_label("API key", exact=True).fill(new_key)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("alert")).to_contain_text("not accepted")
+
+
+def test_add_a_webhook_test_it_and_delete_it(browser: Browser, server: LiveServer) -> None:
+    with receiver() as recv, watched_page(browser, server.base_url) as (page, watch):
+        watch.allow(401, r"/web/session$")
+        sign_in(page, server.key)
+        page.get_by_role("link", name="Admin").click()
+        page.get_by_label("URL").fill(f"{recv.base_url}/web")
+        page.get_by_role("button", name="Add webhook").click()
+        secret = page.locator(".webhooks code.new-key")
+        expect(secret).to_have_text(re.compile(r"^whsec_\S{20,}$"))
+        expect(page.get_by_role("cell", name=f"{recv.base_url}/web", exact=True)).to_be_visible()
+        page.get_by_role("button", name=f"Send a test to {recv.base_url}/web").click()
+        assert len(recv.wait("/web", 1)) == 1
+        with server.client() as client:  # recorded once the receiver's answer is in
+            hook_id = client.get("/api/v2/webhooks").json()["webhooks"][0]["webhook_id"]
+            for _ in range(100):
+                rows = client.get(f"/api/v2/webhooks/{hook_id}/deliveries").json()
+                if rows["deliveries"][0]["status"] == "delivered":
+                    break
+                time.sleep(0.1)
+        page.get_by_role("button", name=f"Deliveries to {recv.base_url}/web").click()
+        expect(page.locator(".webhooks").get_by_role("cell", name="delivered")).to_be_visible()
+        page.get_by_role("button", name=f"Delete the webhook {recv.base_url}/web").click()
+        page.locator("dialog.confirm").get_by_role("button", name="Delete").click()
+        expect(page.get_by_role("cell", name=f"{recv.base_url}/web", exact=True)).to_have_count(0)
 
 
 def test_describe_playground_renders_markdown_safely(

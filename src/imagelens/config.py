@@ -252,6 +252,22 @@ class FacesSettings(BaseModel):
         return self
 
 
+class WebhookSettings(BaseModel):
+    """Webhook deliveries (service.webhooks): who is told when jobs finish."""
+
+    # Seconds a receiver has to answer one delivery; past it the attempt counts as failed.
+    timeout: float = Field(default=10.0, gt=0, le=60)
+    # A delivery is retried with exponential backoff and jitter for this many seconds (24 h);
+    # then it fails and its webhook is disabled, with the reason.
+    retry_for: float = Field(default=86400.0, gt=0)
+    # Seconds before the first retry; each later one waits twice as long (with jitter).
+    backoff: float = Field(default=5.0, gt=0)
+    max_backoff: float = Field(default=3600.0, gt=0)  # the longest wait between two attempts
+    # Seconds between looks for due deliveries (a finished job also wakes its process's
+    # deliverer at once).
+    interval: float = Field(default=2.0, gt=0)
+
+
 class Settings(BaseSettings):
     """All of imagelens's settings."""
 
@@ -295,6 +311,7 @@ class Settings(BaseSettings):
     vlm: VlmSettings = VlmSettings()
     web: WebSettings = WebSettings()
     faces: FacesSettings = FacesSettings()
+    webhooks: WebhookSettings = WebhookSettings()  # deliveries: timeout, retries
 
     @property
     def spool_dir(self) -> Path:

@@ -40,6 +40,7 @@ from imagelens.metrics import Metrics
 from imagelens.people import People
 from imagelens.secretbox import SecretBox
 from imagelens.service.buckets import BucketSettings
+from imagelens.service.deliverer import Deliverer
 from imagelens.service.describe import Describer
 from imagelens.service.faces import FaceQueries
 from imagelens.service.ingest import Ingestor
@@ -57,6 +58,7 @@ from imagelens.service.textindex import missing_text_rows, reindex_text
 from imagelens.service.throttle import (
     FailureThrottle,
 )
+from imagelens.service.webhooks import Webhooks
 from imagelens.shared import SharedState
 from imagelens.storage import ObjectStore, build_store
 from imagelens.storage.tenants import TenantStores
@@ -91,6 +93,9 @@ class Services:
     # Faces and people (recognition opt-in per server and tenant) and face search/compare.
     people: PeopleDirectory
     faces: FaceQueries
+    # Webhooks: the API's side, and the sender (run where jobs run: see start()).
+    webhooks: Webhooks
+    deliverer: Deliverer
     redis: Redis | None = None
     # Ranks images by meaning for /search (service.semantic); None: full text only.
     semantic: SemanticIndex | None = None
@@ -194,6 +199,23 @@ class Services:
             people=people,
             settings=settings.faces,
         )
+        library = Library(
+            db=db, stores=stores, decoder=decoder, spool=settings.spool_dir, people=people
+        )
+        deliverer = Deliverer(
+            db=db,
+            box=box,
+            library=library,
+            fetcher=fetcher,
+            settings=settings.webhooks,
+            owner=lease.owner,
+        )
+
+        def finished(job_id: str) -> None:
+            events.notify(job_id)
+            deliverer.wake()  # its outbox rows were written with the outcome
+
+        runner.on_finished = finished
         services = cls(
             settings=settings,
             db=db,
@@ -211,9 +233,7 @@ class Services:
                 db=db, store=store, decoder=decoder, queue=queue, ingestor=ingestor
             ),
             buckets=BucketSettings(db=db, stores=stores),
-            library=Library(
-                db=db, stores=stores, decoder=decoder, spool=settings.spool_dir, people=people
-            ),
+            library=library,
             visual=VisualSearch(
                 db=db,
                 store=store,
@@ -238,6 +258,13 @@ class Services:
                 spool=settings.spool_dir,
             ),
             faces=faces,
+            webhooks=Webhooks(
+                db=db,
+                box=box,
+                # With Celery the workers deliver; they look every few seconds.
+                wake=deliverer.wake if settings.queue.kind != "celery" else lambda: None,
+            ),
+            deliverer=deliverer,
             owns_engine=owns_engine,
         )
         metrics.watch_jobs(services.job_counts)
@@ -257,6 +284,8 @@ class Services:
         if isinstance(self.queue, InProcessQueue):  # with Celery, workers hold the models
             self.engine.warmup()
         self.queue.start()
+        if isinstance(self.queue, InProcessQueue):  # with Celery, each worker delivers
+            self.deliverer.start()
         # Images from before search, or a new text model: indexed behind the server, which
         # answers meanwhile (a big library would otherwise keep it from starting for minutes).
         threading.Thread(target=self._catch_up_search, name="imagelens-search", daemon=True).start()
@@ -287,6 +316,7 @@ class Services:
         self.ready = False
         self.reindexing.set()  # the background re-index stops at its next batch
         self.queue.stop()
+        self.deliverer.stop()
         await self.fetcher.aclose()
         self.events.close()
         if self.redis is not None:

@@ -25,6 +25,7 @@ from imagelens.api.routes import (
     schemas,
     search,
     visual,
+    webhooks,
 )
 from imagelens.api.routes import (
     settings as tenant_settings,
@@ -81,6 +82,7 @@ def create_app(
         visual,
         people,
         faces,
+        webhooks,
     ):
         app.include_router(module.router, prefix="/api/v2")
     app.include_router(describe.router)

@@ -104,6 +104,7 @@ _EXTRA: dict[str, set[int]] = {
     "people-files": _PEOPLE,
     "people-cover": _PEOPLE | {503},
     "keys-create": {501},  # a signing secret without IMAGELENS_SECRET_KEY
+    "webhooks-create": {501},  # a webhook secret without IMAGELENS_SECRET_KEY
 }
 _PUBLIC = {"ops-healthz", "ops-readyz"}
 # operations without an id in the path that may still answer 404 (a tenant, image or bucket)

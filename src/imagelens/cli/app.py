@@ -11,6 +11,7 @@ from imagelens.cli.reindex import reindex
 from imagelens.cli.remote import files_app, jobs_app, keys_app
 from imagelens.cli.search import search
 from imagelens.cli.serve import db_app, serve
+from imagelens.cli.webhooks import webhooks_app
 from imagelens.cli.worker import worker
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(files_app, name="files")
 app.add_typer(keys_app, name="keys")
 app.add_typer(people_app, name="people")
+app.add_typer(webhooks_app, name="webhooks")
 faces_app.command()(backfill)  # local, against the database: beside the server commands
 app.add_typer(faces_app, name="faces")
 

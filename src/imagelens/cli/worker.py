@@ -32,7 +32,7 @@ def worker(
                 "set IMAGELENS_QUEUE__KIND=celery and IMAGELENS_QUEUE__BROKER_URL: a worker "
                 "takes its jobs from a broker"
             )
-        services = Services.build(settings, db_pool=concurrency + 2)  # + renewer, sweeper
+        services = Services.build(settings, db_pool=concurrency + 4)  # + renewer, sweeper, hooks
         services.preflight()
     assert isinstance(services.queue, CeleryQueue)
     tune_allocator()
@@ -43,6 +43,17 @@ def worker(
 
 def run_worker(services: Services, *, concurrency: int, burst: bool) -> None:
     """Consume the broker's jobs with ``services`` (built for Celery) until stopped."""
+    from imagelens.jobs.celery import CeleryQueue
+
+    assert isinstance(services.queue, CeleryQueue)
+    services.deliverer.start()  # webhooks go out from the workers, not the API processes
+    try:
+        _consume(services, concurrency=concurrency, burst=burst)
+    finally:
+        services.deliverer.stop()
+
+
+def _consume(services: Services, *, concurrency: int, burst: bool) -> None:
     from imagelens.jobs.celery import CeleryQueue
     from imagelens.jobs.worker import Worker
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, null, select, update
 from sqlalchemy.orm import Session
 
 from imagelens.db.tables import Image, Job, UploadSession, utcnow
+from imagelens.db.webhooks import enqueue_job_events
 from imagelens.types import JobStatus, JobType
 
 
@@ -153,6 +154,14 @@ def stranded_jobs(
             finish(job=job, error=error)
             if job.image_id and (image := session.get(Image, job.image_id)) is not None:
                 image.status, image.error = JobStatus.FAILED, error
+            if job.job_type == JobType.IMAGE:  # told to webhooks in this transaction
+                enqueue_job_events(
+                    session=session,
+                    job_id=job.id,
+                    tenant_id=job.tenant_id,
+                    image_id=job.image_id,
+                    failed=True,
+                )
         else:
             job.status = JobStatus.QUEUED
             job.lease_owner = job.lease_expires_at = None

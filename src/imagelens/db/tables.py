@@ -314,3 +314,56 @@ class CustomSchema(Base):
     json_schema: Mapped[dict[str, Any]]
     prompt_hint: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Webhook(Base):
+    """A tenant's endpoint called when its jobs, sessions and images change (service.webhooks)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "wh_..."
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)  # normalised by intake.urls, checked at each call
+    events: Mapped[list[Any]]
+    description: Mapped[str | None] = mapped_column(Text)
+    # "whsec_..." sealed with the server's SecretBox: the signing key, shown once.
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One message to one webhook: the outbox row, written in the transaction of the change
+    it tells about, then sent (and retried) by a deliverer holding a lease on it."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        # What a deliverer looks for: pending rows by due time.
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        # One message per webhook and event (a job finished twice tells once); NULL for
+        # redeliveries and test messages.
+        Index("ux_webhook_deliveries_event", "webhook_id", "event_key", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "dlv_..."
+    webhook_id: Mapped[str] = mapped_column(
+        ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
+    )
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str] = mapped_column(String(40))  # webhook-id: the same on every retry
+    event: Mapped[str] = mapped_column(String(32))
+    event_key: Mapped[str | None] = mapped_column(String(120))
+    subject_id: Mapped[str | None] = mapped_column(String(64))  # the job, session or image
+    # The JSON body as sent; NULL until the first attempt renders it from the finished state.
+    body: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None]
+    last_status: Mapped[int | None]  # the receiver's last HTTP status
+    last_error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

@@ -123,6 +123,11 @@ class UrlFetcher:
         """:meth:`check_url` for threads without an event loop (a bucket client being built
         in a worker thread): resolved again each time, so a name that now points inside is
         refused."""
+        return self.resolve_blocking(url, endpoint=endpoint)[0]
+
+    def resolve_blocking(self, url: str, *, endpoint: bool = False) -> tuple[str, IPAddress]:
+        """:meth:`check_url_blocking`, and the address to connect to (the one checked: a
+        client given the name could resolve it again, elsewhere)."""
         checked = check_url_syntax(url, endpoint=endpoint)
         parsed = httpx.URL(checked.url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
@@ -132,7 +137,7 @@ class UrlFetcher:
             raise UrlFetchFailed(f"The host {parsed.host!r} could not be resolved: {exc}") from exc
         addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
         self._refuse_private(parsed.host, addresses)
-        return checked.url
+        return checked.url, addresses[0]
 
     async def _addresses(self, url: httpx.URL) -> list[IPAddress]:
         host = url.host

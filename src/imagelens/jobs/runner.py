@@ -27,6 +27,7 @@ from imagelens.db.fulltext import write_search_text
 from imagelens.db.images import set_result
 from imagelens.db.jobs import claim, finish, finish_held, hand_back
 from imagelens.db.tables import Image, Job, utcnow
+from imagelens.db.webhooks import enqueue_job_events
 from imagelens.engine import AnalysisOptions
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.base import Deadline, JobInterrupted
@@ -267,6 +268,16 @@ class JobRunner:
             return False
         status = JobStatus.FAILED if error else JobStatus.COMPLETED
         self.metrics.jobs_finished.labels(status=status).inc()
+        job = session.get(Job, job_id)
+        if job is not None and job.job_type == JobType.IMAGE:
+            # The webhooks' outbox, in the finish's own transaction: told if and only if done.
+            enqueue_job_events(
+                session=session,
+                job_id=job_id,
+                tenant_id=job.tenant_id,
+                image_id=job.image_id,
+                failed=error is not None,
+            )
         return True
 
 

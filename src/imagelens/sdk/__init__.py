@@ -35,6 +35,7 @@ from imagelens.sdk.types import (
     SimilarImage,
     UploadResult,
 )
+from imagelens.sdk.webhooks import WebhookVerificationError, verify_webhook
 from imagelens.types.people import (
     ComparedFaces,
     FaceCompareResult,
@@ -83,4 +84,6 @@ __all__ = [
     "TimeoutError",
     "UploadResult",
     "ValidationError",
+    "WebhookVerificationError",
+    "verify_webhook",
 ]

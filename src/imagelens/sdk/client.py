@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from imagelens.sdk import people, resources, settings
+from imagelens.sdk import people, resources, settings, webhooks
 from imagelens.sdk._core import Core
 from imagelens.sdk._sync import Loop, Sync, blocking
 from imagelens.sdk.batch import upload_batch
@@ -113,6 +113,7 @@ class AsyncImageLens:
         self.settings = settings.Settings(self._core)
         self.people = people.People(self._core)
         self.faces = people.Faces(self._core)
+        self.webhooks = webhooks.Webhooks(self._core)
 
     @property
     def base_url(self) -> str:
@@ -235,6 +236,7 @@ class ImageLens:
         self.settings = Settings(self._async.settings, self._loop)
         self.people = people.SyncPeople(self._async.people, self._loop)
         self.faces = people.SyncFaces(self._async.faces, self._loop)
+        self.webhooks = webhooks.SyncWebhooks(self._async.webhooks, self._loop)
 
     @property
     def base_url(self) -> str:

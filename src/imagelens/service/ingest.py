@@ -23,6 +23,7 @@ from imagelens.db.images import (
 from imagelens.db.schemas import get_schema
 from imagelens.db.tables import Image, Job, utcnow
 from imagelens.db.usage import consume, limit_for, used
+from imagelens.db.webhooks import enqueue_event
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.describe.searchtext import search_text_of
 from imagelens.errors import ImageLensError, InvalidInput, NotFound, QuotaExceeded
@@ -36,6 +37,7 @@ from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbna
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import Backend, JobOptions, JobStatus, JobType, RequestedOptions
 from imagelens.types.api import QuotaInfo
+from imagelens.types.webhooks import event_body
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +224,14 @@ class Ingestor:
             if image is None:
                 raise NotFound(f"No image {image_id}.")
             in_use = delete_image(session=session, image=image)
+            body = event_body("image.deleted", {"image_id": image_id})
+            enqueue_event(  # in the deletion's transaction: told if and only if deleted
+                session=session,
+                tenant_id=tenant_id,
+                event="image.deleted",
+                subject_id=image_id,
+                body=body,
+            )
             stored = _Stored(
                 image.tenant_id, image.storage_key, image.content_hash, image.storage_target
             )

@@ -1,6 +1,8 @@
-// Admin: the tenant's keys (create, shown once; list; revoke), its quota and rate limit.
+// Admin: the tenant's keys (create, shown once; list; revoke), its quota and rate limit, and its
+// webhooks (webhooks.js).
 import { api, request } from "./api.js";
 import { clear, confirmDialog, copyButton, field, formatDate, h, showError } from "./dom.js";
+import { webhooksCard } from "./webhooks.js";
 
 function quotaCard(quota, headers) {
   const limit = headers.get("X-RateLimit-Limit");
@@ -90,7 +92,7 @@ export function adminView(main, { session }) {
       h("div", { class: "scroll" }, h("table", { class: "keys" },
         h("thead", null, h("tr", null, ["Name", "Prefix", "Scopes", "Expires", "Created", ""].map((t) => h("th", { scope: "col" }, t)))), rows)),
       keysNote),
-    form);
+    form, webhooksCard());
   loadQuota();
   loadKeys();
 }

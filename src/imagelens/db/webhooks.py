@@ -1,0 +1,141 @@
+"""Webhooks and the delivery outbox: rows written beside the change they tell about, claimed
+by deliverers with a lease (a conditional UPDATE: safe with any number of processes on SQLite
+or PostgreSQL, no row locks held while a receiver is called)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from imagelens.db.tables import Image, UploadSession, Webhook, WebhookDelivery, utcnow
+from imagelens.types import JobStatus
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def enqueue_event(
+    *,
+    session: Session,
+    tenant_id: str,
+    event: str,
+    subject_id: str,
+    body: str | None = None,
+) -> int:
+    """Add a pending delivery of ``event`` about ``subject_id`` for each of the tenant's
+    enabled webhooks that listen to it; how many. ``body`` None: rendered at the first
+    attempt, from the committed state. Telling the same event twice adds nothing."""
+    hooks = session.scalars(
+        select(Webhook).where(Webhook.tenant_id == tenant_id, Webhook.enabled.is_(True))
+    ).all()
+    rows: list[dict[str, Any]] = [
+        {
+            "id": new_id("dlv"),
+            "webhook_id": hook.id,
+            "tenant_id": tenant_id,
+            "message_id": new_id("msg"),
+            "event": event,
+            "event_key": f"{event}:{subject_id}",
+            "subject_id": subject_id,
+            "body": body,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": utcnow(),
+            "created_at": utcnow(),
+        }
+        for hook in hooks
+        if event in hook.events
+    ]
+    if not rows:
+        return 0
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = (postgres_insert if postgres else sqlite_insert)(WebhookDelivery).values(rows)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["webhook_id", "event_key"]))
+    return len(rows)
+
+
+def enqueue_job_events(
+    *, session: Session, job_id: str, tenant_id: str, image_id: str | None, failed: bool
+) -> None:
+    """The outbox rows of an image job that finishes in this transaction: job.completed or
+    job.failed, and session.completed when it was its batch's last open file."""
+    event = "job.failed" if failed else "job.completed"
+    enqueue_event(session=session, tenant_id=tenant_id, event=event, subject_id=job_id)
+    if image_id is None:
+        return
+    session_id = session.scalar(select(Image.session_id).where(Image.id == image_id))
+    if session_id is None:
+        return
+    # Two files of a batch finishing at once must not each see the other still open (read
+    # committed): the session's row lock makes the later one wait and read the earlier's
+    # outcome. SQLite has one writer at a time already (the job's finish took the lock).
+    upload = session.scalar(
+        select(UploadSession.id).where(UploadSession.id == session_id).with_for_update()
+    )
+    if upload is None:
+        return
+    open_files = session.scalar(
+        select(Image.id)
+        .where(
+            Image.session_id == session_id,
+            Image.id != image_id,
+            Image.status.not_in([JobStatus.COMPLETED.value, JobStatus.FAILED.value]),
+        )
+        .limit(1)
+    )
+    if open_files is None:
+        enqueue_event(
+            session=session,
+            tenant_id=tenant_id,
+            event="session.completed",
+            subject_id=session_id,
+        )
+
+
+def due_ids(*, session: Session, now: datetime, limit: int) -> list[str]:
+    """Pending deliveries of enabled webhooks whose time has come and no live lease holds."""
+    rows = session.scalars(
+        select(WebhookDelivery.id)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+            or_(
+                WebhookDelivery.lease_expires_at.is_(None),
+                WebhookDelivery.lease_expires_at < now,
+            ),
+            Webhook.enabled.is_(True),
+        )
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def claim_delivery(
+    *, session: Session, delivery_id: str, owner: str, now: datetime, lease: float
+) -> bool:
+    """Take the delivery for ``lease`` seconds if it is still pending and unheld: the
+    conditional UPDATE lets exactly one of several deliverers win it."""
+    done = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status == PENDING,
+            or_(
+                WebhookDelivery.lease_expires_at.is_(None),
+                WebhookDelivery.lease_expires_at < now,
+            ),
+        )
+        .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease))
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
