@@ -96,6 +96,7 @@ _EXTRA: dict[str, set[int]] = {
     "settings-faces-put": {501},
     "faces-search": {409, 413, 415, 500, 501, 503, 504, 507},
     "faces-compare": {413, 415, 500, 501, 503, 504, 507},
+    "files-list": _PEOPLE,  # ?person= asks the people directory
     "people-list": _PEOPLE,
     "people-get": _PEOPLE,
     "people-update": _PEOPLE,
@@ -108,7 +109,13 @@ _EXTRA: dict[str, set[int]] = {
 }
 _PUBLIC = {"ops-healthz", "ops-readyz"}
 # operations without an id in the path that may still answer 404 (a tenant, image or bucket)
-_READS_ONE = {"keys-list", "files-describe", "settings-custom_s3-get", "settings-custom_s3-delete"}
+_READS_ONE = {
+    "keys-list",
+    "files-describe",
+    "files-list",  # ?person= of no person of the tenant
+    "settings-custom_s3-get",
+    "settings-custom_s3-delete",
+}
 
 
 def _multipart(model: type[BaseModel], files: dict[str, Any], required: list[str]) -> Any:

@@ -37,6 +37,8 @@ def parse_ocr_languages(value: str | list[str] | tuple[str, ...] | None) -> tupl
     if value is None:
         return ()
     items = value.split(",") if isinstance(value, str) else list(value)
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError("ocr_languages is a list of ISO 639-1 codes (strings), or 'ru,en'.")
     codes = [c.strip().lower() for item in items for c in item.split(",") if c.strip()]
     unknown = [c for c in codes if c not in OCR_LANGUAGES]
     if unknown:
