@@ -159,6 +159,51 @@ class UploadResult(_Wire):
     object_key: str | None = None  # the key in the tenant's own bucket (storage_target=custom)
 
 
+class DirectUploadRequest(BaseModel):
+    """POST /files/uploads: announce a file the client then sends straight to storage."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(min_length=1, max_length=500)
+    size: int = Field(gt=0)  # bytes; checked against what arrives at complete
+    content_type: str | None = Field(default=None, max_length=200)  # a hint; the bytes decide
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")  # checked at complete
+    content_category: str = Field(default="general", max_length=32)
+    lang: str = Field(default="en", max_length=8)
+    skip_duplicates: bool = False
+    storage_target: Literal["default", "custom"] = "default"
+
+
+class UploadPart(_Wire):
+    part_number: int
+    url: str
+
+
+class DirectUploadCreated(_Wire):
+    """Where to send the bytes: one PUT to ``url``, or each part to its ``parts[].url``
+    (``part_size`` bytes each, the last one the rest); then POST .../complete."""
+
+    upload_id: str
+    method: Literal["put", "multipart"]
+    url: str | None = None
+    parts: list[UploadPart] | None = None
+    part_size: int
+    expires_at: datetime
+    complete_url: str
+
+
+class CompletedPart(BaseModel):
+    part_number: int = Field(ge=1, le=10_000)
+    etag: str = Field(min_length=1, max_length=200)
+
+
+class DirectUploadComplete(BaseModel):
+    """POST /files/uploads/{id}/complete: the parts' ETags (multipart), how long to wait."""
+
+    parts: list[CompletedPart] | None = Field(default=None, max_length=10_000)
+    timeout: float = Field(default=30, ge=0, le=120)  # 0: answer at once, analysis queued
+
+
 class BatchAccepted(_Wire):
     session_id: str
     job_id: str
