@@ -106,7 +106,7 @@ def test_single_put_is_analysed_and_the_staging_removed(server: LiveServer) -> N
 
 
 def test_multipart_upload_and_deduplication(server: LiveServer) -> None:
-    data = encode(noise_photo(1800, 1400, seed=3), "PNG")
+    data = encode(noise_photo(2400, 1800, seed=3), "PNG")
     assert len(data) > 5 * MB
     with server.client() as client:
         created = _start(client, data)
@@ -123,7 +123,7 @@ def test_multipart_upload_and_deduplication(server: LiveServer) -> None:
 
 
 def test_a_wrong_part_list_is_refused(server: LiveServer) -> None:
-    data = encode(noise_photo(1800, 1400, seed=4), "PNG")
+    data = encode(noise_photo(2400, 1800, seed=4), "PNG")
     with server.client() as client:
         created = _start(client, data)
         parts = _send(created, data)
