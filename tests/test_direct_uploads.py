@@ -4,6 +4,10 @@ against local storage (this server's signed part URLs) and S3 (moto's server, pr
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,12 +18,14 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from imagelens import sdk
 from imagelens.db.tables import DirectUpload, utcnow
 from imagelens.engine import Engine
 from tests.imagegen import encode, noise_photo, photo
 from tests.live import LiveServer, make_settings, new_bucket, run_server
 
 API = "/api/v2"
+CLI = [sys.executable, "-m", "imagelens.cli"]
 MB = 1024 * 1024
 SERVER_KEY = "server-secret-key-for-tests-0123456789"
 
@@ -222,3 +228,30 @@ def test_local_part_urls_refuse_tampering_and_expiry(server: LiveServer) -> None
     expired = httpx.put(url, content=data)
     assert expired.status_code == 401 and "expired" in expired.json()["error"]["message"]
     assert not list(Path(server.settings.data_dir / "direct").rglob("part-*"))
+
+
+def test_the_sdk_and_cli_upload_direct_with_progress(server: LiveServer, tmp_path: Path) -> None:
+    data = encode(noise_photo(2400, 1800, seed=5), "PNG")
+    path = tmp_path / "noise.png"
+    path.write_bytes(data)
+    seen: list[tuple[int, int]] = []
+    with sdk.ImageLens(server.key, base_url=server.base_url) as client:
+        result = client.files.upload(
+            path, direct=True, timeout=0, on_progress=lambda a, b: seen.append((a, b))
+        )
+        assert result.image_id and result.object_key and result.deduplicated is False
+        assert seen[-1] == (len(data), len(data))
+        assert all(total == len(data) for _, total in seen) and len(seen) > 2
+        small = client.files.upload(encode(photo("coffee"), "JPEG"), direct=True, timeout=30)
+        assert small.is_completed
+    assert _staged(server) == []
+    env = os.environ | {"IMAGELENS_API_KEY": server.key, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [*CLI, "files", "upload", str(path), "--direct", "--server", server.base_url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["deduplicated"] is True

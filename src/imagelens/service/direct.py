@@ -191,7 +191,7 @@ class DirectUploads:
             part_size = row.part_size if row is not None else 0
         token = found[0] if found else secrets.token_hex(32)
         expected = sign(token, _part_message(upload_id, part_number, expires))
-        if found is None or not hmac.compare_digest(expected, signature.lower()):
+        if found is None or not hmac.compare_digest(expected.encode(), signature.lower().encode()):
             raise InvalidSignature("This upload URL is not valid: use the URLs it was given.")
         _, status, count, deadline = found
         now = utcnow()

@@ -162,7 +162,8 @@ class UploadResult(_Wire):
 class DirectUploadRequest(BaseModel):
     """POST /files/uploads: announce a file the client then sends straight to storage."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a JSON body means what its schema says ("skip_duplicates": 0 is refused).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     filename: str = Field(min_length=1, max_length=500)
     size: int = Field(gt=0)  # bytes; checked against what arrives at complete
@@ -193,12 +194,16 @@ class DirectUploadCreated(_Wire):
 
 
 class CompletedPart(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     part_number: int = Field(ge=1, le=10_000)
     etag: str = Field(min_length=1, max_length=200)
 
 
 class DirectUploadComplete(BaseModel):
     """POST /files/uploads/{id}/complete: the parts' ETags (multipart), how long to wait."""
+
+    model_config = ConfigDict(strict=True)
 
     parts: list[CompletedPart] | None = Field(default=None, max_length=10_000)
     timeout: float = Field(default=30, ge=0, le=120)  # 0: answer at once, analysis queued

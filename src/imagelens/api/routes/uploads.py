@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from imagelens.api.deps import ServicesDep, Writer
@@ -75,11 +75,11 @@ async def create_upload(
 @router.put("/{upload_id}/parts/{part_number}", operation_id="files-put_upload_part")
 async def put_part(
     upload_id: str,
-    part_number: int,
     request: Request,
     services: ServicesDep,
-    expires: str = Query(max_length=20),
-    signature: str = Query(max_length=64),
+    part_number: int = Path(ge=1, le=10_000),
+    expires: str = Query(pattern=r"^[0-9]{1,12}$"),
+    signature: str = Query(pattern=r"^[0-9a-fA-F]{64}$"),
 ) -> Response:
     """Receive one part of a direct upload to local storage (the signed URL is the
     credential); streamed to disk, answered with the part's `ETag`."""
