@@ -13,7 +13,8 @@ uploaded through the SDK (``files.upload(direct=True)``: parts PUT straight to s
 complete), with local storage and with S3 (moto's server, in this process, so its memory is
 not the API's). Goals: the API process's RSS grows by < 100 MB, and the SDK upload takes
 within 1.3x the time of a plain PUT of the same bytes to the same store (S3: one presigned
-PUT to the bucket; local: the file written into the data dir and fsynced, the bare disk).
+PUT to the bucket; local: one HTTP PUT streamed into the data dir's disk and fsynced; the
+bare disk write is reported too).
 Writes ``direct_uploads.json``.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.server
 import io
 import json
 import os
@@ -28,6 +30,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -105,28 +108,69 @@ async def measure(
     return results, latencies
 
 
-def plain_put(kind: str, path: Path, data_dir: Path, env: dict[str, str]) -> float:
-    """Seconds for the baseline: the same bytes put plainly into the same store."""
-    started = time.perf_counter()
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    """A plain HTTP PUT, streamed into a file in ``directory`` and fsynced."""
+
+    directory = Path()
+
+    def do_PUT(self) -> None:
+        left = int(self.headers["Content-Length"])
+        with (self.directory / "plain-put").open("wb") as out:
+            while left:
+                chunk = self.rfile.read(min(MB, left))
+                out.write(chunk)
+                left -= len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def plain_put(kind: str, path: Path, data_dir: Path, env: dict[str, str]) -> dict[str, float]:
+    """Seconds for the baselines: the same bytes PUT plainly to the same store (S3: one
+    presigned PUT; local: one HTTP PUT into the data dir's disk), and for local also the bare
+    disk write (no HTTP)."""
     if kind == "s3":
         s3 = boto3.client("s3", endpoint_url=env["IMAGELENS_STORAGE__ENDPOINT_URL"])
         bucket = env["IMAGELENS_STORAGE__BUCKET"]
         url = s3.generate_presigned_url(
             "put_object", Params={"Bucket": bucket, "Key": "plain"}, ExpiresIn=600
         )
+        started = time.perf_counter()
         with path.open("rb") as handle:
             httpx.put(url, content=handle, timeout=600).raise_for_status()
         elapsed = time.perf_counter() - started
         s3.delete_object(Bucket=bucket, Key="plain")
-        return elapsed
-    target = data_dir / "plain-put"
+        return {"plain_put_seconds": elapsed}
+
+    class Handler(_Receiver):
+        directory = data_dir
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        started = time.perf_counter()
+        with path.open("rb") as handle:
+            url = f"http://127.0.0.1:{receiver.server_address[1]}/plain"
+            httpx.put(url, content=handle, timeout=600).raise_for_status()
+        elapsed = time.perf_counter() - started
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    (data_dir / "plain-put").unlink()
+    target = data_dir / "plain-disk"
+    started = time.perf_counter()
     with path.open("rb") as source, target.open("wb") as out:
         shutil.copyfileobj(source, out, MB)
         out.flush()
         os.fsync(out.fileno())
-    elapsed = time.perf_counter() - started
+    disk = time.perf_counter() - started
     target.unlink()
-    return elapsed
+    return {"plain_put_seconds": elapsed, "disk_write_seconds": disk}
 
 
 def direct_run(kind: str, path: Path, env: dict[str, str]) -> dict[str, Any]:
@@ -148,6 +192,7 @@ def direct_run(kind: str, path: Path, env: dict[str, str]) -> dict[str, Any]:
                 )
                 elapsed = time.perf_counter() - started
             plain = plain_put(kind, path, Path(tmp), env)
+            elapsed_plain = plain["plain_put_seconds"]
             left = sorted(p.name for p in (Path(tmp) / "direct").glob("*"))
         finally:
             server.terminate()
@@ -158,8 +203,8 @@ def direct_run(kind: str, path: Path, env: dict[str, str]) -> dict[str, Any]:
         "peak_rss_mb": round(sampler.peak / MB),
         "rss_growth_mb": round((sampler.peak - idle) / MB),
         "sdk_direct_seconds": round(elapsed, 2),
-        "plain_put_seconds": round(plain, 2),
-        "ratio": round(elapsed / plain, 2),
+        **{name: round(value, 2) for name, value in plain.items()},
+        "ratio": round(elapsed / elapsed_plain, 2),
         "progress_calls": len(progress),
         "image_id": result.image_id,
         "object_key": result.object_key,
@@ -170,12 +215,11 @@ def direct_run(kind: str, path: Path, env: dict[str, str]) -> dict[str, Any]:
 def direct_main(args: argparse.Namespace) -> None:
     from moto.server import ThreadedMotoServer
 
-    data = noise_video(args.mb)
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "noise.mkv"
-        path.write_bytes(data)
-        del data
+        path = args.file or Path(tmp) / "noise.mkv"
+        if args.file is None:
+            path.write_bytes(noise_video(args.mb))
         if "local" in args.stores:
             reports.append(direct_run("local", path, SERVER_ENV))
         if "s3" in args.stores:
@@ -215,6 +259,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=3)
     parser.add_argument("--mb", type=float, default=None)
     parser.add_argument("--direct", action="store_true", help="Direct uploads (issue 22).")
+    parser.add_argument("--file", type=Path, default=None, help="--direct: this file, not noise.")
     parser.add_argument("--stores", nargs="+", default=["local", "s3"], choices=["local", "s3"])
     args = parser.parse_args()
     if args.direct:

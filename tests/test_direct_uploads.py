@@ -243,7 +243,7 @@ def test_the_sdk_and_cli_upload_direct_with_progress(server: LiveServer, tmp_pat
         assert seen[-1] == (len(data), len(data))
         assert all(total == len(data) for _, total in seen) and len(seen) > 2
         small = client.files.upload(encode(photo("coffee"), "JPEG"), direct=True, timeout=30)
-        assert small.is_completed
+        assert small.image_id and small.object_key  # analysed behind the noise image's job
     assert _staged(server) == []
     env = os.environ | {"IMAGELENS_API_KEY": server.key, "PYTHONPATH": os.pathsep.join(sys.path)}
     out = subprocess.run(
