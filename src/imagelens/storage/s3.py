@@ -27,7 +27,9 @@ from imagelens.storage.base import CHUNK, ObjectReader, bounded
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CopySourceTypeDef
 
+_ONE_COPY = 5 * 1024**3  # the most CopyObject copies in one request
 _MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
 # The client's part list does not match what it sent: its mistake, not the bucket's.
 _BAD_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall"}
@@ -145,12 +147,14 @@ class S3Store:
 
     def copy(self, source: str, key: str) -> None:
         """Copy an object inside the bucket (no byte passes through this process)."""
+        copy_source: CopySourceTypeDef = {"Bucket": self.bucket, "Key": self.object_key(source)}
         with self._errors(key):
-            self.client.copy(
-                {"Bucket": self.bucket, "Key": self.object_key(source)},
-                self.bucket,
-                self.object_key(key),
-            )
+            if self.size(source) <= _ONE_COPY:  # one request; the managed copy is many
+                self.client.copy_object(
+                    Bucket=self.bucket, Key=self.object_key(key), CopySource=copy_source
+                )
+            else:
+                self.client.copy(copy_source, self.bucket, self.object_key(key))
 
     def presign_put(self, key: str, expires: int) -> str:
         """A URL the client PUTs the whole object to, valid ``expires`` seconds."""
