@@ -180,6 +180,20 @@ class StorageSettings(BaseModel):
         return self
 
 
+class UploadSettings(BaseModel):
+    """Direct uploads (POST /files/uploads): the client sends the bytes straight to the store
+    (presigned S3 URLs, or signed part URLs of this server with local storage)."""
+
+    # Files over this size are sent in parts (multipart), smaller ones in one PUT.
+    multipart_threshold: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
+    # Size of each part but the last (S3 needs at least 5 MB; at most 10,000 parts).
+    part_size: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
+    # An upload (and its URLs) lives this long; never completed, its bytes are then removed.
+    expiry_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # How often expired uploads are looked for and removed (each API process sweeps).
+    sweep_interval: float = Field(default=60.0, gt=0)
+
+
 class VlmSettings(BaseModel):
     """An OpenAI-compatible vision LLM (Ollama, vLLM, llama.cpp, LM Studio, OpenAI, Gemini)."""
 
@@ -308,6 +322,7 @@ class Settings(BaseSettings):
     quota: QuotaSettings = QuotaSettings()
     url_fetch: UrlFetchSettings = UrlFetchSettings()
     storage: StorageSettings = StorageSettings()
+    uploads: UploadSettings = UploadSettings()  # direct uploads of big files
     vlm: VlmSettings = VlmSettings()
     web: WebSettings = WebSettings()
     faces: FacesSettings = FacesSettings()

@@ -42,6 +42,7 @@ from imagelens.secretbox import SecretBox
 from imagelens.service.buckets import BucketSettings
 from imagelens.service.deliverer import Deliverer
 from imagelens.service.describe import Describer
+from imagelens.service.direct import DirectUploads, local_root
 from imagelens.service.faces import FaceQueries
 from imagelens.service.ingest import Ingestor
 from imagelens.service.keycache import KeyCache
@@ -61,6 +62,7 @@ from imagelens.service.throttle import (
 from imagelens.service.webhooks import Webhooks
 from imagelens.shared import SharedState
 from imagelens.storage import ObjectStore, build_store
+from imagelens.storage.localparts import LocalParts
 from imagelens.storage.tenants import TenantStores
 
 log = logging.getLogger(__name__)
@@ -96,11 +98,14 @@ class Services:
     # Webhooks: the API's side, and the sender (run where jobs run: see start()).
     webhooks: Webhooks
     deliverer: Deliverer
+    # Direct uploads (POST /files/uploads): bytes sent straight to storage.
+    direct: DirectUploads
     redis: Redis | None = None
     # Ranks images by meaning for /search (service.semantic); None: full text only.
     semantic: SemanticIndex | None = None
     owns_engine: bool = False
     reindexing: threading.Event = field(default_factory=threading.Event)
+    stopping: threading.Event = field(default_factory=threading.Event)
     ready: bool = False
 
     @classmethod
@@ -265,6 +270,13 @@ class Services:
                 wake=deliverer.wake if settings.queue.kind != "celery" else lambda: None,
             ),
             deliverer=deliverer,
+            direct=DirectUploads(
+                settings=settings,
+                db=db,
+                stores=stores,
+                ingestor=ingestor,
+                parts=LocalParts(local_root(settings)),
+            ),
             owns_engine=owns_engine,
         )
         metrics.watch_jobs(services.job_counts)
@@ -289,7 +301,16 @@ class Services:
         # Images from before search, or a new text model: indexed behind the server, which
         # answers meanwhile (a big library would otherwise keep it from starting for minutes).
         threading.Thread(target=self._catch_up_search, name="imagelens-search", daemon=True).start()
+        threading.Thread(target=self._sweep_uploads, name="imagelens-uploads", daemon=True).start()
         self.ready = True
+
+    def _sweep_uploads(self) -> None:
+        """Remove direct uploads never completed, once they expire (until the process stops)."""
+        while not self.stopping.wait(self.settings.uploads.sweep_interval):
+            try:
+                self.direct.sweep()
+            except Exception:  # a background chore: logged, retried at the next interval
+                log.exception("sweeping expired direct uploads failed")
 
     def _catch_up_search(self) -> None:
         try:
@@ -314,6 +335,7 @@ class Services:
 
     async def stop(self) -> None:
         self.ready = False
+        self.stopping.set()
         self.reindexing.set()  # the background re-index stops at its next batch
         self.queue.stop()
         self.deliverer.stop()

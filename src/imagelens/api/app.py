@@ -24,6 +24,7 @@ from imagelens.api.routes import (
     people,
     schemas,
     search,
+    uploads,
     visual,
     webhooks,
 )
@@ -73,6 +74,7 @@ def create_app(
     for module in (
         analyze,
         jobs,
+        uploads,
         files,
         media,
         search,

@@ -88,6 +88,10 @@ _EXTRA: dict[str, set[int]] = {
     "images-analyze_async": _TAKES_IMAGES,
     "files-upload": _TAKES_IMAGES,
     "files-upload_batch": _TAKES_IMAGES,
+    # Direct uploads: a size over the limit at creation; the file's checks at completion.
+    "files-create_upload": {413, 503, 507},
+    "files-complete_upload": _TAKES_IMAGES,
+    "files-put_upload_part": {413, 507},
     "files-describe": {402, 413, 507},
     "files-thumbnail": {503},
     "describe-image": _TAKES_IMAGES | {500, 502, 504},
@@ -108,6 +112,8 @@ _EXTRA: dict[str, set[int]] = {
     "webhooks-create": {501},  # a webhook secret without IMAGELENS_SECRET_KEY
 }
 _PUBLIC = {"ops-healthz", "ops-readyz"}
+# a signed, expiring URL instead of a key (401: expired or tampered with)
+_URL_IS_CREDENTIAL = {"files-put_upload_part"}
 # operations without an id in the path that may still answer 404 (a tenant, image or bucket)
 _READS_ONE = {
     "keys-list",
@@ -206,6 +212,8 @@ def _document(schema: dict[str, Any]) -> None:
             if op_id in _PUBLIC:
                 operation["security"] = []
                 continue
+            if op_id in _URL_IS_CREDENTIAL:
+                operation["security"] = []
             statuses = {400, 401, 403, 429} | _EXTRA.get(op_id, set())
             if "{" in path or op_id in _READS_ONE:
                 statuses.add(404)

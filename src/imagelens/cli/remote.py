@@ -104,6 +104,65 @@ def jobs_get(job_id: str, server: Server = None, api_key: ApiKey = None) -> None
             raise _fail(exc) from None
 
 
+@files_app.command("upload")
+def files_upload(
+    paths: Annotated[list[Path], typer.Argument(help="Files to upload and analyse.")],
+    server: Server = None,
+    api_key: ApiKey = None,
+    category: Annotated[
+        ContentCategory, typer.Option(help="Content category.")
+    ] = ContentCategory.GENERAL,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each analysis.")] = 30,
+    direct: Annotated[
+        bool | None,
+        typer.Option(
+            "--direct/--no-direct",
+            help="Send straight to storage (default: for files over 32 MB).",
+        ),
+    ] = None,
+) -> None:
+    """Upload files and print each result (JSON); big files go straight to storage in
+    parts, with a progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+
+    failed = False
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=Console(stderr=True),
+    )
+    with connect(server, api_key) as client, bar:
+        for path in paths:
+            task = bar.add_task(path.name, total=path.stat().st_size)
+
+            def moved(sent: int, total: int, task: Any = task) -> None:
+                bar.update(task, completed=sent, total=total)
+
+            try:
+                result = client.files.upload(
+                    path,
+                    content_category=category,
+                    timeout=timeout,
+                    direct=direct,
+                    on_progress=moved,
+                )
+            except ImageLensAPIError as exc:
+                typer.echo(f"{path}: error: {exc.code}: {exc.message}", err=True)
+                failed = True
+                continue
+            _print(result.to_dict())
+    raise typer.Exit(1 if failed else 0)
+
+
 @files_app.command("list")
 def files_list(
     server: Server = None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -253,6 +254,35 @@ class TenantBucket(Base):
     sealed_secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DirectUpload(Base):
+    """A direct upload between its creation and its completion: the client sends the bytes
+    to ``store_key`` (in the server's store or the tenant's bucket) or, with local storage,
+    to this server's signed part URLs; removed when completed, aborted or swept after
+    ``expires_at``."""
+
+    __tablename__ = "direct_uploads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    storage_target: Mapped[str | None] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16))  # put | multipart
+    # Where the parts go: "s3" (presigned, into store_key) or "local" (this server's URLs).
+    via: Mapped[str] = mapped_column(String(16))
+    part_size: Mapped[int] = mapped_column(BigInteger)
+    part_count: Mapped[int]
+    store_key: Mapped[str] = mapped_column(String(200))
+    multipart_id: Mapped[str | None] = mapped_column(String(1024))  # S3's UploadId
+    # The key local part URLs are signed with (HMAC), random per upload.
+    token: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # pending | completing | discarding
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Job(Base):

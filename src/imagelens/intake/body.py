@@ -48,6 +48,20 @@ class Body:
         )
 
     @classmethod
+    def of_file(cls, path: Path) -> Body:
+        """A file that is already ours (a direct upload's only part), hashed where it lies;
+        ``close()`` removes it."""
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as handle:
+            head = handle.read(HEAD)
+            handle.seek(0)
+            while chunk := handle.read(CHUNK):
+                size += len(chunk)
+                digest.update(chunk)
+        return cls(size=size, sha256=digest.hexdigest(), head=head, data=None, path=path)
+
+    @classmethod
     def spool(cls, source: BinaryIO, directory: Path | None, max_bytes: int) -> Body:
         """Copy ``source`` to a new file in ``directory`` (the system's temp dir if None),
         hashing as it goes; ImageTooLarge as soon as it passes ``max_bytes``."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from imagelens.sdk._core import Core
+from imagelens.sdk.direct import DIRECT_THRESHOLD, direct_upload
 from imagelens.sdk.errors import TimeoutError
 from imagelens.sdk.search import Search
 from imagelens.sdk.types import QuotaInfo, UploadResult
@@ -227,11 +228,37 @@ class Files(Search):
         custom_schema_id: str | None = None,
         filename: str | None = None,
         storage_target: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        direct: bool | None = None,
     ) -> UploadResult:
         """Upload and analyse one image, waiting up to ``timeout`` s for the description.
 
         ``storage_target="custom"`` keeps the original in the tenant's own bucket
-        (``client.settings.configure_custom_s3``); ``object_key`` then names it there."""
+        (``client.settings.configure_custom_s3``); ``object_key`` then names it there.
+        Files over 32 MB (or any, with ``direct=True``) go straight to storage in parts
+        (POST /files/uploads), never through the API process; ``on_progress(sent, total)``
+        hears the bytes as they go (``prompt``, ``backend`` and ``custom_schema_id`` need
+        the ordinary upload)."""
+        size = len(file) if isinstance(file, bytes) else Path(file).stat().st_size
+        plain = prompt is None and backend is None and custom_schema_id is None
+        if plain and (direct if direct is not None else size > DIRECT_THRESHOLD):
+            given = {
+                "content_category": ContentCategory(content_category).value
+                if content_category is not None
+                else None,
+                "skip_duplicates": skip_duplicates,
+                "lang": lang,
+                "storage_target": storage_target,
+            }
+            content = await direct_upload(
+                self._core,
+                file if isinstance(file, bytes) else Path(file),
+                filename=filename or ("image" if isinstance(file, bytes) else Path(file).name),
+                fields={k: v for k, v in given.items() if v is not None},
+                timeout=30.0 if timeout is None else timeout,
+                on_progress=on_progress,
+            )
+            return UploadResult.from_wire(WireUpload.model_validate_json(content))
         name, data = read_source(file, filename)
         fields = options(
             content_category=content_category,
@@ -251,6 +278,8 @@ class Files(Search):
             files=[("file", (name, data))],
             timeout=_wait_budget(fields),
         )
+        if on_progress is not None:
+            on_progress(len(data), len(data))
         return UploadResult.from_wire(WireUpload.model_validate_json(response.content))
 
     async def list(

@@ -34,6 +34,7 @@ from imagelens.jobs.originals import store_body
 from imagelens.people.sync import lock_for_image_delete
 from imagelens.service.budget import check_time_budget
 from imagelens.storage import ObjectStore, PendingObjects, original_key, thumbnail_key
+from imagelens.storage.base import DirectStore
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import Backend, JobOptions, JobStatus, JobType, RequestedOptions
 from imagelens.types.api import QuotaInfo
@@ -59,6 +60,9 @@ class IngestRequest:
     storage_target: str | None = None
     # The caller waits for the result (synchronous analyze): full CPU priority, own lane.
     waiting: bool = False
+    # The bytes already lie in the target store under this key (a direct upload to a
+    # bucket): copied there inside the store instead of being sent again.
+    source_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,10 @@ class Ingestor:
         # the rows then fail (quota, full disk), the bytes go again unless in use.
         stored = _Stored(request.tenant_id, key, digest, request.storage_target)
         with self.pending.hold(stored.name):
-            store_body(store, key, body)
+            if request.source_key is not None and isinstance(store, DirectStore):
+                store.copy(request.source_key, key)
+            else:
+                store_body(store, key, body)
             try:
                 with self.db.session() as session:
                     # The claim is taken by the INSERT itself, so of N concurrent uploads of

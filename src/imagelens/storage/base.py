@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class ObjectStore(Protocol):
@@ -49,6 +49,27 @@ class ObjectStore(Protocol):
         ...
 
 
+@runtime_checkable
+class DirectStore(Protocol):
+    """A store a client can send bytes to itself (presigned URLs: S3 and its kin)."""
+
+    def size(self, key: str) -> int: ...
+
+    def copy(self, source: str, key: str) -> None: ...
+
+    def presign_put(self, key: str, expires: int) -> str: ...
+
+    def start_multipart(self, key: str) -> str: ...
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, expires: int) -> str: ...
+
+    def complete_multipart(
+        self, key: str, upload_id: str, parts: list[tuple[int, str]]
+    ) -> None: ...
+
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
+
+
 def original_key(content_hash: str) -> str:
     return f"originals/{content_hash[:2]}/{content_hash[2:4]}/{content_hash}"
 
@@ -60,6 +81,11 @@ def thumbnail_key(content_hash: str) -> str:
 def upload_key(job_id: str) -> str:
     """An upload kept only until its job is done (describe-image)."""
     return f"uploads/{job_id}"
+
+
+def direct_key(upload_id: str) -> str:
+    """Where a direct upload's bytes land in a bucket until it is completed."""
+    return f"direct/{upload_id}"
 
 
 CHUNK = 256 * 1024

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,11 +42,37 @@ class LocalStore:
         self._write(key, lambda handle: handle.write(data))
 
     def put_file(self, key: str, path: Path) -> None:
+        # A file on the same disk (a spooled upload, a direct upload's parts) is linked in
+        # rather than copied: the caller's file is ours and only ever removed afterwards.
+        if self._link(key, path):
+            return
+
         def copy(handle: BinaryIO) -> None:
             with path.open("rb") as source:
                 shutil.copyfileobj(source, handle, 1024 * 1024)
 
         self._write(key, copy)
+
+    def _link(self, key: str, path: Path) -> bool:
+        target = self._path(key)
+        with _disk_errors(key):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.parent / f".tmp-{uuid.uuid4().hex}"
+            try:
+                os.link(path, tmp)
+            except OSError:  # another file system, or links not allowed: copied instead
+                return False
+            try:
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)  # as durable as a copied object before it gets its name
+                finally:
+                    os.close(fd)
+                os.replace(tmp, target)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        return True
 
     def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
         path = self._path(key)

@@ -22,13 +22,17 @@ from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from imagelens.errors import InsufficientStorage, NotFound, StorageUnavailable
+from imagelens.errors import InsufficientStorage, InvalidInput, NotFound, StorageUnavailable
 from imagelens.storage.base import CHUNK, ObjectReader, bounded
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CopySourceTypeDef
 
-_MISSING = {"404", "NoSuchKey", "NotFound"}
+_ONE_COPY = 5 * 1024**3  # the most CopyObject copies in one request
+_MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
+# The client's part list does not match what it sent: its mistake, not the bucket's.
+_BAD_PARTS = {"InvalidPart", "InvalidPartOrder", "EntityTooSmall"}
 _FULL = {"QuotaExceeded", "EntityTooLarge", "InsufficientStorage"}
 
 
@@ -133,6 +137,75 @@ class S3Store:
         with self._errors(key):
             self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
 
+    # --- direct uploads: the client sends the bytes here itself, on presigned URLs ----------
+
+    def size(self, key: str) -> int:
+        """The object's size in bytes (NotFound if absent)."""
+        with self._errors(key):
+            head = self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
+        return int(head["ContentLength"])
+
+    def copy(self, source: str, key: str) -> None:
+        """Copy an object inside the bucket (no byte passes through this process)."""
+        copy_source: CopySourceTypeDef = {"Bucket": self.bucket, "Key": self.object_key(source)}
+        with self._errors(key):
+            if self.size(source) <= _ONE_COPY:  # one request; the managed copy is many
+                self.client.copy_object(
+                    Bucket=self.bucket, Key=self.object_key(key), CopySource=copy_source
+                )
+            else:
+                self.client.copy(copy_source, self.bucket, self.object_key(key))
+
+    def presign_put(self, key: str, expires: int) -> str:
+        """A URL the client PUTs the whole object to, valid ``expires`` seconds."""
+        with self._errors(key):
+            return self.client.generate_presigned_url(
+                "put_object",
+                Params={"Bucket": self.bucket, "Key": self.object_key(key)},
+                ExpiresIn=expires,
+            )
+
+    def start_multipart(self, key: str) -> str:
+        """Begin a multipart upload; its UploadId."""
+        with self._errors(key):
+            started = self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=self.object_key(key)
+            )
+        return str(started["UploadId"])
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, expires: int) -> str:
+        with self._errors(key):
+            return self.client.generate_presigned_url(
+                "upload_part",
+                Params={
+                    "Bucket": self.bucket,
+                    "Key": self.object_key(key),
+                    "UploadId": upload_id,
+                    "PartNumber": part_number,
+                },
+                ExpiresIn=expires,
+            )
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        """Join the parts (``(number, etag)``, in order); the bucket checks the ETags."""
+        with self._errors(key):
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.object_key(key),
+                UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in parts]},
+            )
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Drop a multipart upload and the parts sent so far (absent: not an error)."""
+        try:
+            with self._errors(key):
+                self.client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=self.object_key(key), UploadId=upload_id
+                )
+        except NotFound:
+            pass
+
     @contextmanager
     def _errors(self, key: str) -> Iterator[None]:
         try:
@@ -146,6 +219,11 @@ class S3Store:
                 raise InsufficientStorage(
                     f"The bucket {self.bucket} refused {key}: {code}."
                 ) from exc
+            if code in _BAD_PARTS:
+                raise InvalidInput(
+                    f"The parts do not match what was uploaded ({code}): send every part's "
+                    "number and the ETag its PUT answered, in order."
+                ) from None
             raise StorageUnavailable(
                 f"The object store answered {code or 'an error'} for bucket {self.bucket}: "
                 f"{error.get('Message', '')}".rstrip(": ")

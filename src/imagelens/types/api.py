@@ -164,6 +164,56 @@ class UploadResult(_Wire):
     tables: list[Table] | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
+class DirectUploadRequest(BaseModel):
+    """POST /files/uploads: announce a file the client then sends straight to storage."""
+
+    # Strict: a JSON body means what its schema says ("skip_duplicates": 0 is refused).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    filename: str = Field(min_length=1, max_length=500)
+    size: int = Field(gt=0)  # bytes; checked against what arrives at complete
+    content_type: str | None = Field(default=None, max_length=200)  # a hint; the bytes decide
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")  # checked at complete
+    content_category: str = Field(default="general", max_length=32)
+    lang: str = Field(default="en", max_length=8)
+    skip_duplicates: bool = False
+    storage_target: Literal["default", "custom"] = "default"
+
+
+class UploadPart(_Wire):
+    part_number: int
+    url: str
+
+
+class DirectUploadCreated(_Wire):
+    """Where to send the bytes: one PUT to ``url``, or each part to its ``parts[].url``
+    (``part_size`` bytes each, the last one the rest); then POST .../complete."""
+
+    upload_id: str
+    method: Literal["put", "multipart"]
+    url: str | None = None
+    parts: list[UploadPart] | None = None
+    part_size: int
+    expires_at: datetime
+    complete_url: str
+
+
+class CompletedPart(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    part_number: int = Field(ge=1, le=10_000)
+    etag: str = Field(min_length=1, max_length=200)
+
+
+class DirectUploadComplete(BaseModel):
+    """POST /files/uploads/{id}/complete: the parts' ETags (multipart), how long to wait."""
+
+    model_config = ConfigDict(strict=True)
+
+    parts: list[CompletedPart] | None = Field(default=None, max_length=10_000)
+    timeout: float = Field(default=30, ge=0, le=120)  # 0: answer at once, analysis queued
+
+
 class BatchAccepted(_Wire):
     session_id: str
     job_id: str

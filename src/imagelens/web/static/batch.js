@@ -1,6 +1,6 @@
 // Batches: many files or a folder go up as upload sessions; each file's state and the
 // session's progress update live until every file is done; a failed file can be retried.
-import { api, formOf } from "./api.js";
+import { DIRECT_THRESHOLD, api, directUpload, formOf, waitForJob } from "./api.js";
 import { clear, field, h, sleep } from "./dom.js";
 import { dropZone } from "./analyze.js";
 import { optionsFieldset } from "./options.js";
@@ -72,8 +72,28 @@ export function batchView(main, { session }) {
     }
   }
 
-  async function upload(chunk) {
+  // A big file goes straight to storage, then is followed through its job.
+  async function uploadDirect(entry, values) {
+    try {
+      const result = await directUpload(entry.file, values, {
+        onProgress: (sent, total) => setState(entry, "uploading", `${Math.round((100 * sent) / total)} %`),
+      });
+      apply(entry, result);
+      if (result.job_id && !DONE.has(entry.state)) {
+        await waitForJob(result.job_id);
+        apply(entry, await api(`/api/v2/files/${encodeURIComponent(result.image_id)}`));
+      }
+    } catch (err) {
+      setState(entry, "failed", err.message);
+    }
+  }
+
+  async function upload(all) {
     const values = options.read();
+    const big = all.filter((entry) => entry.file.size > DIRECT_THRESHOLD);
+    for (const entry of big) await uploadDirect(entry, values);
+    const chunk = all.filter((entry) => entry.file.size <= DIRECT_THRESHOLD);
+    if (!chunk.length) return;
     const form = formOf(values);
     for (const entry of chunk) form.append("files", entry.file, entry.file.name);
     try {
