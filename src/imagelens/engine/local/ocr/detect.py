@@ -39,10 +39,19 @@ class Detector:
 
     def lines(self, bgr: np.ndarray) -> list[Line]:
         """The text lines on ``bgr``, cropped from it at full resolution."""
+        return crop(bgr, self.quads(bgr))
+
+    def quads(self, bgr: np.ndarray) -> list[np.ndarray]:
+        """The text lines' quadrilaterals on ``bgr``, in its pixels."""
         out = self._engine(bgr)
         if getattr(out, "boxes", None) is None or len(out.boxes) == 0:
             return []
-        return [
-            Line(quad=quad, crop=get_rotate_crop_image(bgr, quad.astype(np.float32).copy()))
-            for quad in out.boxes
-        ]
+        return list(out.boxes)
+
+
+def crop(bgr: np.ndarray, quads: list[np.ndarray]) -> list[Line]:
+    """The lines at ``quads`` cut out of ``bgr`` upright."""
+    return [
+        Line(quad=quad, crop=get_rotate_crop_image(bgr, quad.astype(np.float32).copy()))
+        for quad in quads
+    ]
