@@ -17,12 +17,13 @@ from sqlalchemy import Engine, event
 class Counted:
     statements: list[str] = field(default_factory=list)
     commits: int = 0
+    checkouts: int = 0  # connections taken from the pool (PostgreSQL pings each one)
 
-    @property
-    def round_trips(self) -> int:
-        """Statements plus one COMMIT per transaction (BEGIN rides with the first statement
-        in psycopg 3 and is local in pysqlite)."""
-        return len(self.statements) + self.commits
+    def round_trips(self, *, pre_ping: bool) -> int:
+        """What a networked database answers: each statement, each transaction's BEGIN and
+        COMMIT, and with ``pre_ping`` the ping of each checkout (SQLite: none of this
+        crosses a network)."""
+        return len(self.statements) + 2 * self.commits + (self.checkouts if pre_ping else 0)
 
     def kinds(self) -> list[str]:
         """Each statement's first word and table, e.g. ``UPDATE jobs``: readable in a diff."""
@@ -43,13 +44,19 @@ def counting(engine: Engine) -> Iterator[Counted]:
         with lock:
             counted.commits += 1
 
+    def on_checkout(*_args: object) -> None:
+        with lock:
+            counted.checkouts += 1
+
     event.listen(engine, "before_cursor_execute", on_execute)
     event.listen(engine, "commit", on_commit)
+    event.listen(engine.pool, "checkout", on_checkout)
     try:
         yield counted
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
         event.remove(engine, "commit", on_commit)
+        event.remove(engine.pool, "checkout", on_checkout)
 
 
 def _kind(statement: str) -> str:
@@ -137,11 +144,14 @@ def measure_costs(url: str, data_dir: Path, runs: int = 5) -> dict[str, Any]:
                 jobs.append(ran)
     db.dispose()
 
+    pre_ping = not url.startswith("sqlite")  # as db/engine.py sets it
+
     def summary(counted: list[Counted]) -> dict[str, Any]:
         return {
             "sql_statements": sum(len(c.statements) for c in counted) / len(counted),
             "transactions": sum(c.commits for c in counted) / len(counted),
-            "round_trips": sum(c.round_trips for c in counted) / len(counted),
+            "checkouts": sum(c.checkouts for c in counted) / len(counted),
+            "round_trips": sum(c.round_trips(pre_ping=pre_ping) for c in counted) / len(counted),
             "statements": counted[-1].kinds(),
         }
 
