@@ -120,6 +120,9 @@ def drain(
     time (with start-up) and jobs/s from the first claim to the last completion."""
     since = datetime.now(UTC)
     started = time.perf_counter()
+    # Not niced (IMAGELENS_ENGINE__NICE=0): the bare Celery worker is not, and on a shared box
+    # niced background threads would measure the neighbours' load, not the job path.
+    extra = {"IMAGELENS_ENGINE__THREADS": "1", "IMAGELENS_ENGINE__NICE": "0"}
     if noop:
         command = [sys.executable, __file__, "--noop-worker", "--data-dir", str(data_dir)]
     else:
@@ -128,7 +131,7 @@ def drain(
     workers = [
         subprocess.Popen(
             ["taskset", "-c", str(core), *command],
-            env=os.environ | env | {"IMAGELENS_ENGINE__THREADS": "1"},
+            env=os.environ | env | extra,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

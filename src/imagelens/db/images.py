@@ -112,7 +112,8 @@ def save_result(
         values = result_columns(result)
     else:
         values = {"status": JobStatus.FAILED.value, "error": error}
-    done = session.execute(update(Image).where(Image.id == image_id).values(**values))
+    statement = update(Image).where(Image.id == image_id).values(**values)
+    done = session.execute(statement.execution_options(synchronize_session=False))
     return bool(done.rowcount)  # type: ignore[attr-defined]
 
 

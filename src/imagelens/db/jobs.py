@@ -49,6 +49,7 @@ def claim(*, session: Session, job_id: str, owner: str, lease: float) -> Claimed
             lease_expires_at=now + timedelta(seconds=lease),
         )
         .returning(Job.job_type, Job.tenant_id, Job.image_id, Job.options, Job.created_at)
+        .execution_options(synchronize_session=False)  # no ORM objects to keep in step
     ).one_or_none()
     if row is None:
         return None
@@ -88,6 +89,7 @@ def start_image(*, session: Session, image_id: str) -> StartedImage | None:
             Image.size_bytes,
             recognition,
         )
+        .execution_options(synchronize_session=False)
     ).one_or_none()
     if row is None:
         return None
@@ -163,6 +165,7 @@ def finish_held(
             lease_owner=None,
             lease_expires_at=None,
         )
+        .execution_options(synchronize_session=False)
     )
     return bool(done.rowcount)  # type: ignore[attr-defined]
 
@@ -171,7 +174,10 @@ def mark_gone(*, session: Session, job_id: str, error: dict[str, Any]) -> None:
     """A job just finished in this transaction whose image turned out to be deleted: it
     failed with ``error`` (rare: one more statement)."""
     session.execute(
-        update(Job).where(Job.id == job_id).values(status=JobStatus.FAILED, error=error)
+        update(Job)
+        .where(Job.id == job_id)
+        .values(status=JobStatus.FAILED, error=error)
+        .execution_options(synchronize_session=False)
     )
 
 
