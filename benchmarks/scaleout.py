@@ -3,7 +3,7 @@
 Needs the machine's PostgreSQL and Redis. Starts real processes and measures in one run:
 - async acceptance of ``imagelens serve --role api`` (Celery queue, PostgreSQL, no models
   loaded) with ``--clients`` concurrent clients, next to a bare FastAPI endpoint that does the
-  same upload + hash + file write + INSERT (goal: >= 300 jobs/s and >= 70% of the bare one);
+  same upload + hash + file write + INSERT (goal: >= 300 jobs/s and >= 90% of the bare one);
 - the same async acceptance of ``imagelens serve`` embedded (SQLite, in-process jobs) next to
   the bare endpoint on SQLite (goal: ratio >= 0.8);
 - jobs through the broker with a no-op analyzer (an engine with no analyzers: claim, read
@@ -16,7 +16,11 @@ Needs the machine's PostgreSQL and Redis. Starts real processes and measures in 
   (``taskset``) with one model thread (goal: 2 workers >= 1.8x one, start-up included).
 Worker throughput is counted from the round's first claim to its last completion (the
 jobs' own timestamps), so process start-up and model loading are left out; the wall time
-with them is reported too. Prints a report and writes ``scaleout.json`` into ``--out``.
+with them is reported too (``speedup_with_startup``). Every worker runs at nice 0, as the
+bare Celery worker does. The load average before and after is recorded: on a shared box
+compare the ratios of one run, not absolute rates. Prints a report and writes
+``scaleout.json`` into ``--out``. ``benchmarks/profile_acceptance.py`` profiles the api
+role's submission in process.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from imagelens.db.keys import ensure_tenant
 from imagelens.db.tables import Image, Job, Tenant
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
+from imagelens.errors import QuotaExceeded
 from imagelens.intake import DecodedImage, Decoder
 from imagelens.jobs import JobRunner, Lease
 from imagelens.jobs.embeddings import Embedder
@@ -130,3 +131,38 @@ def test_a_submission_and_a_noop_job_stay_within_their_statement_budgets(
         statuses = {job.status for job in session.query(Job)}
         assert statuses == {"completed"}
         assert {image.status for image in session.query(Image)} == {"completed"}
+
+
+def test_the_quota_read_inside_the_upsert_still_refuses_past_the_tenants_own_limit(
+    db: Database, tmp_path: Path
+) -> None:
+    """The tenant's own limit (not the server's default) holds, and the refusal names it."""
+    settings = Settings(data_dir=tmp_path)
+    settings.quota.monthly_analyses = 100
+    with db.session() as session:
+        tenant = session.get(Tenant, TENANT)
+        assert tenant is not None
+        tenant.monthly_quota = 2
+    stores = TenantStores(LocalStore(tmp_path / "objects"), db, None)
+    with Engine(settings, analyzers=[]) as engine:
+        ingestor = Ingestor(
+            settings=settings,
+            decoder=Decoder(settings.limits),
+            db=db,
+            stores=stores,
+            queue=RecordingQueue(),
+            analyst=Analyst(engine, None),
+        )
+
+        def upload(i: int) -> None:
+            data = encode(noise_photo(32, 32, seed=100 + i), "PNG")
+            request = IngestRequest(tenant_id=TENANT, data=data, filename="q.png", decode=False)
+            ingestor.ingest(request)
+
+        upload(1)
+        upload(2)
+        with pytest.raises(QuotaExceeded) as refused:
+            upload(3)
+    assert refused.value.details == {"monthly_limit": 2}
+    with db.session() as session:
+        assert session.query(Job).count() == 2
