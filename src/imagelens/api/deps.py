@@ -56,7 +56,7 @@ def _from_bearer(header: str, services: Services) -> Principal:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
-    principal = _lookup(services, key.strip())  # a cache hit needs no thread
+    principal = _lookup(services, key.strip())  # in memory: a cache hit needs no thread
     if principal is None:
         raise Unauthorized("The API key is unknown, revoked or expired.")
     return principal
@@ -143,12 +143,31 @@ async def authenticate(
         principal = await _from_session(request, token, services)
     elif signature is None and header is None:
         raise Unauthorized("Send an API key as `Authorization: Bearer <key>`.")
+    elif signature is None and services.redis is not None:
+        # The address's failures, the key cache and the rate counter live in Redis: their
+        # round trips go to a thread in one hop, not onto the event loop, where each one
+        # stalled every other request (profiled: benchmarks/profile_acceptance.py).
+        return await run_in_threadpool(_bearer_checked, request, header or "", services)
     else:
         with failures_counted(request, services):
             if signature is not None:
                 principal = await _from_signature(request, signature, services)
             else:
                 principal = _from_bearer(header or "", services)
+    _rate_limited(request, services, principal)
+    return principal
+
+
+def _bearer_checked(request: Request, header: str, services: Services) -> Principal:
+    """A bearer key checked and counted (blocking: Redis or the database)."""
+    with failures_counted(request, services):
+        principal = _from_bearer(header, services)
+    _rate_limited(request, services, principal)
+    return principal
+
+
+def _rate_limited(request: Request, services: Services, principal: Principal) -> None:
+    """Count the request against its key's per-minute limit; 429 past it."""
     decision = services.limiter.hit(principal.key_id)
     if decision is not None:
         request.state.rate_headers = decision.headers()
@@ -159,7 +178,6 @@ async def authenticate(
                 retry_after=decision.reset_seconds,
                 limit=decision.limit,
             )
-    return principal
 
 
 def require(scope: str) -> object:

@@ -36,7 +36,10 @@ def worker(
         services.preflight()
     assert isinstance(services.queue, CeleryQueue)
     tune_allocator()
-    services.engine.warmup()
+    # Background jobs are the bulk of a worker's work: their lane loads now. The lane of
+    # jobs a caller waits on loads on its first such job, so a worker that never sees one
+    # (a burst back-fill) does not load every model twice (start-up ~halved).
+    services.engine.warmup(interactive=services.settings.engine.nice == 0)
     typer.echo(f"imagelens: worker {services.lease.owner} taking jobs ({concurrency} at once)")
     run_worker(services, concurrency=concurrency, burst=burst)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, insert, or_, select
+from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -95,17 +95,46 @@ def hash_in_use(
 
 
 def set_result(*, image: Image, result: dict[str, Any]) -> None:
-    image.status = JobStatus.COMPLETED
-    image.error = None
-    image.result = result
-    # The decoded, upright image is the truth (async intake only read the header).
-    image.perceptual_hash = result.get("perceptual_hash")
-    image.width = result["metadata"]["width"]
-    image.height = result["metadata"]["height"]
-    image.category = result.get("category")
-    image.description = result.get("description")
-    image.visible_text = result.get("visible_text")
-    image.tags_index = "".join(f"|{t}" for t in result.get("tags", [])) + "|"
+    for name, value in result_columns(result).items():
+        setattr(image, name, value)
+
+
+def save_result(
+    *,
+    session: Session,
+    image_id: str,
+    result: dict[str, Any] | None,
+    error: dict[str, Any] | None,
+) -> tuple[bool, str | None]:
+    """Write a finished analysis (or its error) on the image with one UPDATE, no read
+    before it: (False, None) when the image is gone (deleted while it was analysed), else
+    (True, the batch session it belongs to, if any)."""
+    if result is not None:
+        values = result_columns(result)
+    else:
+        values = {"status": JobStatus.FAILED.value, "error": error}
+    statement = (
+        update(Image).where(Image.id == image_id).values(**values).returning(Image.session_id)
+    )
+    found = session.execute(statement.execution_options(synchronize_session=False)).first()
+    return (False, None) if found is None else (True, found[0])
+
+
+def result_columns(result: dict[str, Any]) -> dict[str, Any]:
+    """The image's columns for a completed analysis."""
+    return {
+        "status": JobStatus.COMPLETED.value,
+        "error": None,
+        "result": result,
+        # The decoded, upright image is the truth (async intake only read the header).
+        "perceptual_hash": result.get("perceptual_hash"),
+        "width": result["metadata"]["width"],
+        "height": result["metadata"]["height"],
+        "category": result.get("category"),
+        "description": result.get("description"),
+        "visible_text": result.get("visible_text"),
+        "tags_index": "".join(f"|{t}" for t in result.get("tags", [])) + "|",
+    }
 
 
 @dataclass(frozen=True)

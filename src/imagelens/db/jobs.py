@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, null, select, update
 from sqlalchemy.orm import Session
 
-from imagelens.db.tables import Image, Job, UploadSession, utcnow
+from imagelens.db.tables import Image, Job, Tenant, UploadSession, utcnow
 from imagelens.db.webhooks import enqueue_job_events
 from imagelens.types import JobStatus, JobType
 
@@ -18,14 +19,27 @@ def get_job(*, session: Session, tenant_id: str, job_id: str) -> Job | None:
     return session.scalar(select(Job).where(Job.id == job_id, Job.tenant_id == tenant_id))
 
 
-def claim(*, session: Session, job_id: str, owner: str, lease: float) -> Job | None:
+@dataclass(frozen=True)
+class Claimed:
+    """What a worker needs of a job it has just claimed (read back by the claim itself)."""
+
+    id: str
+    job_type: JobType
+    tenant_id: str
+    image_id: str | None
+    options: dict[str, Any]
+    created_at: datetime
+
+
+def claim(*, session: Session, job_id: str, owner: str, lease: float) -> Claimed | None:
     """Move a queued job to processing, leased to ``owner`` for ``lease`` seconds; None if
     another worker has it or it is finished.
 
-    The conditional UPDATE is the lock: of two workers handed the same id, one wins.
+    The conditional UPDATE is the lock: of two workers handed the same id, one wins. Its
+    RETURNING gives the job's columns, so a claim is one statement, no SELECT after it.
     """
     now = utcnow()
-    result = session.execute(
+    row = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
         .values(
@@ -35,10 +49,52 @@ def claim(*, session: Session, job_id: str, owner: str, lease: float) -> Job | N
             lease_owner=owner,
             lease_expires_at=now + timedelta(seconds=lease),
         )
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
+        .returning(Job.job_type, Job.tenant_id, Job.image_id, Job.options, Job.created_at)
+        .execution_options(synchronize_session=False)  # no ORM objects to keep in step
+    ).one_or_none()
+    if row is None:
         return None
-    return session.get(Job, job_id, populate_existing=True)
+    return Claimed(job_id, JobType(row[0]), row[1], row[2], row[3] or {}, row[4])
+
+
+@dataclass(frozen=True)
+class StartedImage:
+    """A claimed image job's image, marked processing: where its bytes are and whether its
+    tenant has face recognition on (read in the same statement)."""
+
+    id: str
+    tenant_id: str
+    filename: str
+    storage_key: str
+    storage_target: str | None
+    size_bytes: int
+    face_recognition: bool
+
+
+def start_image(*, session: Session, image_id: str) -> StartedImage | None:
+    """Mark the image of a claimed job processing; None when it was deleted while queued.
+    One UPDATE ... RETURNING, the tenant's recognition switch read by a subquery in it (no
+    per-job SELECT of the tenant row, and never a stale answer)."""
+    recognition = (
+        select(Tenant.face_recognition).where(Tenant.id == Image.tenant_id).scalar_subquery()
+    )
+    row = session.execute(
+        update(Image)
+        .where(Image.id == image_id)
+        .values(status=JobStatus.PROCESSING.value)
+        .returning(
+            Image.tenant_id,
+            Image.filename,
+            Image.storage_key,
+            Image.storage_target,
+            Image.size_bytes,
+            recognition,
+        )
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if row is None:
+        return None
+    return StartedImage(image_id, row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
 
 def renew_leases(*, session: Session, owner: str, job_ids: Collection[str], lease: float) -> None:
@@ -110,8 +166,20 @@ def finish_held(
             lease_owner=None,
             lease_expires_at=None,
         )
+        .execution_options(synchronize_session=False)
     )
     return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_gone(*, session: Session, job_id: str, error: dict[str, Any]) -> None:
+    """A job just finished in this transaction whose image turned out to be deleted: it
+    failed with ``error`` (rare: one more statement)."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(status=JobStatus.FAILED, error=error)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def finish(*, job: Job, error: dict[str, Any] | None) -> None:

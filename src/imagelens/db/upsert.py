@@ -5,11 +5,13 @@ never a unique-key error. SQLAlchemy has the statement per dialect; this picks i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from imagelens.db.tables import Base
 
@@ -19,6 +21,16 @@ def upsert(
 ) -> None:
     """Insert ``values`` as an ``entity`` row, or update the row whose ``keys`` match."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    statement = (postgres_insert if postgres else sqlite_insert)(entity).values(**values)
-    changed = {name: statement.excluded[name] for name in values if name not in keys}
-    session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changed))
+    statement = _statement(entity, tuple(values), tuple(keys), postgres)
+    session.execute(statement, values)
+
+
+@lru_cache(maxsize=64)
+def _statement(
+    entity: type[Base], names: tuple[str, ...], keys: tuple[str, ...], postgres: bool
+) -> Insert:
+    # Built once per shape: ``excluded`` aliases the table anew on each statement, which
+    # cost ~1 ms per upsert (two or three per job) on a busy core.
+    statement = (postgres_insert if postgres else sqlite_insert)(entity)
+    changed = {name: statement.excluded[name] for name in names if name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=changed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,6 +49,26 @@ def consume(*, session: Session, tenant_id: str, n: int, limit: int) -> bool:
             index_elements=[Usage.tenant_id, Usage.month],
             set_={"count": Usage.count + n},
             where=condition,
+        ).returning(Usage.count)
+    )
+    return counted is not None
+
+
+def consume_one(*, session: Session, tenant_id: str, default: int) -> bool:
+    """Count one analysis if it fits under the tenant's limit (its own, else ``default``;
+    0 = unlimited); False if not. Like :func:`consume`, but the limit is read by a subquery
+    inside the upsert: one statement per upload instead of a SELECT of the tenant first.
+    (The first count of a month is inserted unchecked: any limit but 0 = off is >= 1.)"""
+    own = select(Tenant.monthly_quota).where(Tenant.id == tenant_id).scalar_subquery()
+    limit = func.coalesce(own, default)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Usage).values(tenant_id=tenant_id, month=month_of(), count=1)
+    counted = session.scalar(
+        statement.on_conflict_do_update(
+            index_elements=[Usage.tenant_id, Usage.month],
+            set_={"count": Usage.count + 1},
+            where=or_(limit == 0, Usage.count + 1 <= limit),
         ).returning(Usage.count)
     )
     return counted is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -64,15 +64,23 @@ def enqueue_event(
 
 
 def enqueue_job_events(
-    *, session: Session, job_id: str, tenant_id: str, image_id: str | None, failed: bool
+    *,
+    session: Session,
+    job_id: str,
+    tenant_id: str,
+    image_id: str | None,
+    failed: bool,
+    session_id: str | Literal["unknown"] | None = "unknown",
 ) -> None:
     """The outbox rows of an image job that finishes in this transaction: job.completed or
-    job.failed, and session.completed when it was its batch's last open file."""
+    job.failed, and session.completed when it was its batch's last open file
+    (``session_id``: the image's batch when the caller read it already)."""
     event = "job.failed" if failed else "job.completed"
     enqueue_event(session=session, tenant_id=tenant_id, event=event, subject_id=job_id)
     if image_id is None:
         return
-    session_id = session.scalar(select(Image.session_id).where(Image.id == image_id))
+    if session_id == "unknown":
+        session_id = session.scalar(select(Image.session_id).where(Image.id == image_id))
     if session_id is None:
         return
     # Two files of a batch finishing at once must not each see the other still open (read

@@ -82,11 +82,15 @@ class Engine:
             initargs=(niceness,),
         )
 
-    def warmup(self, *, background: bool = True) -> float:
-        """Load every model now, for work at full priority and (``background``) for niced
-        background jobs; return the seconds it took (the cold-start cost)."""
+    def warmup(self, *, background: bool = True, interactive: bool = True) -> float:
+        """Load every model now, for work at full priority (``interactive``) and for niced
+        background jobs (``background``); return the seconds it took (the cold-start cost).
+        A lane left out loads its models on its first job (each lane has its own sessions,
+        see :class:`ByPriority`)."""
         start = time.perf_counter()
-        lanes = {0, self.settings.engine.nice} if background else {0}
+        lanes = ({0} if interactive else set()) | (
+            {self.settings.engine.nice} if background else set()
+        )
         for niceness in sorted(lanes):
             run_at_priority(niceness, self._load_all)
         return time.perf_counter() - start

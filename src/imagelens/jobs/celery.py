@@ -10,7 +10,9 @@ for too long are sent again.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
+from queue import SimpleQueue
 from typing import Any
 
 from celery import Celery
@@ -75,6 +77,9 @@ class CeleryQueue:
         self._resend_after = resend_after
         self._sweeper = Periodic("sweeper", sweep_interval, self._sweep_round)
         self.left_running = 0  # no job runs in this process (see InProcessQueue)
+        self._outbox: SimpleQueue[str | None] = SimpleQueue()
+        self._sender: threading.Thread | None = None
+        self._sender_lock = threading.Lock()
 
     def start(self) -> int:
         count = self.sweep()
@@ -84,7 +89,37 @@ class CeleryQueue:
     def submit(
         self, job_id: str, image: DecodedImage | None = None, *, waiting: bool = False
     ) -> None:
+        """Send the job to the broker. A job someone waits on is sent at once; a background
+        one is handed to the sender thread, so an async upload answers 202 without waiting
+        on the broker (its job row is committed: if the process dies before the send, the
+        sweep sends it again)."""
         del image  # a remote worker decodes the stored original
+        if waiting:
+            self._send(job_id, waiting=True)
+            return
+        with self._sender_lock:
+            if self._sender is None or not self._sender.is_alive():
+                self._sender = threading.Thread(
+                    target=self._send_loop, name="imagelens-sender", daemon=True
+                )
+                self._sender.start()
+        self._outbox.put(job_id)
+
+    def _send_loop(self) -> None:
+        while (job_id := self._outbox.get()) is not None:
+            try:
+                self._send(job_id, waiting=False)
+            except Exception:  # the broker is away: the sweep sends the job again
+                log.warning("could not send a job to the broker", exc_info=True)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Send what the sender thread still holds, then let it end."""
+        sender = self._sender
+        if sender is not None and sender.is_alive():
+            self._outbox.put(None)
+            sender.join(timeout)
+
+    def _send(self, job_id: str, *, waiting: bool) -> None:
         self.app.send_task(
             TASK,
             args=[job_id],
@@ -124,6 +159,7 @@ class CeleryQueue:
 
     def stop(self) -> None:
         self._sweeper.stop()
+        self.flush()
 
     def pending(self) -> int:
         """Messages waiting in the broker's queues (for burst workers and monitoring); the

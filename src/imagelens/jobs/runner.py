@@ -19,14 +19,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from imagelens.db import Database
 from imagelens.db.fulltext import write_search_text
-from imagelens.db.images import set_result
-from imagelens.db.jobs import claim, finish, finish_held, hand_back
-from imagelens.db.tables import Image, Job, utcnow
+from imagelens.db.images import save_result
+from imagelens.db.jobs import Claimed, claim, finish_held, hand_back, mark_gone, start_image
+from imagelens.db.tables import Image, utcnow
 from imagelens.db.webhooks import enqueue_job_events
 from imagelens.engine import AnalysisOptions
 from imagelens.engine.analyst import Analyst
@@ -45,7 +44,7 @@ from imagelens.metrics import Metrics
 from imagelens.people import People
 from imagelens.people.recognizer import FaceEmbedderLike, TenantRecognizer
 from imagelens.storage.tenants import TenantStores
-from imagelens.types import DescribeOptions, JobOptions, JobSpec, JobStatus, JobType
+from imagelens.types import DescribeOptions, JobOptions, JobStatus, JobType
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +139,8 @@ class JobRunner:
         log.warning("handed running jobs back to the queue", extra={"count": count})
 
     def _run(self, job_id: str, decoded: DecodedImage | None) -> None:
+        # One transaction of two statements at most: the claim (UPDATE jobs ... RETURNING)
+        # and, for an image job, the image marked processing (UPDATE images ... RETURNING).
         work: Callable[[DecodedImage | None], None]
         with self.db.session() as session:
             job = claim(
@@ -152,18 +153,41 @@ class JobRunner:
                 return
             if self.stopping.is_set():  # claimed as the process stops: straight back
                 raise JobInterrupted(job_id)
+            waited = utcnow() - job.created_at
             if job.job_type == JobType.DESCRIBE:
                 options = DescribeOptions.model_validate(job.options)
-                work = partial(self._describe, job_id, options, utcnow() - job.created_at)
+                work = partial(self._describe, job_id, options, waited)
             elif job.job_type == JobType.SEARCH_IMAGE:
-                work = partial(run_search_image, self, job_id, utcnow() - job.created_at)
+                work = partial(run_search_image, self, job_id, waited)
             elif job.job_type == JobType.FACES:
-                work = partial(run_find_faces, self, job_id, utcnow() - job.created_at)
-            elif (target := _start_image(job, session)) is not None:
+                work = partial(run_find_faces, self, job_id, waited)
+            elif (target := self._start_image(job, session)) is not None:
                 work = partial(self._analyze, job_id, target)
             else:
                 return
         work(decoded)
+
+    def _start_image(self, job: Claimed, session: Session) -> _Target | None:
+        """Mark a claimed image job's image as processing; what to analyse, or None (the
+        job is finished as failed) when the image was deleted while queued."""
+        if job.image_id is None:
+            return None
+        image = start_image(session=session, image_id=job.image_id)
+        if image is None:  # deleted while queued
+            self.finish_if_held(session, job.id, gone())
+            return None
+        # Rows written before JobOptions existed validate too (extra keys ignored).
+        options = JobOptions.model_validate(job.options)
+        return _Target(
+            image.storage_key,
+            analysis_options(options),
+            image.tenant_id,
+            image.storage_target,
+            image.size_bytes,
+            image.id,
+            image.filename,
+            image.face_recognition,
+        )
 
     def _analyze(self, job_id: str, target: _Target, decoded: DecodedImage | None) -> None:
         embeddings: list[Embedding] = []
@@ -191,13 +215,16 @@ class JobRunner:
             embeddings.extend(self.embedder.embeddings(result, done.visual, image_id=job_id))
             return result
 
-        self._save(job_id, *outcome(analysis), embeddings)
+        self._save(target, job_id, *outcome(analysis), embeddings)
 
     def recognizer(self, target: _Target) -> TenantRecognizer | None:
-        """The people hook of an image job, when recognition is on for its tenant (asked
-        at each job: a tenant may turn it on or off at any time)."""
+        """The people hook of an image job, when recognition is on for its tenant (read by
+        the job's claim: a tenant may turn it on or off at any time, and the assignment
+        checks again under its lock)."""
         people, embedder = self.people, self.face_embedder
-        if people is None or embedder is None or not people.enabled(target.tenant_id):
+        if people is None or embedder is None or not people.server_enabled():
+            return None
+        if not target.face_recognition:
             return None
         return TenantRecognizer(
             people, embedder, tenant_id=target.tenant_id, image_id=target.image_id
@@ -224,30 +251,44 @@ class JobRunner:
 
     def _save(
         self,
+        target: _Target,
         job_id: str,
         result: dict[str, Any] | None,
         error: dict[str, Any] | None,
         embeddings: list[Embedding],
     ) -> None:
+        # One transaction, no read: finish the job if still held, write the image (one
+        # UPDATE), its search text (one upsert) and its vectors (none for a no-op job).
         with self.db.session() as session:
-            image_id = session.scalar(select(Job.image_id).where(Job.id == job_id))
-            image = session.get(Image, image_id) if image_id else None
-            if image is None:
-                result, error = None, gone()
-            if not self.finish_if_held(session, job_id, error) or image is None:
+            if not self.finish_if_held(session, job_id, error):
+                return
+            saved, batch = save_result(
+                session=session, image_id=target.image_id, result=result, error=error
+            )
+            gone_now = not saved
+            if gone_now:  # the image was deleted while it was analysed: the job fails as gone
+                mark_gone(session=session, job_id=job_id, error=gone())
+            # The webhooks' outbox, in the finish's own transaction: told if and only if done.
+            enqueue_job_events(
+                session=session,
+                job_id=job_id,
+                tenant_id=target.tenant_id,
+                image_id=None if gone_now else target.image_id,
+                failed=gone_now or error is not None,
+                session_id=batch,
+            )
+            if gone_now:
                 return
             if result is not None:
-                set_result(image=image, result=result)
-                words = search_text_of(image.filename, result)  # searchable as the result shows
+                image = Image(id=target.image_id, tenant_id=target.tenant_id)
+                words = search_text_of(target.filename, result)  # searchable as it shows
                 write_search_text(session=session, image=image, words=words)
                 save_embeddings(
                     session=session,
-                    image_id=image.id,
-                    tenant_id=image.tenant_id,
+                    image_id=target.image_id,
+                    tenant_id=target.tenant_id,
                     embeddings=embeddings,
                 )
-            else:
-                image.status, image.error = JobStatus.FAILED.value, error
 
     def finish_if_held(
         self,
@@ -268,16 +309,6 @@ class JobRunner:
             return False
         status = JobStatus.FAILED if error else JobStatus.COMPLETED
         self.metrics.jobs_finished.labels(status=status).inc()
-        job = session.get(Job, job_id)
-        if job is not None and job.job_type == JobType.IMAGE:
-            # The webhooks' outbox, in the finish's own transaction: told if and only if done.
-            enqueue_job_events(
-                session=session,
-                job_id=job_id,
-                tenant_id=job.tenant_id,
-                image_id=job.image_id,
-                failed=error is not None,
-            )
         return True
 
 
@@ -291,30 +322,5 @@ class _Target:
     storage_target: str | None
     size: int  # the original's recorded size: no read from its store goes past it
     image_id: str = ""
-
-
-def _start_image(job: Job, session: Session) -> _Target | None:
-    """Mark a claimed image job's image as processing; what to analyse, or None (the job is
-    finished as failed) when the image was deleted while queued."""
-    if job.image_id is None:
-        return None
-    # Rows written before JobOptions existed validate too (extra keys ignored).
-    spec = JobSpec(
-        job_id=job.id,
-        tenant_id=job.tenant_id,
-        image_id=job.image_id,
-        options=JobOptions.model_validate(job.options),
-    )
-    image = session.get(Image, spec.image_id)
-    if image is None:  # deleted while queued
-        finish(job=job, error=gone())
-        return None
-    image.status = JobStatus.PROCESSING.value
-    return _Target(
-        image.storage_key,
-        analysis_options(spec.options),
-        image.tenant_id,
-        image.storage_target,
-        image.size_bytes,
-        image.id,
-    )
+    filename: str = ""
+    face_recognition: bool = False  # the tenant's switch, as the claim read it

@@ -99,6 +99,7 @@ class Worker:
             self.runner.hand_back(list(stuck))
             for job_id, waiting in stuck.items():
                 self.queue.submit(job_id, waiting=waiting)
+            self.queue.flush()  # sent before the exit, not left in the sender thread
         finally:
             logging.shutdown()
             os._exit(0)  # the analyzer threads cannot be stopped; their jobs are back
@@ -165,3 +166,4 @@ class Worker:
             self._stopping.set()
             renewer.stop()
             background.shutdown(wait=True)
+            self.queue.flush()  # jobs handed back during the stop reach the broker

