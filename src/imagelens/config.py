@@ -92,9 +92,10 @@ class EngineSettings(BaseModel):
     # Measured on clean and degraded pages and receipts: 0.97 keeps the small recogniser's
     # character error (0.0003 vs 0.0005 clean, 0.099 vs 0.099 degraded) at 0.45x (clean) to
     # 0.83x (degraded) of its recognition time. 0.95 is 25% cheaper but read the long
-    # receipt at 0.0024 (small alone: 0) and "2.50" as "250" on a photo label.
-    # 0 = tiny only, 1 = every line read twice.
-    ocr_recheck_below: float = Field(default=0.97, ge=0, le=1)
+    # receipt at 0.0024 (small alone: 0) and "2.50" as "250" on a photo label; 0.97 still
+    # dropped spaces between short tokens ("0 5 km" read "05 km" at 0.9715, "GATE 7" as
+    # "GATE7"), so the default is 0.98. 0 = tiny only, 1 = every line read twice.
+    ocr_recheck_below: float = Field(default=0.98, ge=0, le=1)
     # "Is there text at all": the tiny detector at this longest side first; an image where it
     # sees fewer than `ocr_gate_min_pixels` text pixels skips OCR (engine/local/ocr/gate.py).
     # Photos without text light 0, text on photos 240+, pages thousands. 0 turns it off.

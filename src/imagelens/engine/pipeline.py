@@ -233,8 +233,12 @@ class Engine:
         category = kind if options.category is ContentCategory.AUTO else options.category
         looks = described_as(kind, category)
         if pages and signals.ocr and signals.ocr.regions:
-            # a PDF with text is a document, not a photo or a screen
-            category, looks = _document_unless_other(category), _document_unless_other(looks)
+            # A PDF with text is a document, not a photo or a screen (a white page with a few
+            # lines can look like a product shot); a drawing stays a drawing, and a category
+            # asked for other than general is kept.
+            looks = _as_document(looks)
+            auto = options.category is ContentCategory.AUTO
+            category = _as_document(category) if auto else _document_unless_other(category)
         description = compose_description(
             dataclasses.replace(look, barcodes=signals.barcodes) if video else signals,
             looks,
@@ -351,6 +355,22 @@ _NOT_A_DOCUMENT = frozenset({ContentCategory.GENERAL, ContentCategory.SCREENSHOT
 
 def _document_unless_other(category: ContentCategory) -> ContentCategory:
     return ContentCategory.DOCUMENT if category in _NOT_A_DOCUMENT else category
+
+
+def _as_document(kind: ContentCategory) -> ContentCategory:
+    return kind if kind in _DRAWN else ContentCategory.DOCUMENT
+
+
+# What a PDF page with text may be besides a document.
+_DRAWN = frozenset(
+    {
+        ContentCategory.BLUEPRINT,
+        ContentCategory.PID,
+        ContentCategory.PFD,
+        ContentCategory.TECHNICAL_DIAGRAM,
+        ContentCategory.MAP,
+    }
+)
 
 
 def _without_bars(signals: Signals, *, one_picture: bool = False) -> Signals:
