@@ -82,7 +82,7 @@ class EngineSettings(BaseModel):
     # 40, with CDLA's columns), 0.020 -> 0.005 and 0.036 -> 0.005; 1280 read no better and
     # cost 1.5x more detector time than 1024. 0 turns it off.
     ocr_det_page_side: int = Field(default=1024, ge=0)
-    ocr_det_page_from: int = Field(default=2000, ge=0)
+    ocr_det_page_from: int = Field(default=2000, ge=0)  # the "this big" above, in px
     # Lines recognised per batch. Batches pad every line to the widest one; one at a time
     # was fastest on a 2-core CPU (benchmarks/engine.py).
     ocr_rec_batch: int = Field(default=1, ge=1)
