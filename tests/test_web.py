@@ -21,7 +21,7 @@ from imagelens.db.tables import Tenant
 from imagelens.engine import Engine
 from tests import imagegen, pdfs, videos
 from tests.live import LiveServer, make_settings, run_server
-from tests.web import CHROMIUM, PHONE, screenshot, sign_in, watched_page
+from tests.web import CHROMIUM, PHONE, pictures_loaded, screenshot, sign_in, watched_page
 from tests.webhookrecv import receiver
 
 API = "/api/v2"
@@ -458,7 +458,7 @@ def test_a_pdf_shows_its_pages(browser: Browser, server: LiveServer, tmp_path: P
         expect(result.get_by_role("heading", name="Pages (2)")).to_be_visible()
         expect(result.locator(".description")).to_contain_text("2-page PDF")
         expect(result.locator("button.box")).to_have_count(2)  # page 1's lines over page 1
-        _picture_loaded(page)
+        pictures_loaded(page, "img.subject")
 
 
 def test_a_video_shows_its_key_frames(browser: Browser, server: LiveServer, tmp_path: Path) -> None:
@@ -473,14 +473,4 @@ def test_a_video_shows_its_key_frames(browser: Browser, server: LiveServer, tmp_
         expect(result.get_by_role("heading", name="Key frames (2)")).to_be_visible()
         expect(result.locator(".description")).to_contain_text("A video (0:02).")
         expect(result.get_by_role("heading", name="Tags over time")).to_be_visible()
-        _picture_loaded(page)
-
-
-def _picture_loaded(page: Page, timeout: float = 30) -> None:
-    """Wait until the result's picture has loaded. Polled from here: wait_for_function's
-    polling evaluates a string, which the page's CSP (no 'unsafe-eval') refuses once its
-    first check comes back false."""
-    subject, deadline = page.locator("img.subject"), time.monotonic() + timeout
-    while not subject.evaluate("img => img.complete && img.naturalWidth > 0"):
-        assert time.monotonic() < deadline, "the result's picture never loaded"
-        page.wait_for_timeout(100)
+        pictures_loaded(page, "img.subject")

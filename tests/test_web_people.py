@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from imagelens.engine import Engine
 from tests.live import LiveServer, make_settings, run_server, wait_job
 from tests.peoplephotos import face_photos
-from tests.web import CHROMIUM, screenshot, sign_in, watched_page
+from tests.web import CHROMIUM, pictures_loaded, screenshot, sign_in, watched_page
 
 API = "/api/v2"
 
@@ -96,10 +96,7 @@ def test_names_a_person_inline_and_opens_their_photos(
         covers = page.locator("li.person img.face")
         expect(covers).to_have_count(2)
         covers.first.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('li.person img.face')]"
-            ".every((img) => img.complete && img.naturalWidth > 0)"
-        )
+        pictures_loaded(page, "li.person img.face")
         field = card(page, astronaut).get_by_role("textbox")
         field.fill(name)
         with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
@@ -120,10 +117,8 @@ def test_names_a_person_inline_and_opens_their_photos(
             f"#/library/{library['astronaut.jpg']}",
             f"#/library/{library['astronaut-mirrored.jpg']}",
         }
-        page.wait_for_function(  # (a reload would abort thumbnails still loading)
-            "() => [...document.querySelectorAll('ul[aria-label=Photos] img')]"
-            ".every((img) => img.complete && img.naturalWidth > 0)"
-        )
+        # (a reload would abort thumbnails still loading)
+        pictures_loaded(page, "ul[aria-label=Photos] img")
         page.reload()  # the name came from the server, not from the page's memory
         expect(page.get_by_role("textbox", name="Name")).to_have_value(name)
 

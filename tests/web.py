@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -95,3 +96,14 @@ def sign_in(page: Page, key: str) -> None:
     page.get_by_label("API key", exact=True).fill(key)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Analyse an image").wait_for()
+
+
+def pictures_loaded(page: Page, selector: str, timeout: float = 30) -> None:
+    """Wait until every picture ``selector`` finds has loaded. Polled from here: Playwright's
+    wait_for_function polls by evaluating a string, which the page's CSP (no 'unsafe-eval')
+    refuses once its first check comes back false."""
+    pictures, deadline = page.locator(selector), time.monotonic() + timeout
+    check = "imgs => imgs.every((img) => img.complete && img.naturalWidth > 0)"
+    while not pictures.evaluate_all(check):
+        assert time.monotonic() < deadline, f"{selector}: a picture never loaded"
+        page.wait_for_timeout(100)
