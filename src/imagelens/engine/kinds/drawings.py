@@ -52,9 +52,10 @@ def line_art(image: DecodedImage) -> tuple[float, bool]:
     small = image.image.copy()
     small.thumbnail((256, 256), Image.Resampling.BOX, reducing_gap=None)
     pixels = np.asarray(small.convert("RGB"), dtype=np.int16).reshape(-1, 3)
-    quantised = pixels // 24
-    values, counts = np.unique(quantised, axis=0, return_counts=True)
-    top = values[int(np.argmax(counts))] * 24 + 12
+    quantised = pixels // 24  # 0..10 per channel: one bin number each, counted by bincount
+    bins = (quantised[:, 0] * 11 + quantised[:, 1]) * 11 + quantised[:, 2]
+    most = int(np.argmax(np.bincount(bins, minlength=11**3)))  # (np.unique(axis=0): 30x slower)
+    top = np.array([most // 121, most // 11 % 11, most % 11], dtype=np.int16) * 24 + 12
     near = np.all(np.abs(pixels - top) <= 24, axis=1)
     blue = bool(top[2] >= 90 and top[2] > top[0] + 50 and top[2] > top[1] + 20)
     return float(near.mean()), blue

@@ -131,16 +131,18 @@ def chrome_bands(image: DecodedImage) -> int:
 def _band(rows: np.ndarray, least: float, most: float) -> bool:
     """Whether ``rows`` (outermost first) start with a band of one even colour (rows of
     text or icons may cross it) that ends where an even row of another colour begins."""
+    depth = len(rows)
+    rows = rows[: int(most * depth) + 1]  # the band never runs deeper: skip the rest
     colour = np.median(rows, axis=1)  # each row's own colour
     even = (np.abs(rows - colour[:, None, :]).max(axis=2) <= _EVEN).mean(axis=1) >= _BAND_ROWS
     start = next((i for i in range(3) if even[i]), None)  # past the window's outline
     if start is None or colour[start].max() <= 40:
         return False
     band, inside = colour[start], 0
-    for row in range(start, min(len(rows), int(most * len(rows)) + 1)):
+    for row in range(start, len(rows)):
         if not even[row]:
             continue
         if np.abs(colour[row] - band).max() >= _STEP:  # a toolbar, a list, a separator line
-            return row >= least * len(rows) and inside >= 0.6 * (row - start)
+            return row >= least * depth and inside >= 0.6 * (row - start)
         band, inside = colour[row], inside + 1  # following a gradient's slow drift
     return False

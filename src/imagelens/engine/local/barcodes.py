@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from functools import cached_property
 from importlib import metadata
 from types import ModuleType
 from typing import Any
@@ -42,7 +43,7 @@ class ZxingBarcodeReader:
             "barcodes", lambda: importlib.import_module("zxingcpp")
         )
 
-    @property
+    @cached_property  # importlib.metadata reads the dist-info each time: ~2 ms a call
     def version(self) -> str:
         return f"zxing-cpp {metadata.version('zxing-cpp')}"
 

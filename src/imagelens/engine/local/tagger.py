@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 from collections import defaultdict
+from functools import cached_property
 from importlib import metadata, resources
 from typing import Any
 
@@ -98,7 +99,7 @@ class ImageNetTagger:
         self._settings = settings
         self._model = LazyModel("tagger", lambda: _Classifier(settings.model_threads))
 
-    @property
+    @cached_property  # importlib.metadata reads the dist-info each time: ~2 ms a call
     def version(self) -> str:
         return f"efficientnet-lite0-imagenet1k (torch {metadata.version('torch')})"
 
