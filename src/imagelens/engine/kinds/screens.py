@@ -95,18 +95,6 @@ def screen_shaped(width: int, height: int) -> bool:
     return 1.3 <= ratio <= 2.4 or 1.75 <= 1 / ratio <= 2.4
 
 
-def flatness(image: DecodedImage) -> float:
-    """Share of neighbouring pixels (at <= 512 px, box-filtered) of exactly equal colour:
-    ~0.6-0.95 for rendered UI and pages, under ~0.3 for photos and scans."""
-    small = image.image.copy()
-    small.thumbnail((512, 512), Image.Resampling.BOX, reducing_gap=None)
-    pixels = np.asarray(small.convert("RGB"), dtype=np.int16)
-    if pixels.shape[1] < 2:
-        return 0.0
-    same = np.all(pixels[:, 1:] == pixels[:, :-1], axis=2)
-    return float(same.mean())
-
-
 _EVEN = 6  # channel difference still counted as a band's own colour
 _BAND_ROWS = 0.7  # share of a band's row (or column) in its colour; the rest is text, icons
 _STEP = 4  # how far the colour must jump where the band ends
