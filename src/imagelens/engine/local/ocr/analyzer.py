@@ -15,7 +15,7 @@ from imagelens.engine.base import OcrOutput
 from imagelens.engine.local.layout import Box, Region, blocks
 from imagelens.engine.local.ocr.blocks import PageBlocks
 from imagelens.engine.local.ocr.cascade import Cascade
-from imagelens.engine.local.ocr.detect import Detector, crop
+from imagelens.engine.local.ocr.detect import Detector
 from imagelens.engine.local.ocr.gate import TextGate
 from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
 from imagelens.engine.local.scripts import TesseractReader, reread
@@ -128,7 +128,8 @@ class RapidOcrAnalyzer:
         try:
             if models.gate is not None and not models.gate.may_have_text(bgr):
                 return OcrOutput(visible_text=None, regions=[])
-            quads = models.detector.quads(bgr)
+            detector = models.detector
+            quads = detector.quads(bgr)
             page = len(quads) >= _PAGE_LINES
             if (
                 page
@@ -137,8 +138,9 @@ class RapidOcrAnalyzer:
             ):
                 # A big page: found again at a higher resolution (lines the first pass
                 # missed or ran across a gutter); the first pass costs about half of this one.
-                quads = models.page_detector.quads(bgr)
-            lines = crop(bgr, quads)
+                detector = models.page_detector
+                quads = detector.quads(bgr)
+            lines = detector.crop(bgr, quads)
             readings = models.cascade.read([line.crop for line in lines])
             columns = self._regions(bgr) if page else []
         except Exception as exc:  # onnxruntime raises its own non-public exception types
