@@ -1,10 +1,14 @@
 """Barcodes and QR codes: zxing-cpp (a self-contained C++ reader in its wheel).
 
 One pass with zxing-cpp's own defaults (every format, rotated, inverted and downscaled
-tries). A second pass at twice the size runs only on small images where the first found
-nothing: on a seeded set of 120 degraded photos it decoded 5 more codes (module widths near
-one pixel); rotating by ±20 or 45 degrees found 3 more for three times the cost, so it is
-not done (benchmarks/barcodes.py measures both).
+tries). A second pass at twice the size runs only on small images where the first found a
+symbol it could not decode (``return_errors``): on a seeded set of 120 degraded photos it
+decoded 4-5 more codes (module widths near one pixel) when run on every small image without
+a find; 2 of the 4 in the last run came after such a sign. Run on every photo without a
+code it cost 3-4x the first pass (the bicubic upscale alone about as much as the first
+pass), and every photo paid it.
+Rotating by ±20 or 45 degrees found 3 more for three times the cost, so it is not done
+(benchmarks/barcodes.py measures both).
 """
 
 from __future__ import annotations
@@ -59,8 +63,9 @@ class ZxingBarcodeReader:
         # Pillow's grey copy did.
         picture = image.image
         try:
-            found = _read(zxing, picture, 1.0)
-            if not found and max(width, height) <= _UPSCALE_MAX_SIDE:
+            seen = zxing.read_barcodes(picture, return_errors=True)
+            found = [(f, 1.0) for f in seen if f.valid]
+            if not found and seen and max(width, height) <= _UPSCALE_MAX_SIDE:
                 bigger = picture.resize((width * 2, height * 2), Image.Resampling.BICUBIC)
                 found = _read(zxing, bigger, 2.0)
         except Exception as exc:  # zxing-cpp raises plain RuntimeError/ValueError
