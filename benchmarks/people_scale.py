@@ -31,9 +31,11 @@ import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.peopledb import images_of, tenant_of
+
 from imagelens.config import FacesSettings
 from imagelens.db import Database, upgrade
-from imagelens.db.tables import Image, Tenant, utcnow
+from imagelens.db.tables import Image, utcnow
 from imagelens.engine.base import FoundFace
 from imagelens.people import People
 from imagelens.people.store import to_bytes
@@ -108,42 +110,15 @@ def _fill(db: Database, tenant: str, faces: np.ndarray) -> None:
     db.engine.dispose()
 
 
-def _images(db: Database, tenant: str, count: int) -> list[str]:
-    ids = [str(uuid.uuid4()) for _ in range(count)]
-    now = utcnow()
-    with db.session() as session:
-        session.add_all(
-            Image(
-                id=i,
-                tenant_id=tenant,
-                filename="f",
-                content_hash=i,
-                storage_key="k",
-                format="JPEG",
-                content_type="image/jpeg",
-                width=1,
-                height=1,
-                size_bytes=1,
-                status="completed",
-                created_at=now,
-                updated_at=now,
-            )
-            for i in ids
-        )
-    return ids
-
-
 def run(url: str, n: int, probes: int) -> dict[str, Any]:
     rng = np.random.default_rng(n)
     db = Database(url)
-    tenant = f"bench-{uuid.uuid4().hex[:6]}"
-    with db.session() as session:
-        session.add(Tenant(id=tenant, face_recognition=True))
+    tenant = tenant_of(db)
     faces, centres = synthetic(n, rng)
     start = time.perf_counter()
     _fill(db, tenant, faces)
     fill_s = time.perf_counter() - start
-    images = _images(db, tenant, probes + 2)
+    images = images_of(db, tenant, probes + 2)
     people = People(db, FacesSettings(recognition=True), MODEL)
 
     def assign(image_id: str, vector: np.ndarray) -> float:

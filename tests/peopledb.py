@@ -1,5 +1,5 @@
-"""Shared by the people tests (whose ``people_url``/``people`` fixtures are in conftest.py):
-tenants, images and faces made in a line."""
+"""Shared by the people tests (whose ``people_url``/``people`` fixtures are in conftest.py)
+and benchmarks/people_scale.py: tenants, images and faces made in a line."""
 
 from __future__ import annotations
 
@@ -23,10 +23,15 @@ def tenant_of(db: Database, on: bool = True) -> str:
 
 
 def image_of(db: Database, tenant_id: str) -> str:
-    image_id = str(uuid.uuid4())
+    return images_of(db, tenant_id, 1)[0]
+
+
+def images_of(db: Database, tenant_id: str, count: int) -> list[str]:
+    """``count`` new image rows of ``tenant_id`` (no file behind them), in one transaction."""
+    ids = [str(uuid.uuid4()) for _ in range(count)]
     now = utcnow()
     with db.session() as session:
-        session.add(
+        session.add_all(
             Image(
                 id=image_id,
                 tenant_id=tenant_id,
@@ -42,8 +47,9 @@ def image_of(db: Database, tenant_id: str) -> str:
                 created_at=now,
                 updated_at=now,
             )
+            for image_id in ids
         )
-    return image_id
+    return ids
 
 
 def add_photo(people: People, tenant_id: str, who: str, edit: str) -> tuple[str, str]:

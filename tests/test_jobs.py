@@ -3,7 +3,6 @@ runner and the object store replaced by recording / fault-injecting doubles."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import subprocess
@@ -19,17 +18,15 @@ from typing import Any
 import pytest
 
 from imagelens.config import Settings
-from imagelens.db import Database, upgrade
+from imagelens.db import Database
 from imagelens.db.jobs import claim, get_session, stranded_jobs
-from imagelens.db.keys import ensure_tenant
 from imagelens.db.tables import Image, Job, UploadSession, utcnow
 from imagelens.engine import Engine
 from imagelens.engine.analyst import Analyst
 from imagelens.engine.runtime import thread_niceness
 from imagelens.intake import DecodedImage, Decoder
-from imagelens.jobs import InProcessQueue, JobRunner, Lease
+from imagelens.jobs import InProcessQueue, Lease
 from imagelens.jobs.lease import owner_is_dead
-from imagelens.metrics import Metrics
 from imagelens.service.batch import ingest_batch
 from imagelens.service.describe import Describer
 from imagelens.service.ingest import Ingestor, IngestRequest
@@ -37,7 +34,7 @@ from imagelens.storage import LocalStore, upload_key
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import DescribeOptions, Moderation, ModerationLabel, RequestedOptions
 from tests.imagegen import encode, photo
-from tests.live import postgres_database
+from tests.jobrig import RecordingQueue, fresh_database, job_rig
 
 TENANT = "jobs-test"
 RUN: dict[str, Any] = {"capture_output": True, "text": True, "check": True}
@@ -46,17 +43,8 @@ RUN: dict[str, Any] = {"capture_output": True, "text": True, "check": True}
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A fresh database per test: the sweeper looks at every job in it."""
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'jobs.db'}"
-        else:
-            url = stack.enter_context(postgres_database())
-        upgrade(url)
-        database = Database(url)
-        with database.session() as session:
-            ensure_tenant(session=session, tenant_id=TENANT)
+    with fresh_database(request.param, tmp_path / "jobs.db", TENANT) as database:
         yield database
-        database.dispose()
 
 
 class RecordingRunner:
@@ -224,26 +212,6 @@ class FailingStore(LocalStore):
         super().put(key, data)
 
 
-class RecordingQueue:
-    def __init__(self) -> None:
-        self.submitted: list[str] = []
-
-    def start(self) -> int:
-        return 0
-
-    def submit(
-        self, job_id: str, image: DecodedImage | None = None, *, waiting: bool = False
-    ) -> None:
-        del image, waiting
-        self.submitted.append(job_id)
-
-    def interrupt(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-
 def test_a_batch_session_is_always_written_whole(
     db: Database, engine: Engine, tmp_path: Path
 ) -> None:
@@ -368,33 +336,19 @@ def test_a_job_handed_back_is_never_finished_by_its_old_thread(
     settings = Settings(data_dir=tmp_path)
     gate = LateGate()
     store = LocalStore(tmp_path / "objects")
-    stores = TenantStores(store, db, None)
-    decoder = Decoder(settings.limits)
-    with Engine(settings, analyzers=[gate]) as engine:
-        analyst = Analyst(engine, None)
-
-        def runner(lease: Lease) -> JobRunner:
-            return JobRunner(
-                db=db,
-                stores=stores,
-                decoder=decoder,
-                analyst=analyst,
-                metrics=Metrics(),
-                lease=lease,
-            )
-
-        old, other = runner(Lease("old-host:1:old", 60)), runner(Lease("new-host:2:new", 60))
-        queue = RecordingQueue()
-        ingestor = Ingestor(
-            settings=settings, decoder=decoder, db=db, stores=stores, queue=queue, analyst=analyst
+    with job_rig(db, settings, store, analyzers=[gate]) as rig:
+        old, other = (
+            rig.runner(Lease("old-host:1:old", 60)),
+            rig.runner(Lease("new-host:2:new", 60)),
         )
+        ingestor = rig.ingestor
         png = encode(photo("chelsea").resize((96, 64)), "PNG")
         if job_type == "image":
             request = IngestRequest(tenant_id=TENANT, data=png, filename="a.png")
             job_id = ingestor.ingest(request).job_id
         else:
             describer = Describer(
-                db=db, store=store, decoder=decoder, queue=queue, ingestor=ingestor
+                db=db, store=store, decoder=rig.decoder, queue=rig.queue, ingestor=ingestor
             )
             job_id = describer.submit(TENANT, png, DescribeOptions(prompt="What is it?"))
         assert job_id is not None

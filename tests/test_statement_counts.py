@@ -3,28 +3,22 @@ statement (SQLite and PostgreSQL), so the job path and acceptance cannot creep b
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from imagelens.config import Settings
-from imagelens.db import Database, upgrade
-from imagelens.db.keys import ensure_tenant
+from imagelens.db import Database
 from imagelens.db.tables import Image, Job, Tenant
-from imagelens.engine import Engine
-from imagelens.engine.analyst import Analyst
 from imagelens.errors import QuotaExceeded
-from imagelens.intake import DecodedImage, Decoder
-from imagelens.jobs import JobRunner, Lease
+from imagelens.jobs import Lease
 from imagelens.jobs.embeddings import Embedder
-from imagelens.metrics import Metrics
 from imagelens.people import People
-from imagelens.service.ingest import Ingestor, IngestRequest
+from imagelens.service.ingest import IngestRequest
 from imagelens.storage import LocalStore
-from imagelens.storage.tenants import TenantStores
 from tests.imagegen import encode, noise_photo
+from tests.jobrig import fresh_database, job_rig
 from tests.sqlcount import counting
 
 TENANT = "counted"
@@ -38,26 +32,6 @@ NOOP_JOB = (6, 2)
 READS = {"SELECT webhooks"}  # the only read a job may make
 
 
-class RecordingQueue:
-    def __init__(self) -> None:
-        self.submitted: list[str] = []
-
-    def start(self) -> int:
-        return 0
-
-    def submit(
-        self, job_id: str, image: DecodedImage | None = None, *, waiting: bool = False
-    ) -> None:
-        del image, waiting
-        self.submitted.append(job_id)
-
-    def interrupt(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-
 class NoFaces:
     """A face embedder that is never asked (no analyzer finds faces here)."""
 
@@ -69,23 +43,13 @@ class NoFaces:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    from tests.live import postgres_database
-
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'counted.db'}"
-        else:
-            url = stack.enter_context(postgres_database())
-        upgrade(url)
-        database = Database(url)
+    with fresh_database(request.param, tmp_path / "counted.db", TENANT) as database:
         with database.session() as session:
-            ensure_tenant(session=session, tenant_id=TENANT)
             # Recognition on for the tenant: the job asks whether it is (the people hook).
             tenant = session.get(Tenant, TENANT)
             assert tenant is not None
             tenant.face_recognition = True
         yield database
-        database.dispose()
 
 
 def test_a_submission_and_a_noop_job_stay_within_their_statement_budgets(
@@ -93,22 +57,11 @@ def test_a_submission_and_a_noop_job_stay_within_their_statement_budgets(
 ) -> None:
     settings = Settings(data_dir=tmp_path)
     settings.faces.recognition = True
-    stores = TenantStores(LocalStore(tmp_path / "objects"), db, None)
-    decoder = Decoder(settings.limits)
-    queue = RecordingQueue()
-    with Engine(settings, analyzers=[]) as engine:
-        analyst = Analyst(engine, None)
-        ingestor = Ingestor(
-            settings=settings, decoder=decoder, db=db, stores=stores, queue=queue, analyst=analyst
-        )
-        runner = JobRunner(
-            db=db,
-            stores=stores,
-            decoder=decoder,
-            analyst=analyst,
-            metrics=Metrics(),
-            lease=Lease("counted-host:1:x", 60),
-            embedder=Embedder(engine, None),
+    with job_rig(db, settings, LocalStore(tmp_path / "objects")) as rig:
+        ingestor = rig.ingestor
+        runner = rig.runner(
+            Lease("counted-host:1:x", 60),
+            embedder=Embedder(rig.engine, None),
             people=People(db, settings.faces, NoFaces.version),
             face_embedder=NoFaces(),  # type: ignore[arg-type]
         )
@@ -145,16 +98,8 @@ def test_the_quota_read_inside_the_upsert_still_refuses_past_the_tenants_own_lim
         tenant = session.get(Tenant, TENANT)
         assert tenant is not None
         tenant.monthly_quota = 2
-    stores = TenantStores(LocalStore(tmp_path / "objects"), db, None)
-    with Engine(settings, analyzers=[]) as engine:
-        ingestor = Ingestor(
-            settings=settings,
-            decoder=Decoder(settings.limits),
-            db=db,
-            stores=stores,
-            queue=RecordingQueue(),
-            analyst=Analyst(engine, None),
-        )
+    with job_rig(db, settings, LocalStore(tmp_path / "objects")) as rig:
+        ingestor = rig.ingestor
 
         def upload(i: int) -> None:
             data = encode(noise_photo(32, 32, seed=100 + i), "PNG")

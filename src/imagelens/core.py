@@ -1,9 +1,10 @@
 """The composition root: builds the long-lived parts of one process from its settings.
 
-Everything is wired here and nowhere else: the database, the object store, the decoder and
-its memory budget, the engine and the analyst, the job queue and its runner, intake and the
-read side. The HTTP layer (``api/``) takes a built :class:`Services` and only serves it; the
-CLI builds one through the app factory (``serve``) or for a worker (``worker``).
+Everything is wired here or beside it and nowhere else: the database, the object store, the
+decoder and its memory budget, the engine and the analyst, intake and the read side here; the
+job queue and its runner (jobpath.py), what API processes share (shared.py) and faces, people,
+webhooks and direct uploads (integrations.py) beside it. ``api/`` only serves a built
+:class:`Services`; the CLI builds one through the app factory (``serve``) or for a worker.
 
 The role follows from the settings: with the in-process queue (``embedded``) this process
 loads the models and runs the jobs; with Celery (``--role api``) it loads no model (the
@@ -32,8 +33,10 @@ from imagelens.intake import DecodeBudget, Decoder
 from imagelens.intake.body import sweep_spool
 from imagelens.intake.budget import tune_allocator
 from imagelens.intake.fetch import UrlFetcher
+from imagelens.integrations import Integrations, sweep_uploads
+from imagelens.jobpath import build_job_path
 from imagelens.jobs import InProcessQueue, JobRunner, Lease
-from imagelens.jobs.celery import CeleryQueue, celery_app
+from imagelens.jobs.celery import CeleryQueue
 from imagelens.jobs.embeddings import Embedder
 from imagelens.jobs.events import JobEvents
 from imagelens.metrics import Metrics
@@ -42,7 +45,7 @@ from imagelens.secretbox import SecretBox
 from imagelens.service.buckets import BucketSettings
 from imagelens.service.deliverer import Deliverer
 from imagelens.service.describe import Describer
-from imagelens.service.direct import DirectUploads, local_root
+from imagelens.service.direct import DirectUploads
 from imagelens.service.faces import FaceQueries
 from imagelens.service.ingest import Ingestor
 from imagelens.service.keycache import KeyCache
@@ -56,13 +59,10 @@ from imagelens.service.semantic import SemanticSearch
 from imagelens.service.signing import RequestSigning
 from imagelens.service.similar import VisualSearch
 from imagelens.service.textindex import missing_text_rows, reindex_text
-from imagelens.service.throttle import (
-    FailureThrottle,
-)
+from imagelens.service.throttle import FailureThrottle
 from imagelens.service.webhooks import Webhooks
 from imagelens.shared import SharedState
 from imagelens.storage import ObjectStore, build_store
-from imagelens.storage.localparts import LocalParts
 from imagelens.storage.tenants import TenantStores
 
 log = logging.getLogger(__name__)
@@ -92,13 +92,11 @@ class Services:
     signing: RequestSigning
     throttle: FailureThrottle
     visual: VisualSearch
-    # Faces and people (recognition opt-in per server and tenant) and face search/compare.
+    # From integrations.py; the webhook sender (deliverer) runs where jobs run: see start().
     people: PeopleDirectory
     faces: FaceQueries
-    # Webhooks: the API's side, and the sender (run where jobs run: see start()).
     webhooks: Webhooks
     deliverer: Deliverer
-    # Direct uploads (POST /files/uploads): bytes sent straight to storage.
     direct: DirectUploads
     redis: Redis | None = None
     # Ranks images by meaning for /search (service.semantic); None: full text only.
@@ -158,67 +156,43 @@ class Services:
         lease = Lease.for_this_process(3 * settings.jobs.sweep_interval)
         face_embedder = engine.face_embedder  # loads its model on first use (recognition)
         people = People(db, settings.faces, face_embedder.version)
-        runner = JobRunner(
+        runner, queue = build_job_path(
+            settings,
             db=db,
             stores=stores,
-            # Workers decode under the same budget but wait their turn (10 min) instead of
-            # failing a queued job for being busy.
-            decoder=Decoder(limits, budget, wait=600),
+            budget=budget,
             analyst=analyst,
             metrics=metrics,
             lease=lease,
-            describe_timeout=settings.jobs.describe_timeout,
-            max_seconds=settings.jobs.max_seconds,
             on_finished=events.notify,
-            spool=settings.spool_dir,
             embedder=embedder,
             people=people,
             face_embedder=face_embedder,
         )
-        queue: InProcessQueue | CeleryQueue
-        if settings.queue.kind == "celery":
-            queue = CeleryQueue(
-                celery_app(settings.queue.broker_url, settings.queue.name),
-                db,
-                max_attempts=settings.jobs.max_attempts,
-                sweep_interval=settings.jobs.sweep_interval,
-            )
-        else:
-            queue = InProcessQueue(
-                runner,
-                db,
-                workers=settings.jobs.workers,
-                max_attempts=settings.jobs.max_attempts,
-                niceness=settings.engine.nice,
-                sweep_interval=settings.jobs.sweep_interval,
-                lease=lease,
-            )
         ingestor = Ingestor(
             settings=settings, decoder=decoder, db=db, stores=stores, queue=queue, analyst=analyst
-        )
-        faces = FaceQueries(
-            db=db,
-            store=store,
-            decoder=decoder,
-            queue=queue,
-            people=people,
-            settings=settings.faces,
         )
         library = Library(
             db=db, stores=stores, decoder=decoder, spool=settings.spool_dir, people=people
         )
-        deliverer = Deliverer(
+        extras = Integrations.build(
+            settings,
             db=db,
-            box=box,
+            store=store,
+            stores=stores,
+            decoder=decoder,
+            queue=queue,
+            ingestor=ingestor,
             library=library,
+            people=people,
+            box=box,
             fetcher=fetcher,
-            settings=settings.webhooks,
             owner=lease.owner,
         )
 
         def finished(job_id: str) -> None:
             events.notify(job_id)
-            deliverer.wake()  # its outbox rows were written with the outcome
+            extras.deliverer.wake()  # its outbox rows were written with the outcome
 
         runner.on_finished = finished
         services = cls(
@@ -254,29 +228,11 @@ class Services:
             signing=RequestSigning(db, box, settings.signature_window_seconds, redis),
             throttle=shared.throttle,
             redis=redis,
-            people=PeopleDirectory(
-                db=db,
-                people=people,
-                faces=faces,
-                stores=stores,
-                decoder=decoder,
-                spool=settings.spool_dir,
-            ),
-            faces=faces,
-            webhooks=Webhooks(
-                db=db,
-                box=box,
-                # With Celery the workers deliver; they look every few seconds.
-                wake=deliverer.wake if settings.queue.kind != "celery" else lambda: None,
-            ),
-            deliverer=deliverer,
-            direct=DirectUploads(
-                settings=settings,
-                db=db,
-                stores=stores,
-                ingestor=ingestor,
-                parts=LocalParts(local_root(settings)),
-            ),
+            people=extras.people,
+            faces=extras.faces,
+            webhooks=extras.webhooks,
+            deliverer=extras.deliverer,
+            direct=extras.direct,
             owns_engine=owns_engine,
         )
         metrics.watch_jobs(services.job_counts)
@@ -301,16 +257,10 @@ class Services:
         # Images from before search, or a new text model: indexed behind the server, which
         # answers meanwhile (a big library would otherwise keep it from starting for minutes).
         threading.Thread(target=self._catch_up_search, name="imagelens-search", daemon=True).start()
-        threading.Thread(target=self._sweep_uploads, name="imagelens-uploads", daemon=True).start()
+        interval = self.settings.uploads.sweep_interval
+        sweeper = partial(sweep_uploads, self.direct, self.stopping, interval)
+        threading.Thread(target=sweeper, name="imagelens-uploads", daemon=True).start()
         self.ready = True
-
-    def _sweep_uploads(self) -> None:
-        """Remove direct uploads never completed, once they expire (until the process stops)."""
-        while not self.stopping.wait(self.settings.uploads.sweep_interval):
-            try:
-                self.direct.sweep()
-            except Exception:  # a background chore: logged, retried at the next interval
-                log.exception("sweeping expired direct uploads failed")
 
     def _catch_up_search(self) -> None:
         try:

@@ -5,6 +5,8 @@ same person (compare), through the SDK like the other server commands."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -39,12 +41,18 @@ _HOW_TO_ENABLE = {
 }
 
 
-def _fail(exc: ImageLensAPIError) -> typer.Exit:
-    typer.echo(f"error: {exc.code}: {exc.message}", err=True)
-    hint = _HOW_TO_ENABLE.get(exc.code)
-    if hint:
-        typer.echo(f"hint: {hint}", err=True)
-    return typer.Exit(1)
+@contextmanager
+def _api_errors() -> Iterator[None]:
+    """An error from the server: its code and message on stderr (with how to turn recognition
+    on where it is off) and exit status 1, no traceback."""
+    try:
+        yield
+    except ImageLensAPIError as exc:
+        typer.echo(f"error: {exc.code}: {exc.message}", err=True)
+        hint = _HOW_TO_ENABLE.get(exc.code)
+        if hint:
+            typer.echo(f"hint: {hint}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _print_json(data: object) -> None:
@@ -66,12 +74,9 @@ def people_list(
     api_key: ApiKey = None,
 ) -> None:
     """The people found in the library, most faces first."""
-    with connect(server, api_key) as client:
-        try:
-            page = client.people.list(limit=limit)
-            people = list(page) if every else page.items
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
+    with connect(server, api_key) as client, _api_errors():
+        page = client.people.list(limit=limit)
+        people = list(page) if every else page.items
     if as_json:
         items = [p.model_dump(mode="json") for p in people]
         _print_json({"items": items, "next_cursor": None if every else page.next_cursor})
@@ -97,11 +102,8 @@ def people_name(
     api_key: ApiKey = None,
 ) -> None:
     """Name a person (analyses say the name from then on)."""
-    with connect(server, api_key) as client:
-        try:
-            person = client.people.rename(person_id, name or None)
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
+    with connect(server, api_key) as client, _api_errors():
+        person = client.people.rename(person_id, name or None)
     typer.echo(f"{person.person_id}: {person.name or '(not named)'} ({person.face_count} faces)")
 
 
@@ -113,11 +115,8 @@ def people_merge(
     api_key: ApiKey = None,
 ) -> None:
     """Merge people who are one person: their faces join the first one."""
-    with connect(server, api_key) as client:
-        try:
-            person = client.people.merge(person_id, others)
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
+    with connect(server, api_key) as client, _api_errors():
+        person = client.people.merge(person_id, others)
     typer.echo(
         f"{person.person_id}: {person.name or '(not named)'} ({person.face_count} faces), "
         f"{len(others)} merged into it"
@@ -134,11 +133,8 @@ def people_delete(
     """Forget a person and delete their face vectors (the images stay)."""
     if not yes:
         typer.confirm(f"Forget {person_id} and delete their face vectors?", abort=True)
-    with connect(server, api_key) as client:
-        try:
-            client.people.delete(person_id)
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
+    with connect(server, api_key) as client, _api_errors():
+        client.people.delete(person_id)
     typer.echo(f"{person_id}: deleted")
 
 
@@ -151,11 +147,8 @@ def faces_compare(
     api_key: ApiKey = None,
 ) -> None:
     """Are these the same person? Each face in SOURCE with its closest face in TARGET."""
-    with connect(server, api_key) as client:
-        try:
-            result = client.faces.compare(source, target)
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
+    with connect(server, api_key) as client, _api_errors():
+        result = client.faces.compare(source, target)
     if as_json:
         _print_json(result.model_dump(mode="json"))
         return
@@ -180,11 +173,8 @@ def faces_search(
     api_key: ApiKey = None,
 ) -> None:
     """Who in the library is in this picture (the picture is not stored)."""
-    with connect(server, api_key) as client:
-        try:
-            result = client.faces.search(picture, limit=limit)
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
+    with connect(server, api_key) as client, _api_errors():
+        result = client.faces.search(picture, limit=limit)
     if as_json:
         _print_json(result.model_dump(mode="json"))
         return

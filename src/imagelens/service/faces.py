@@ -9,26 +9,19 @@ removed by the worker: nothing of a query image is kept. Blocking; call off the 
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import update
 
 from imagelens.config import FacesSettings
 from imagelens.db import Database
 from imagelens.db.tables import Job
-from imagelens.errors import (
-    AnalysisTimeout,
-    ModelUnavailable,
-    NotConfigured,
-    RecognitionDisabled,
-    error_from_record,
-)
+from imagelens.errors import NotConfigured, RecognitionDisabled
 from imagelens.intake import Decoder
-from imagelens.intake.body import Body, as_body
+from imagelens.intake.body import Body
 from imagelens.jobs import JobQueue
 from imagelens.jobs.faces import QueryFace, decode_faces
 from imagelens.people import People
-from imagelens.service.uploadjob import submit_upload_job
+from imagelens.service.uploadjob import submit_query_job, take_query_result
 from imagelens.storage import ObjectStore
-from imagelens.types import JobStatus, JobType
+from imagelens.types import JobType
 from imagelens.types.people import (
     ComparedFaces,
     FaceCompareResult,
@@ -78,38 +71,26 @@ class FaceQueries:
     def submit(self, tenant_id: str, data: bytes | Body) -> str:
         """Check the query image (400 for a corrupt one), keep it for the worker, queue the
         job; the id of the job to wait on."""
-        body = as_body(data)
-        decoded = self.decoder.decode(body)
-        return submit_upload_job(
+        return submit_query_job(
             db=self.db,
             store=self.store,
+            decoder=self.decoder,
             queue=self.queue,
             tenant_id=tenant_id,
             job_type=JobType.FACES,
-            options={},
-            body=body,
-            decoded=decoded,
+            data=data,
         )
 
     def faces(self, job: Job, timeout: float) -> list[QueryFace]:
         """A finished face job's faces; its result (the vectors) is removed as it is read."""
-        if job.status == JobStatus.FAILED and job.error is not None:
-            raise error_from_record(job.error)
-        if job.status != JobStatus.COMPLETED or job.result is None:
-            raise AnalysisTimeout(
-                f"No answer within {timeout:g} s: the workers are busy or none is running.",
-                retryable=True,
-            )
-        faces, model = decode_faces(job.result)
-        with self.db.session() as session:  # a query image's face vectors are not kept
-            session.execute(update(Job).where(Job.id == job.id).values(result=None))
-        if model != self.people.model:
-            raise ModelUnavailable(
-                f"The worker's face model ({model}) is not this server's ({self.people.model}):"
-                " upgrade both to the same release.",
-                retryable=True,
-            )
-        return faces
+        return take_query_result(
+            db=self.db,
+            job=job,
+            timeout=timeout,
+            decode=decode_faces,
+            model=lambda: self.people.model,
+            kind="face",
+        )
 
     def search(self, tenant_id: str, faces: list[QueryFace], limit: int) -> FaceSearchResult:
         """Each query face with the tenant's closest known faces, one per person."""

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from imagelens.db import Database
 from imagelens.db.tables import Image, Job
-from imagelens.errors import AnalysisTimeout, ModelUnavailable, NotFound, error_from_record
+from imagelens.errors import NotFound
 from imagelens.intake import Decoder
-from imagelens.intake.body import Body, as_body
+from imagelens.intake.body import Body
 from imagelens.jobs import JobQueue
 from imagelens.jobs.embeddings import VISUAL
 from imagelens.jobs.visual import decode_vector
-from imagelens.service.uploadjob import submit_upload_job
+from imagelens.service.uploadjob import submit_query_job, take_query_result
 from imagelens.service.vectors import VectorIndex
 from imagelens.service.views import upload_view
 from imagelens.storage import ObjectStore
-from imagelens.types import JobStatus, JobType
+from imagelens.types import JobType
 from imagelens.types.api import SearchHit, SearchResults, SimilarImage
 
 
@@ -77,37 +77,26 @@ class VisualSearch:
     def submit(self, tenant_id: str, data: bytes | Body) -> str:
         """Check the query image (400 for a corrupt one), keep it for the worker, queue the
         job; the id of the job to wait on."""
-        body = as_body(data)
-        decoded = self.decoder.decode(body)
-        return submit_upload_job(
+        return submit_query_job(
             db=self.db,
             store=self.store,
+            decoder=self.decoder,
             queue=self.queue,
             tenant_id=tenant_id,
             job_type=JobType.SEARCH_IMAGE,
-            options={},
-            body=body,
-            decoded=decoded,
+            data=data,
         )
 
     def results(self, tenant_id: str, job: Job, limit: int, timeout: float) -> SearchResults:
         """The tenant's images closest to a finished job's query image."""
-        if job.status == JobStatus.FAILED and job.error is not None:
-            raise error_from_record(job.error)
-        if job.status != JobStatus.COMPLETED or job.result is None:
-            raise AnalysisTimeout(
-                f"No answer within {timeout:g} s: the workers are busy or none is running.",
-                retryable=True,
-            )
-        vector, model = decode_vector(job.result)
-        with self.db.session() as session:  # the query image's features are not kept either
-            session.execute(update(Job).where(Job.id == job.id).values(result=None))
-        if model != self.model():
-            raise ModelUnavailable(
-                f"The worker's visual model ({model}) is not this server's ({self.model()}): "
-                "upgrade both to the same release.",
-                retryable=True,
-            )
+        vector = take_query_result(
+            db=self.db,
+            job=job,
+            timeout=timeout,
+            decode=decode_vector,
+            model=self.model,
+            kind="visual",
+        )
         ranked = self.index.search(tenant_id, vector, limit)
         with self.db.session() as session:
             rows = {
