@@ -23,6 +23,7 @@ def _send(parts: LocalParts, upload_id: str, number: int, data: bytes) -> str:
         return writer.commit()
     finally:
         writer.close()
+        writer.settle()
 
 
 def _chunks(data: bytes) -> list[bytes]:

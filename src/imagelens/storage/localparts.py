@@ -59,11 +59,11 @@ class LocalParts:
         directory = self._dir(upload_id)
         directory.mkdir(parents=True, exist_ok=True)
 
-        def closed() -> None:  # hash what is now in order, while the next parts arrive
+        def settle() -> None:
             if directory.is_dir():
                 self._digest(upload_id).advance(lambda: self.parts(upload_id))
 
-        return PartWriter(directory, part_number, offset, max_bytes, closed)
+        return PartWriter(directory, part_number, offset, max_bytes, settle)
 
     def parts(self, upload_id: str) -> dict[int, tuple[str, int]]:
         """The parts that arrived whole: number -> (etag, size)."""
@@ -101,14 +101,14 @@ class PartWriter:
         part_number: int,
         offset: int,
         max_bytes: int,
-        on_close: Callable[[], None] = lambda: None,
+        settle: Callable[[], None] = lambda: None,
     ) -> None:
         self.directory = directory
         self.part_number = part_number
         self.offset = offset
         self.max_bytes = max_bytes
         self.size = 0
-        self._on_close = on_close
+        self._settle = settle
         try:  # logged before a byte is written: a hash taken of this part is now stale
             log_try(directory, part_number, opened=True)
         except OSError as exc:
@@ -158,7 +158,12 @@ class PartWriter:
     def close(self) -> None:
         os.close(self._fd)
         log_try(self.directory, self.part_number, opened=False)
-        self._on_close()
+
+    def settle(self) -> None:
+        """After :meth:`close` (and after the part was answered): hash the parts now in
+        order and flush them to disk, while the next parts arrive, so completing has neither
+        left to do for all but the last."""
+        self._settle()
 
 
 def _disk_full(exc: OSError) -> Exception:

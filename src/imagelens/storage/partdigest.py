@@ -73,7 +73,8 @@ class PartDigest:
             return
         try:
             opened, closed = _tries(self.data.parent)
-            self._advance(arrived(), opened, closed)
+            if self._advance(arrived(), opened, closed):
+                _flush(self.data)
         finally:
             self.lock.release()
 
@@ -101,9 +102,11 @@ class PartDigest:
 
     def _advance(
         self, parts: dict[int, tuple[str, int]], opened: Counter[int], closed: Counter[int]
-    ) -> None:
+    ) -> bool:
+        """Hash the parts in order from :attr:`next`; whether any was."""
         if self.next not in parts:
-            return
+            return False
+        start = self.next
         fd = os.open(self.data, os.O_RDONLY)
         try:
             while self.next in parts and opened[self.next] == closed[self.next]:
@@ -122,3 +125,14 @@ class PartDigest:
             raise
         finally:
             os.close(fd)
+        return self.next > start
+
+
+def _flush(data: Path) -> None:
+    """Write what arrived so far to disk, so the fsync that stores the file at completion
+    waits only for the last parts."""
+    fd = os.open(data, os.O_RDONLY)
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)

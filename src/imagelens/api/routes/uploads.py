@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from imagelens.api.deps import ServicesDep, Writer
@@ -104,7 +105,10 @@ async def put_part(
         etag = await run_in_threadpool(writer.commit)
     finally:
         await run_in_threadpool(writer.close)
-    return Response(status_code=200, headers={"ETag": f'"{etag}"'})
+    # Answered first: the client sends its next part while this one is hashed and flushed.
+    return Response(
+        status_code=200, headers={"ETag": f'"{etag}"'}, background=BackgroundTask(writer.settle)
+    )
 
 
 @router.post(
