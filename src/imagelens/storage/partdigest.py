@@ -1,14 +1,16 @@
 """The sha256 of a local direct upload, taken while its parts arrive.
 
-When a part's writer closes, the parts that arrived in order from the start are hashed from
-the file (the page cache: just written), so completing hashes only what the running hash has
-not reached. Parts arrive concurrently and can be sent again, from any API process, so every
-try of a part logs its opening and closing in the upload's ``tries`` file (small appends,
-atomic): a part is hashed only while no try of it is open, and at completion the running hash
-is kept only if every part it covered still has the ETag it had and no new try of it opened
-since; otherwise the file is hashed again from the start. A part still being sent at
-completion is refused (its bytes could change under the hash). The running hash lives in this
-process's memory: a completion in another process hashes the whole file. Blocking.
+After a part is answered, the parts that arrived in order from the start (and any answered
+meanwhile) are hashed from the file (the page cache: just written) and flushed to disk, so
+completing hashes and syncs only what the running hash has not reached: the last part or two.
+
+Parts arrive concurrently and can be sent again, from any API process, so every try of a part
+logs its opening and closing in the upload's ``tries`` file (small appends, atomic): a part is
+hashed only while no try of it is open, and at completion the running hash is kept only if
+every part it covered still has the ETag it had and no new try of it opened since; otherwise
+the file is hashed again from the start. A part still being sent at completion is refused
+(its bytes could change under the hash). The running hash lives in this process's memory: a
+completion in another process hashes the whole file. Blocking.
 """
 
 from __future__ import annotations
@@ -67,16 +69,18 @@ class PartDigest:
         self.covered: dict[int, tuple[str, int]] = {}  # part -> (etag, tries opened) hashed
 
     def advance(self, arrived: Arrived) -> None:
-        """Hash the parts now in order; skipped while another thread is at it (completion
-        hashes whatever is left)."""
+        """Hash the parts now in order, and those that arrive meanwhile; skipped while
+        another thread is at it (completion hashes whatever is left)."""
         if not self.lock.acquire(blocking=False):
             return
+        hashed = False
         try:
-            opened, closed = _tries(self.data.parent)
-            if self._advance(arrived(), opened, closed):
-                _flush(self.data)
+            while self._advance(arrived(), *_tries(self.data.parent)):
+                hashed = True  # parts answered while this one was hashed: theirs too
         finally:
             self.lock.release()
+        if hashed:
+            _flush(self.data)
 
     def finish(self, arrived: Arrived) -> str:
         """The sha256 of every part that arrived (the caller checked that all did)."""
