@@ -90,7 +90,7 @@ class PartDigest:
             if busy:
                 raise InvalidInput(
                     f"Part {busy[0]} is still being sent: complete once every part's PUT "
-                    "has been answered.",
+                    "has been answered (if the server stopped while it was, start again).",
                     details={"parts_in_flight": busy[:100]},
                 )
             parts = arrived()
