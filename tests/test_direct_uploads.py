@@ -139,6 +139,25 @@ def test_a_wrong_part_list_is_refused(server: LiveServer) -> None:
     assert _staged(server) == []
 
 
+def test_a_tampered_part_is_refused_against_the_announced_sha256(server: LiveServer) -> None:
+    data = encode(noise_photo(2400, 1800, seed=6), "PNG")
+    tampered = bytearray(data)
+    tampered[len(data) // 2] ^= 0xFF  # one byte in the second part
+    with server.client() as client:
+        created = _start(client, data, sha256=hashlib.sha256(data).hexdigest())
+        parts = _send(created, bytes(tampered))
+        refused = client.post(created["complete_url"], json={"parts": parts})
+        assert refused.status_code == 400
+        assert "sha256" in refused.json()["error"]["message"]
+        # Sent again right (a part PUT twice: its last try counts), the same bytes pass.
+        created = _start(client, data, sha256=hashlib.sha256(data).hexdigest())
+        _send(created, bytes(tampered))
+        parts = _send(created, data)
+        done = client.post(created["complete_url"], json={"parts": parts, "timeout": 0})
+        assert done.status_code == 201, done.text
+    assert _staged(server) == []
+
+
 def test_wrong_size_and_wrong_type_are_refused_and_nothing_kept(server: LiveServer) -> None:
     data = encode(photo("coffee"), "JPEG")
     with server.client() as client:

@@ -48,13 +48,21 @@ class Body:
         )
 
     @classmethod
-    def of_file(cls, path: Path) -> Body:
-        """A file that is already ours (a direct upload's only part), hashed where it lies;
-        ``close()`` removes it."""
-        digest = hashlib.sha256()
-        size = 0
+    def of_file(cls, path: Path, sha256: str | None = None) -> Body:
+        """A file that is already ours (a direct upload's parts), hashed where it lies unless
+        its ``sha256`` was taken as it was written; ``close()`` removes it."""
         with path.open("rb") as handle:
             head = handle.read(HEAD)
+            if sha256 is not None:
+                return cls(
+                    size=os.fstat(handle.fileno()).st_size,
+                    sha256=sha256,
+                    head=head,
+                    data=None,
+                    path=path,
+                )
+            digest = hashlib.sha256()
+            size = 0
             handle.seek(0)
             while chunk := handle.read(CHUNK):
                 size += len(chunk)

@@ -327,8 +327,8 @@ class DirectUploads:
                 f"The upload has {total} bytes; {row.size} were announced.",
                 details={"size_bytes": total, "announced": row.size},
             )
-        # Hashed where it lies; the store then links it in (same disk) or copies it.
-        return Body.of_file(self.parts.data(row.id))
+        # Hashed as the parts arrived (the rest now); the store links it in or copies it.
+        return Body.of_file(self.parts.data(row.id), sha256=self.parts.sha256(row.id))
 
     def _discard(self, row: _Row) -> None:
         """Remove the staging bytes and the row; if the store fails, the row stays (expired)
