@@ -39,7 +39,7 @@ def skew(boxes: list[Box], unit: float) -> float:
         pairs = 0
         for shift in (0.0, width / 2):
             for row in np.floor((turned + shift) / width).astype(np.int64):
-                counts = np.unique(row, return_counts=True)[1]
+                counts = np.bincount(row - row.min())  # np.unique sorts: 3x slower here
                 pairs += int(np.sum(counts * (counts - 1)))
         return pairs
 

@@ -30,6 +30,9 @@ _MIN_SIDE = 16
 # A page: this many detected lines. Only pages pay for the layout model (ocr/blocks.py); a
 # photo, a screenshot's few labels or a short receipt never loads it.
 _PAGE_LINES = 30
+# Pages this many times longer than wide (receipts) are read as one column: the layout
+# model (~170 ms) finds no columns on them.
+_NARROW = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +145,9 @@ class RapidOcrAnalyzer:
                 quads = detector.quads(bgr)
             lines = detector.crop(bgr, quads)
             readings = models.cascade.read([line.crop for line in lines])
-            columns = self._regions(bgr) if page else []
+            # A narrow page (a long receipt) is one column: no layout model for it.
+            narrow = max(width, height) >= _NARROW * min(width, height)
+            columns = self._regions(bgr) if page and not narrow else []
         except Exception as exc:  # onnxruntime raises its own non-public exception types
             raise AnalysisError(f"OCR failed: {exc}") from exc
         # Every line the detector found, read or not (an empty reading has confidence 0): a
