@@ -67,7 +67,7 @@ def test_a_part_still_being_sent_is_refused_at_completion(tmp_path: Path) -> Non
     writer = parts.open_part(upload, 1, 0, PART)  # a second try, its bytes still coming
     writer.write(os.urandom(100))
     try:
-        with pytest.raises(InvalidInput, match="still being sent"):
+        with pytest.raises(InvalidInput, match="was still being sent"):
             parts.sha256(upload)
     finally:
         writer.close()

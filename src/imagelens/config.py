@@ -56,7 +56,9 @@ def _default_threads() -> int:
 class EngineSettings(BaseModel):
     """How the local models run."""
 
-    # Threads of the OCR model, the long pole on pages and screenshots: one per core.
+    # Threads of the OCR models, the long pole on pages and screenshots: one per core. The
+    # recognisers read this many lines side by side, one ONNX Runtime thread each (measured
+    # on 2 cores only).
     threads: int = Field(default_factory=_default_threads, ge=1)
     # Threads of the tagger and the moderation model, which run beside OCR (at most
     # `threads`). One each keeps the CPU from being oversubscribed; measured on 2 cores

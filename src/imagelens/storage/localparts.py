@@ -58,10 +58,19 @@ class LocalParts:
         """A writer for one part at ``offset`` (an earlier try of it is overwritten)."""
         directory = self._dir(upload_id)
         directory.mkdir(parents=True, exist_ok=True)
+        self._digest(upload_id)
 
         def settle() -> None:
-            if directory.is_dir():
-                self._digest(upload_id).advance(lambda: self.parts(upload_id))
+            # Runs after the part's answer: the upload may have been completed, aborted or
+            # swept since, its digest dropped and its directory removed. Nothing to hash then.
+            with self._lock:
+                digest = self._digests.get(upload_id)
+            if digest is None:
+                return
+            try:
+                digest.advance(lambda: self.parts(upload_id))
+            except FileNotFoundError:
+                return
 
         return PartWriter(directory, part_number, offset, max_bytes, settle)
 

@@ -89,8 +89,8 @@ class PartDigest:
             busy = sorted(n for n in opened if opened[n] != closed[n])
             if busy:
                 raise InvalidInput(
-                    f"Part {busy[0]} is still being sent: complete once every part's PUT "
-                    "has been answered (if the server stopped while it was, start again).",
+                    f"Part {busy[0]} was still being sent: an upload completes once, after "
+                    "every part's PUT has been answered. Start a new upload.",
                     details={"parts_in_flight": busy[:100]},
                 )
             parts = arrived()

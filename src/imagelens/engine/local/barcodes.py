@@ -30,7 +30,7 @@ from imagelens.types import Barcode, BBox, TextRegion
 
 # Below this side there is no code to read.
 _MIN_SIDE = 16
-# The 2x pass costs four times the first; above this side it costs more than it finds.
+# The 2x pass costs 3-4x the first; above this side it costs more than it finds.
 _UPSCALE_MAX_SIDE = 1024
 # An OCR box this much inside a barcode's box is the bars (or the digits printed into them).
 _COVERED = 0.6

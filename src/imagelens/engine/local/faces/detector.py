@@ -3,7 +3,8 @@
 Measured on composed group photos (benchmarks/faces.py): YuNet finds faces down to ~28 px
 and turned ones dlib's HOG misses, at a cost that grows faster than the pixel count
 (640x480 33 ms, 1280x960 360 ms, 4000x3000 8.3 s in one call). So a picture is read twice:
-whole at a long side of ``_WHOLE_SIDE`` px for the large faces, then (when that shrank it)
+whole at a long side of ``_WHOLE_SIDE`` px for the large faces, then (when that shrank it
+below 0.8 of ``_SMALL_SCALE``, and the picture is not rendered: see faces/analyzer.py)
 in overlapping ``_TILE`` px tiles at ``_SMALL_SCALE`` of its size, where a face 40 px wide
 in the original is still 30 px. Boxes found in both are merged (non-maximum suppression)."""
 

@@ -86,15 +86,30 @@ def crop(bgr: np.ndarray, quads: list[np.ndarray], *, widen: float = 0.0) -> lis
 
 
 def _widened(quad: np.ndarray, widen: float, width: int) -> np.ndarray:
-    """``quad`` (top-left, top-right, bottom-right, bottom-left) stretched along its line."""
+    """``quad`` (top-left, top-right, bottom-right, bottom-left) stretched along its line, at
+    most to the image's sides (beyond, the crop would repeat the edge into streaks). A
+    vertical line (taller than long) is left as it is: its crop is turned upright later, and
+    stretched sideways it would turn no longer."""
     out = quad.astype(np.float32).copy()
-    if widen <= 0:
-        return out
     tl, tr, br, bl = out
-    height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
     along = tr - tl
-    step = along / max(float(np.linalg.norm(along)), 1e-6) * widen * height
-    out[[0, 3]] -= step
-    out[[1, 2]] += step
-    out[:, 0] = out[:, 0].clip(0, width - 1)
+    length = float(np.linalg.norm(along))
+    height = float(np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
+    if widen <= 0 or length < height:
+        return out
+    unit = along / length
+    want = widen * height
+    back = min(want, *(_room(float(p[0]), -float(unit[0]), width) for p in (tl, bl)))
+    ahead = min(want, *(_room(float(p[0]), float(unit[0]), width) for p in (tr, br)))
+    out[[0, 3]] -= unit * back
+    out[[1, 2]] += unit * ahead
     return out
+
+
+def _room(x: float, dx: float, width: int) -> float:
+    """How far a point at ``x`` may move by ``dx`` per step and stay within the image."""
+    if dx > 0:
+        return max(0.0, (width - 1 - x) / dx)
+    if dx < 0:
+        return max(0.0, x / -dx)
+    return float("inf")

@@ -11,7 +11,7 @@ CTC with blank 0 and a space appended to the dictionary.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -95,15 +95,23 @@ class Recogniser:
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0])
         groups = [order[s : s + self._batch] for s in range(0, len(order), self._batch)]
         lanes = [groups[k :: self._lanes] for k in range(self._lanes)]
+        pending: list[tuple[Future[dict[int, Reading]], list[list[int]]]] = []
+        if self._pool is not None and len(groups) > 1:
+            pool = self._pool
+            pending = [
+                (pool.submit(self._read_lane, lane, crops), lane) for lane in lanes[1:] if lane
+            ]
         readings: dict[int, Reading] = {}
-        pending = (
-            [self._pool.submit(self._read_lane, lane, crops) for lane in lanes[1:] if lane]
-            if self._pool is not None and len(groups) > 1
-            else []
-        )
-        readings.update(self._read_lane(groups if not pending else lanes[0], crops))
-        for future in pending:
-            readings.update(future.result())
+        try:
+            readings.update(self._read_lane(lanes[0] if pending else groups, crops))
+            # A lane no pool thread has started yet (another image's lanes came first) is
+            # read here rather than waited for.
+            for future, lane in pending:
+                done = self._read_lane(lane, crops) if future.cancel() else future.result()
+                readings.update(done)
+        finally:
+            for future, _ in pending:
+                future.cancel()
         return [readings[i] for i in range(len(crops))]
 
     def _read_lane(self, groups: list[list[int]], crops: list[np.ndarray]) -> dict[int, Reading]:
