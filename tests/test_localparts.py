@@ -79,3 +79,20 @@ def test_an_etag_is_new_for_each_try(tmp_path: Path) -> None:
     assert _send(parts, upload, 1, data) != _send(parts, upload, 1, data)
     parts.discard(upload)
     assert not (tmp_path / upload).exists()
+
+
+def test_a_late_settle_and_uploads_gone_elsewhere_leave_nothing_behind(tmp_path: Path) -> None:
+    parts, first, second = LocalParts(tmp_path), str(uuid.uuid4()), str(uuid.uuid4())
+    writer = parts.open_part(first, 1, 0, PART)
+    writer.write_all([os.urandom(PART)])
+    writer.commit()
+    writer.close()
+    parts.discard(first)  # completed before the part's settle ran
+    writer.settle()  # finds nothing to hash: no error, no entry brought back
+    assert not (tmp_path / first).exists()
+    _send(parts, second, 1, os.urandom(PART))
+    other = LocalParts(tmp_path)  # another process completes `second`
+    other.discard(second)
+    third = str(uuid.uuid4())
+    _send(parts, third, 1, os.urandom(PART))
+    assert set(parts._digests) == {third}  # `second`'s running hash was dropped

@@ -14,6 +14,10 @@ from imagelens.intake.sniff import ImageFormat
 from imagelens.intake.video import VideoSource
 from imagelens.types import ExifSummary, ImageMetadata
 
+# Flatness from which an image is rendered: rendered UI and pages measure ~0.6-0.95, photos
+# and scans under ~0.3.
+RENDERED_FLATNESS = 0.6
+
 
 @dataclass(frozen=True)
 class DecodedImage:
@@ -35,6 +39,12 @@ class DecodedImage:
     def bgr(self) -> np.ndarray:
         """The pixels as a contiguous BGR array, made once and shared by the ONNX analyzers."""
         return np.ascontiguousarray(np.asarray(self.image)[:, :, ::-1])
+
+    @property
+    def rendered(self) -> bool:
+        """Drawn by software (a page, a screenshot, an illustration) rather than photographed
+        or scanned: judged from :attr:`flatness`."""
+        return self.flatness >= RENDERED_FLATNESS
 
     @cached_property
     def flatness(self) -> float:

@@ -49,6 +49,10 @@ class LocalParts:
         with self._lock:
             found = self._digests.get(upload_id)
             if found is None:
+                # Uploads completed, aborted or swept by another process leave their entry
+                # here: drop those whose directory is gone as new ones come.
+                for gone in [u for u in self._digests if not self._dir(u).is_dir()]:
+                    del self._digests[gone]
                 found = self._digests[upload_id] = PartDigest(self._dir(upload_id) / DATA)
             return found
 

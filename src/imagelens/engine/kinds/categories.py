@@ -66,10 +66,7 @@ CATEGORY_FIELDS: dict[C, tuple[str, ...]] = {
 }
 
 _PAPER = frozenset({"white", "silver", "beige"})
-_FLAT = 0.6
-_DRAWINGS = frozenset(
-    {C.PID, C.PFD, C.TECHNICAL_DIAGRAM, C.BLUEPRINT, C.MAP}
-)  # DecodedImage.flatness: rendered above, photographed or scanned below
+_DRAWINGS = frozenset({C.PID, C.PFD, C.TECHNICAL_DIAGRAM, C.BLUEPRINT, C.MAP})
 _DOC_TYPES = ("invoice", "receipt", "contract", "letter", "report", "form", "menu", "certificate")
 _DATE = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|"
@@ -123,7 +120,7 @@ def classify(signals: Signals, image: DecodedImage, receipt: dict[str, Any] | No
         return drawing
     if chars >= 40 and coverage >= 0.02:
         regions = signals.ocr.regions if signals.ocr else []
-        flat = image.flatness >= _FLAT
+        flat = image.rendered
         if status_bar(regions) or (flat and screen_sized(width, height)):
             return C.SCREENSHOT
         if chrome_bands(image) >= 2:  # a title bar or toolbar and a sidebar: a window
@@ -143,7 +140,7 @@ def classify(signals: Signals, image: DecodedImage, receipt: dict[str, Any] | No
     if sure & {"menu", "envelope", "dust-jacket", "ring-binder", "crossword"} and chars > 0:
         return C.DOCUMENT
     regions = signals.ocr.regions if signals.ocr else []
-    if chars < 40 and not status_bar(regions) and artwork(signals, image, image.flatness):
+    if chars < 40 and not status_bar(regions) and artwork(signals, image):
         return C.ARTWORK
     if concepts.get("interior", 0) + concepts.get("furniture", 0) >= 0.4:
         return C.REAL_ESTATE

@@ -63,9 +63,9 @@ def hue_count(image: DecodedImage) -> int:
     return int((counts >= 0.03 * hue.size).sum())
 
 
-def artwork(signals: Signals, image: DecodedImage, flat: float) -> bool:
+def artwork(signals: Signals, image: DecodedImage) -> bool:
     """Flat-shaded and colourful (an illustration), or tagged as printed art."""
-    if flat >= 0.6 and hue_count(image) >= 3:
+    if image.rendered and hue_count(image) >= 3:
         return True
     labels = signals.tags.labels if signals.tags else []
     return bool(labels) and labels[0].name in ART_LABELS and labels[0].confidence >= 0.25

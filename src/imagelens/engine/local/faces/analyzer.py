@@ -18,11 +18,9 @@ from imagelens.errors import AnalysisError
 from imagelens.intake import DecodedImage
 from imagelens.types import BBox
 
-# Flatness (DecodedImage.flatness) from which an image is rendered (a page, a screenshot): read
-# whole only. Faces there are photos placed on it, seldom small; the tiled pass cost a text
-# page 0.7 s and an A4 scan at 300 dpi 2.5 s. Avatars under ~3% of a screenshot's long side
-# are missed.
-_RENDERED = 0.6
+# Rendered pages and screenshots (DecodedImage.rendered) are read whole only: faces there are
+# photos placed on them, seldom small; the tiled pass cost a text page 0.7 s and an A4 scan
+# at 300 dpi 2.5 s. Avatars under ~3% of a screenshot's long side are missed.
 
 
 class FaceAnalyzer:
@@ -44,7 +42,7 @@ class FaceAnalyzer:
     def run(self, image: DecodedImage) -> FaceOutput:
         landmarks = self._landmarks.get()
         try:
-            boxes = detect(image.image, tiles=image.flatness < _RENDERED)
+            boxes = detect(image.image, tiles=not image.rendered)
             rgb = np.asarray(image.image.convert("RGB")) if boxes else None
             faces = [
                 FoundFace(
