@@ -5,8 +5,6 @@ same person (compare), through the SDK like the other server commands."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from imagelens.cli.remote import ApiKey, Server, connect
-from imagelens.sdk import ImageLensAPIError
+from imagelens.cli.remote import ApiKey, Server, api_errors, connect
 from imagelens.types import BBox
 
 people_app = typer.Typer(
@@ -41,20 +38,6 @@ _HOW_TO_ENABLE = {
 }
 
 
-@contextmanager
-def _api_errors() -> Iterator[None]:
-    """An error from the server: its code and message on stderr (with how to turn recognition
-    on where it is off) and exit status 1, no traceback."""
-    try:
-        yield
-    except ImageLensAPIError as exc:
-        typer.echo(f"error: {exc.code}: {exc.message}", err=True)
-        hint = _HOW_TO_ENABLE.get(exc.code)
-        if hint:
-            typer.echo(f"hint: {hint}", err=True)
-        raise typer.Exit(1) from None
-
-
 def _print_json(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -74,7 +57,7 @@ def people_list(
     api_key: ApiKey = None,
 ) -> None:
     """The people found in the library, most faces first."""
-    with connect(server, api_key) as client, _api_errors():
+    with connect(server, api_key) as client, api_errors(_HOW_TO_ENABLE):
         page = client.people.list(limit=limit)
         people = list(page) if every else page.items
     if as_json:
@@ -102,7 +85,7 @@ def people_name(
     api_key: ApiKey = None,
 ) -> None:
     """Name a person (analyses say the name from then on)."""
-    with connect(server, api_key) as client, _api_errors():
+    with connect(server, api_key) as client, api_errors(_HOW_TO_ENABLE):
         person = client.people.rename(person_id, name or None)
     typer.echo(f"{person.person_id}: {person.name or '(not named)'} ({person.face_count} faces)")
 
@@ -115,7 +98,7 @@ def people_merge(
     api_key: ApiKey = None,
 ) -> None:
     """Merge people who are one person: their faces join the first one."""
-    with connect(server, api_key) as client, _api_errors():
+    with connect(server, api_key) as client, api_errors(_HOW_TO_ENABLE):
         person = client.people.merge(person_id, others)
     typer.echo(
         f"{person.person_id}: {person.name or '(not named)'} ({person.face_count} faces), "
@@ -133,7 +116,7 @@ def people_delete(
     """Forget a person and delete their face vectors (the images stay)."""
     if not yes:
         typer.confirm(f"Forget {person_id} and delete their face vectors?", abort=True)
-    with connect(server, api_key) as client, _api_errors():
+    with connect(server, api_key) as client, api_errors(_HOW_TO_ENABLE):
         client.people.delete(person_id)
     typer.echo(f"{person_id}: deleted")
 
@@ -147,7 +130,7 @@ def faces_compare(
     api_key: ApiKey = None,
 ) -> None:
     """Are these the same person? Each face in SOURCE with its closest face in TARGET."""
-    with connect(server, api_key) as client, _api_errors():
+    with connect(server, api_key) as client, api_errors(_HOW_TO_ENABLE):
         result = client.faces.compare(source, target)
     if as_json:
         _print_json(result.model_dump(mode="json"))
@@ -173,7 +156,7 @@ def faces_search(
     api_key: ApiKey = None,
 ) -> None:
     """Who in the library is in this picture (the picture is not stored)."""
-    with connect(server, api_key) as client, _api_errors():
+    with connect(server, api_key) as client, api_errors(_HOW_TO_ENABLE):
         result = client.faces.search(picture, limit=limit)
     if as_json:
         _print_json(result.model_dump(mode="json"))

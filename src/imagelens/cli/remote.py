@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -89,19 +91,26 @@ def _print(data: object) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def _fail(exc: ImageLensAPIError) -> typer.Exit:
-    typer.echo(f"error: {exc.code}: {exc.message}", err=True)
-    return typer.Exit(1)
+@contextmanager
+def api_errors(hints: Mapping[str, str] | None = None) -> Iterator[None]:
+    """An error from the server: its code and message on stderr (and ``hints[code]``, how to
+    get past it, where there is one) and exit status 1, no traceback."""
+    try:
+        yield
+    except ImageLensAPIError as exc:
+        typer.echo(f"error: {exc.code}: {exc.message}", err=True)
+        hint = (hints or {}).get(exc.code)
+        if hint:
+            typer.echo(f"hint: {hint}", err=True)
+        raise typer.Exit(1) from None
 
 
 @jobs_app.command("get")
 def jobs_get(job_id: str, server: Server = None, api_key: ApiKey = None) -> None:
     """Show a job's state and results."""
     with connect(server, api_key) as client:
-        try:
+        with api_errors():
             _print(client.jobs.get(job_id).model_dump(mode="json"))
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
 
 
 @files_app.command("upload")
@@ -175,10 +184,8 @@ def files_list(
 ) -> None:
     """List stored images, newest first (JSON)."""
     with connect(server, api_key) as client:
-        try:
+        with api_errors():
             page = client.files.list(q=q, tag=tag, status=status, limit=limit, cursor=cursor)
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
         _print({"items": [i.to_dict() for i in page.items], "next_cursor": page.next_cursor})
 
 
@@ -204,10 +211,8 @@ def keys_create(
         )
     scopes = [s for s in SCOPES if s in (scope or [])] or None
     with connect(server, api_key) as client:
-        try:
+        with api_errors():
             created = client.keys.create(
                 name, scopes=scopes, tenant=tenant, expires_at=expires_at, signing=signing
             )
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
         _print(created.model_dump(mode="json"))

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from imagelens.cli.remote import ApiKey, Server, connect
-from imagelens.sdk import ImageLensAPIError, SearchHit
+from imagelens.cli.remote import ApiKey, Server, api_errors, connect
+from imagelens.sdk import SearchHit
 
 _MARK = re.compile(r"(<mark>.*?</mark>)", re.DOTALL)
 
@@ -60,11 +60,8 @@ def search(
 ) -> None:
     """Search a server's images by words and meaning, best first."""
     with connect(server, api_key) as client:
-        try:
+        with api_errors():
             page = client.files.search(query, mode=mode.value, limit=limit)
-        except ImageLensAPIError as exc:
-            typer.echo(f"error: {exc.code}: {exc.message}", err=True)
-            raise typer.Exit(1) from None
     hits = page.items
     if as_json:
         body = {

@@ -11,8 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from imagelens.cli.remote import ApiKey, Server, connect
-from imagelens.sdk import ImageLensAPIError
+from imagelens.cli.remote import ApiKey, Server, api_errors, connect
 from imagelens.types.webhooks import EVENTS
 
 webhooks_app = typer.Typer(
@@ -22,19 +21,12 @@ webhooks_app = typer.Typer(
 Json = Annotated[bool, typer.Option("--json", help="JSON instead of text.")]
 
 
-def _fail(exc: ImageLensAPIError) -> typer.Exit:
-    typer.echo(f"error: {exc.code}: {exc.message}", err=True)
-    return typer.Exit(1)
-
-
 @webhooks_app.command("list")
 def webhooks_list(as_json: Json = False, server: Server = None, api_key: ApiKey = None) -> None:
     """The account's webhooks."""
     with connect(server, api_key) as client:
-        try:
+        with api_errors():
             hooks = client.webhooks.list().webhooks
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
     if as_json:
         typer.echo(json.dumps([h.model_dump(mode="json") for h in hooks], indent=2))
         return
@@ -65,10 +57,8 @@ def webhooks_create(
     if unknown:
         raise typer.BadParameter(f"unknown events {unknown}; known: {', '.join(EVENTS)}")
     with connect(server, api_key) as client:
-        try:
+        with api_errors():
             hook = client.webhooks.create(url=url, events=events, description=description)
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
     if as_json:
         typer.echo(json.dumps(hook.model_dump(mode="json"), indent=2))
         return
@@ -80,10 +70,8 @@ def webhooks_create(
 def webhooks_delete(webhook_id: str, server: Server = None, api_key: ApiKey = None) -> None:
     """Delete a webhook and its deliveries."""
     with connect(server, api_key) as client:
-        try:
+        with api_errors():
             client.webhooks.delete(webhook_id)
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
     typer.echo(f"deleted {webhook_id}")
 
 
@@ -91,8 +79,6 @@ def webhooks_delete(webhook_id: str, server: Server = None, api_key: ApiKey = No
 def webhooks_test(webhook_id: str, server: Server = None, api_key: ApiKey = None) -> None:
     """Queue a webhook.test message; see it with the API's deliveries."""
     with connect(server, api_key) as client:
-        try:
+        with api_errors():
             delivery = client.webhooks.test(webhook_id)
-        except ImageLensAPIError as exc:
-            raise _fail(exc) from None
     typer.echo(f"queued {delivery.delivery_id} (webhook-id {delivery.message_id})")
