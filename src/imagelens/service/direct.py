@@ -23,7 +23,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select, update
 
@@ -31,10 +30,10 @@ from imagelens.config import Settings
 from imagelens.db import Database
 from imagelens.db.tables import DirectUpload, utcnow
 from imagelens.errors import ImageTooLarge, InvalidInput, InvalidSignature, NotFound
-from imagelens.intake.body import Body
+from imagelens.service.directparts import UploadRow, gather
 from imagelens.service.ingest import Ingested, Ingestor, IngestRequest
 from imagelens.signature import sign
-from imagelens.storage.base import DirectStore, ObjectStore, direct_key
+from imagelens.storage.base import DirectStore, direct_key
 from imagelens.storage.localparts import LocalParts, PartWriter
 from imagelens.storage.tenants import TenantStores
 from imagelens.types import RequestedOptions
@@ -60,41 +59,6 @@ class NewUpload:
 class Completed:
     ingested: Ingested
     object_key: str  # the original's name in its store
-
-
-@dataclass(frozen=True)
-class _Row:
-    id: str
-    tenant_id: str
-    filename: str
-    size: int
-    sha256: str | None
-    options: dict[str, Any]
-    storage_target: str | None
-    method: str
-    via: str
-    part_size: int
-    part_count: int
-    store_key: str
-    multipart_id: str | None
-
-    @classmethod
-    def of(cls, row: DirectUpload) -> _Row:
-        return cls(
-            row.id,
-            row.tenant_id,
-            row.filename,
-            row.size,
-            row.sha256,
-            row.options,
-            row.storage_target,
-            row.method,
-            row.via,
-            row.part_size,
-            row.part_count,
-            row.store_key,
-            row.multipart_id,
-        )
 
 
 class DirectUploads:
@@ -218,7 +182,8 @@ class DirectUploads:
         row = self._claim(tenant_id, upload_id)
         try:
             store = self.stores.get(row.tenant_id, row.storage_target)
-            with self._gather(row, parts, store) as body:
+            spool, limit = self.settings.spool_dir, self.settings.limits.max_file_bytes
+            with gather(row, parts, store, self.parts, spool=spool, limit=limit) as body:
                 if body.size != row.size:
                     raise InvalidInput(
                         f"The upload has {body.size} bytes; {row.size} were announced.",
@@ -255,7 +220,7 @@ class DirectUploads:
             row = session.get(DirectUpload, upload_id)
             if row is None or row.tenant_id != tenant_id:
                 raise NotFound(f"No upload {upload_id}.")
-            found = _Row.of(row)
+            found = UploadRow.of(row)
         self._discard(found)
 
     def sweep(self, now: datetime | None = None, limit: int = 100) -> int:
@@ -265,12 +230,12 @@ class DirectUploads:
             rows = session.scalars(
                 select(DirectUpload).where(DirectUpload.expires_at < now).limit(limit)
             ).all()
-            expired = [_Row.of(row) for row in rows]
+            expired = [UploadRow.of(row) for row in rows]
         for row in expired:
             self._discard(row)
         return len(expired)
 
-    def _claim(self, tenant_id: str, upload_id: str) -> _Row:
+    def _claim(self, tenant_id: str, upload_id: str) -> UploadRow:
         """Take the upload for this completion (a second one concurrently: 404)."""
         now = utcnow()
         with self.db.session() as session:
@@ -288,49 +253,9 @@ class DirectUploads:
             row = session.get(DirectUpload, upload_id) if won else None
             if row is None:
                 raise NotFound(f"No upload {upload_id} waiting to be completed (or it expired).")
-            return _Row.of(row)
+            return UploadRow.of(row)
 
-    def _gather(self, row: _Row, parts: list[tuple[int, str]] | None, store: ObjectStore) -> Body:
-        """The upload's bytes as a Body (spooled; removed when closed), the parts checked."""
-        spool, limit = self.settings.spool_dir, self.settings.limits.max_file_bytes
-        wanted = _check_list(row, parts)
-        if row.via == "s3":
-            assert isinstance(store, DirectStore)
-            if row.multipart_id is not None:
-                assert wanted is not None
-                store.complete_multipart(row.store_key, row.multipart_id, wanted)
-            stored = store.size(row.store_key)
-            if stored != row.size:  # refused before a byte is read back
-                raise InvalidInput(
-                    f"The upload has {stored} bytes; {row.size} were announced.",
-                    details={"size_bytes": stored, "announced": row.size},
-                )
-            reader = store.open(row.store_key, max_bytes=row.size)
-            try:
-                return Body.spool_chunks(reader.chunks, spool, limit)
-            finally:
-                reader.close()
-        arrived = self.parts.parts(row.id)
-        missing = [n for n in range(1, row.part_count + 1) if n not in arrived]
-        if missing:
-            raise InvalidInput(
-                f"Part(s) {', '.join(map(str, missing[:10]))} never arrived; send them first.",
-                details={"missing_parts": missing[:100]},
-            )
-        for number, etag in wanted or []:
-            if arrived[number][0] != etag.strip('"').lower():
-                raise InvalidInput(f"Part {number}'s ETag does not match what arrived.")
-        total = sum(size for _, size in arrived.values())
-        short = [n for n, (_, size) in arrived.items() if size != _part_bytes(row, n)]
-        if total != row.size or short:
-            raise InvalidInput(
-                f"The upload has {total} bytes; {row.size} were announced.",
-                details={"size_bytes": total, "announced": row.size},
-            )
-        # Hashed as the parts arrived (the rest now); the store links it in or copies it.
-        return Body.of_file(self.parts.data(row.id), sha256=self.parts.sha256(row.id))
-
-    def _discard(self, row: _Row) -> None:
+    def _discard(self, row: UploadRow) -> None:
         """Remove the staging bytes and the row; if the store fails, the row stays (expired)
         so a later sweep tries again."""
         try:
@@ -355,26 +280,6 @@ class DirectUploads:
             found = session.get(DirectUpload, row.id)
             if found is not None:
                 session.delete(found)
-
-
-def _check_list(row: _Row, parts: list[tuple[int, str]] | None) -> list[tuple[int, str]] | None:
-    """The client's part list for a multipart upload: every part, in order."""
-    if row.method != "multipart":
-        return None
-    if not parts:
-        raise InvalidInput("A multipart upload is completed with `parts`: [{part_number, etag}].")
-    numbers = [n for n, _ in parts]
-    if numbers != list(range(1, row.part_count + 1)):
-        raise InvalidInput(
-            f"Send all {row.part_count} parts, numbered 1 to {row.part_count}, in order.",
-            details={"part_count": row.part_count},
-        )
-    return parts
-
-
-def _part_bytes(row: _Row, part_number: int) -> int:
-    """How long part ``part_number`` must be: ``part_size``, the last one the rest."""
-    return min(row.part_size, row.size - (part_number - 1) * row.part_size)
 
 
 def _part_message(upload_id: str, part_number: int, expires: str) -> bytes:
