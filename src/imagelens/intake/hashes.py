@@ -13,9 +13,16 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# imagehash scales the whole image to 32x32 with Lanczos: 44 ms on an A4 page at 300 dpi,
+# 63 ms on 12 MP. A box reduction to >= 128 px first costs 5-7 ms and moved at most 2 of 64
+# bits on real photos and pages (near duplicates are matched within a distance, never equal).
+_PHASH_FROM = 128
+
+
 def perceptual_hash(image: Image.Image) -> str:
     """64-bit DCT perceptual hash as 16 hex digits; close images differ in few bits."""
-    return str(imagehash.phash(image))
+    factor = min(image.size) // _PHASH_FROM
+    return str(imagehash.phash(image.reduce(factor) if factor >= 2 else image))
 
 
 def hamming_distance(a: str, b: str) -> int:

@@ -18,7 +18,6 @@ import re
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from imagelens.intake import DecodedImage
 from imagelens.types import ContentCategory as C
@@ -49,9 +48,7 @@ _NORTH = re.compile(r"^(?:N|NORTH)$")
 def line_art(image: DecodedImage) -> tuple[float, bool]:
     """(share of the background colour, whether it is white-on-blue): drawings are mostly
     background with thin strokes; photos are not."""
-    small = image.image.copy()
-    small.thumbnail((256, 256), Image.Resampling.BOX, reducing_gap=None)
-    pixels = np.asarray(small.convert("RGB"), dtype=np.int16).reshape(-1, 3)
+    pixels = image.thumbnail(256).reshape(-1, 3)
     quantised = pixels // 24  # 0..10 per channel: one bin number each, counted by bincount
     bins = (quantised[:, 0] * 11 + quantised[:, 1]) * 11 + quantised[:, 2]
     most = int(np.argmax(np.bincount(bins, minlength=11**3)))  # (np.unique(axis=0): 30x slower)

@@ -27,9 +27,7 @@ PRINTED_ART = ART_LABELS | {"dust-jacket"}
 
 
 def _pixels(image: DecodedImage, side: int = _SIDE) -> np.ndarray:
-    small = image.image.copy()
-    small.thumbnail((side, side), Image.Resampling.BOX, reducing_gap=None)
-    return np.asarray(small.convert("RGB"), dtype=np.int16)
+    return image.thumbnail(side)
 
 
 def product_shot(image: DecodedImage) -> bool:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from PIL import Image
 
 from imagelens.intake import DecodedImage
 from imagelens.types import TextRegion
@@ -105,9 +104,7 @@ def chrome_bands(image: DecodedImage) -> int:
     columns of one even colour, 2-15% (top, bottom) or 8-35% (sides) of the image deep, that
     end in a step to another even colour. A page's margin runs on into its text in the same
     paper colour, a scan's shading fades without a step, a scan's near-black border is none."""
-    small = image.image.copy()
-    small.thumbnail((400, 400), Image.Resampling.BOX, reducing_gap=None)
-    pixels = np.asarray(small.convert("RGB"), dtype=np.int16)
+    pixels = image.thumbnail(400)
     if min(pixels.shape[:2]) < 50:
         return 0
     across = pixels.transpose(1, 0, 2)

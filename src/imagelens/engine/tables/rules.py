@@ -60,6 +60,8 @@ def find_rules(image: Image.Image, unit: float) -> Rules:
 
 
 def _fitted(mask: np.ndarray, *, vertical: bool, min_length: int, unit: float) -> list[Rule]:
+    if not cv2.countNonZero(mask):  # most pages: labelling an empty A4 mask took 17 ms
+        return []
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     rules: list[Rule] = []
     for index in range(1, count):

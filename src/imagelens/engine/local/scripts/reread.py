@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from imagelens.engine.local.layout import Box
@@ -57,8 +58,6 @@ def _reread(
     min_confidence: float,
     languages: Sequence[str],
 ) -> list[Box]:
-    gray = np.asarray(bgr, dtype=np.float32) @ np.array([0.114, 0.587, 0.299], np.float32)
-    gray = gray.clip(0, 255).astype(np.uint8)
     lines = [run for run in runs(boxes) if is_line(run)]
     if languages:
         hinted = [TESSERACT_LANGS[c] for c in languages if c in TESSERACT_LANGS]
@@ -73,7 +72,7 @@ def _reread(
         # Only text-shaped runs are probed: texture on photos is suspect too, and must not
         # cost the probe's 9 reads per run (a photo with no foreign text pays nothing).
         unsure = [run for run in lines if any(suspect(b) for b in run) and worth_probing(run)]
-        winner = probe(reader, [_crop(gray, run) for run in unsure])
+        winner = probe(reader, [_crop(bgr, run) for run in unsure])
         if winner is None:
             return boxes
         # The winner alone: beside eng, Tesseract reads "κόσμε" as "KOOHE" and blurred
@@ -90,7 +89,7 @@ def _reread(
         return boxes
     replaced: dict[int, Box | None] = {}
     for run in chosen:
-        read = reader.read_line(_crop(gray, run), lang)
+        read = reader.read_line(_crop(bgr, run), lang)
         if not read.text or read.confidence < max(min_confidence, rival[id(run[0])]):
             continue
         x0, y0, x1, y1 = extent(run)
@@ -109,10 +108,13 @@ def _mean_confidence(run: Sequence[Box]) -> float:
     return sum(b.confidence for b in run) / len(run)
 
 
-def _crop(gray: np.ndarray, run: Sequence[Box]) -> np.ndarray:
+def _crop(bgr: np.ndarray, run: Sequence[Box]) -> np.ndarray:
+    """The run's lines, with a margin, in grey. Only the crop is converted: the whole page
+    in float took 45-200 ms on an A4 page at 300 dpi, for every page, probed or not."""
     x0, y0, x1, y1 = extent(run)
     margin = round(_MARGIN * (y1 - y0))
-    h, w = gray.shape[:2]
-    return np.ascontiguousarray(
-        gray[max(0, y0 - margin) : min(h, y1 + margin), max(0, x0 - margin) : min(w, x1 + margin)]
-    )
+    h, w = bgr.shape[:2]
+    piece = bgr[
+        max(0, y0 - margin) : min(h, y1 + margin), max(0, x0 - margin) : min(w, x1 + margin)
+    ]
+    return cv2.cvtColor(np.ascontiguousarray(piece), cv2.COLOR_BGR2GRAY)
