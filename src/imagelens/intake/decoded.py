@@ -3,8 +3,10 @@ frames behind it), or what a header alone says."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 from PIL import Image
@@ -19,6 +21,47 @@ from imagelens.types import ExifSummary, ImageMetadata
 RENDERED_FLATNESS = 0.6
 # The longest side of :attr:`DecodedImage.preview`.
 PREVIEW_SIDE = 512
+
+T = TypeVar("T")
+
+
+class once(Generic[T]):
+    """``functools.cached_property`` without its lock: on Python 3.11 that lock is one per
+    property for *all* instances, so concurrent jobs made each other's previews one at a
+    time (3.12 dropped it). Two threads asking at once may both compute the value; both get
+    an equal one, and the last stored stays."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> once[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | once[T]:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value  # shadows this descriptor from now on
+        return value
+
+
+def _fit(width: int, height: int, side: int) -> tuple[int, int]:
+    """The size ``Image.thumbnail((side, side))`` shrinks ``width`` x ``height`` to (its
+    rounding, which keeps the aspect ratio closest), without copying the image first."""
+    aspect = width / height
+    if aspect <= 1:
+        return max(_round_to(side * aspect, lambda n: abs(aspect - n / side)), 1), side
+    return side, max(_round_to(side / aspect, lambda n: abs(aspect - side / n) if n else 0), 1)
+
+
+def _round_to(number: float, key: Callable[[int], float]) -> int:
+    return min(math.floor(number), math.ceil(number), key=key)
 
 
 @dataclass(frozen=True)
@@ -37,7 +80,7 @@ class DecodedImage:
     # A video's key frames (``image`` is the one from the middle of the clip); None otherwise.
     video: VideoSource | None = None
 
-    @cached_property
+    @once
     def bgr(self) -> np.ndarray:
         """The pixels as a contiguous BGR array, made once and shared by the ONNX analyzers."""
         return np.ascontiguousarray(np.asarray(self.image)[:, :, ::-1])
@@ -48,24 +91,27 @@ class DecodedImage:
         or scanned: judged from :attr:`flatness`."""
         return self.flatness >= RENDERED_FLATNESS
 
-    @cached_property
+    @once
     def preview(self) -> Image.Image:
-        """The image box-filtered to at most ``PREVIEW_SIDE`` px (RGB), made once: what the
-        kind of image is judged on. Each judge scaling the original itself cost ~20 ms on an
-        A4 page at 300 dpi or a 12 MP photo, four times over."""
-        small = self.image.convert("RGB") if self.image.mode != "RGB" else self.image.copy()
-        small.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BOX, reducing_gap=None)
-        return small
+        """The image box-filtered to at most ``PREVIEW_SIDE`` px (RGB), made once and shared
+        (read it, never change it): what the kind of image is judged on. Each judge scaling
+        the original itself cost ~20 ms on an A4 page at 300 dpi or a 12 MP photo, four
+        times over."""
+        image = self.image if self.image.mode == "RGB" else self.image.convert("RGB")
+        width, height = image.size
+        if max(width, height) <= PREVIEW_SIDE:
+            return image
+        return image.resize(_fit(width, height, PREVIEW_SIDE), Image.Resampling.BOX)
 
     def thumbnail(self, side: int) -> np.ndarray:
-        """:attr:`preview` box-filtered further to at most ``side`` px, as int16 RGB."""
+        """:attr:`preview` box-filtered further to at most ``side`` px (``side`` <=
+        ``PREVIEW_SIDE``), as int16 RGB."""
         small = self.preview
         if max(small.size) > side:
-            small = small.copy()
-            small.thumbnail((side, side), Image.Resampling.BOX, reducing_gap=None)
+            small = small.resize(_fit(*small.size, side), Image.Resampling.BOX)
         return np.asarray(small, dtype=np.int16)
 
-    @cached_property
+    @once
     def flatness(self) -> float:
         """Share of neighbouring pixels (at <= 512 px, box-filtered) of exactly equal colour:
         ~0.6-0.95 for rendered UI and pages, under ~0.3 for photos and scans. Made once: the

@@ -22,7 +22,10 @@ _PHASH_FROM = 128
 def perceptual_hash(image: Image.Image) -> str:
     """64-bit DCT perceptual hash as 16 hex digits; close images differ in few bits."""
     factor = min(image.size) // _PHASH_FROM
-    return str(imagehash.phash(image.reduce(factor) if factor >= 2 else image))
+    if factor >= 2:
+        # reduce() takes 8-bit L/RGB(A)-like modes only; phash works in greyscale anyway.
+        image = (image if image.mode in ("L", "RGB", "RGBA") else image.convert("L")).reduce(factor)
+    return str(imagehash.phash(image))
 
 
 def hamming_distance(a: str, b: str) -> int:

@@ -21,7 +21,7 @@ import math
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -30,7 +30,7 @@ from imagelens.config import Settings
 from imagelens.db import Database
 from imagelens.db.tables import DirectUpload, utcnow
 from imagelens.errors import ImageTooLarge, InvalidInput, InvalidSignature, NotFound
-from imagelens.service.directparts import UploadRow, gather
+from imagelens.service.directparts import UploadRow, gather, part_message, part_path
 from imagelens.service.ingest import Ingested, Ingestor, IngestRequest
 from imagelens.signature import sign
 from imagelens.storage.base import DirectStore, direct_key
@@ -156,7 +156,7 @@ class DirectUploads:
             found = None if row is None else (row.token, row.status, row.part_count, row.expires_at)
             part_size, size = (row.part_size, row.size) if row is not None else (0, 0)
         token = found[0] if found else secrets.token_hex(32)
-        expected = sign(token, _part_message(upload_id, part_number, expires))
+        expected = sign(token, part_message(upload_id, part_number, expires))
         if found is None or not hmac.compare_digest(expected.encode(), signature.lower().encode()):
             raise InvalidSignature("This upload URL is not valid: use the URLs it was given.")
         _, status, count, deadline = found
@@ -280,20 +280,6 @@ class DirectUploads:
             found = session.get(DirectUpload, row.id)
             if found is not None:
                 session.delete(found)
-
-
-def _part_message(upload_id: str, part_number: int, expires: str) -> bytes:
-    return f"direct-upload\n{upload_id}\n{part_number}\n{expires}".encode()
-
-
-def part_path(upload_id: str, part_number: int, expires_at: datetime, token: str) -> str:
-    """The signed path of a local part URL (the route makes it absolute)."""
-    expires = str(int(expires_at.astimezone(UTC).timestamp()))
-    signature = sign(token, _part_message(upload_id, part_number, expires))
-    return (
-        f"/api/v2/files/uploads/{upload_id}/parts/{part_number}"
-        f"?expires={expires}&signature={signature}"
-    )
 
 
 def local_root(settings: Settings) -> Path:

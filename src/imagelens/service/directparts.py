@@ -1,17 +1,20 @@
-"""A direct upload's row and its bytes gathered at completion: the client's part list
-checked, S3's parts joined and read back, or the parts this server kept checked against
-what arrived. The upload's life (create, complete, abort, sweep) is in service/direct.py."""
+"""A direct upload's row, its local part URLs (signed, expiring) and its bytes gathered at
+completion: the client's part list checked, S3's parts joined and read back, or the parts
+this server kept checked against what arrived. The upload's life (create, complete, abort,
+sweep) is in service/direct.py."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from imagelens.db.tables import DirectUpload
 from imagelens.errors import InvalidInput
 from imagelens.intake.body import Body
+from imagelens.signature import sign
 from imagelens.storage.base import DirectStore, ObjectStore
 from imagelens.storage.localparts import LocalParts
 
@@ -107,3 +110,18 @@ def _check_list(
 def _part_bytes(row: UploadRow, part_number: int) -> int:
     """How long part ``part_number`` must be: ``part_size``, the last one the rest."""
     return min(row.part_size, row.size - (part_number - 1) * row.part_size)
+
+
+def part_message(upload_id: str, part_number: int, expires: str) -> bytes:
+    """What a local part URL's signature signs."""
+    return f"direct-upload\n{upload_id}\n{part_number}\n{expires}".encode()
+
+
+def part_path(upload_id: str, part_number: int, expires_at: datetime, token: str) -> str:
+    """The signed path of a local part URL (the route makes it absolute)."""
+    expires = str(int(expires_at.astimezone(UTC).timestamp()))
+    signature = sign(token, part_message(upload_id, part_number, expires))
+    return (
+        f"/api/v2/files/uploads/{upload_id}/parts/{part_number}"
+        f"?expires={expires}&signature={signature}"
+    )

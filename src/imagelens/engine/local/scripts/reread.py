@@ -117,4 +117,6 @@ def _crop(bgr: np.ndarray, run: Sequence[Box]) -> np.ndarray:
     piece = bgr[
         max(0, y0 - margin) : min(h, y1 + margin), max(0, x0 - margin) : min(w, x1 + margin)
     ]
+    if piece.size == 0:  # a box off the image: nothing to read (cvtColor refuses it)
+        return np.zeros((0, 0), np.uint8)
     return cv2.cvtColor(np.ascontiguousarray(piece), cv2.COLOR_BGR2GRAY)
