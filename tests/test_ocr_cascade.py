@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from imagelens.config import EngineSettings
 from imagelens.engine import AnalysisOptions, Engine
+from imagelens.engine.local.ocr.analyzer import _look_again
 from imagelens.engine.local.ocr.cascade import Cascade
 from imagelens.engine.local.ocr.detect import Detector
 from imagelens.engine.local.ocr.gate import TextGate
@@ -104,6 +105,24 @@ def test_a_sign_on_a_photo_is_read_to_its_end(engine: Engine) -> None:
     signed = _sign(photo("astronaut"), "GATE 7", 40, (300, 60))
     result = engine.analyze(encode(signed, "JPEG", quality=90), OCR_ONLY)
     assert result.visible_text is not None and "GATE 7" in result.visible_text, result
+
+
+def test_looking_again_keeps_the_lines_only_the_tiny_detector_saw() -> None:
+    """The small detector's lines replace the tiny one's where they cover them; a line the
+    small one missed in the band (its scale lost it) stays (a stand-in detector: the unit)."""
+
+    def quad(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+
+    class _Small:
+        def quads(self, band: np.ndarray) -> list[np.ndarray]:
+            assert band.shape[:2] == (61, 400)  # rows 10-70: a line's height around them
+            return [quad(20, 20, 300, 40)]  # in band pixels: the first line, longer
+
+    first, second = quad(20, 30, 200, 50), quad(320, 40, 390, 50)
+    again = _look_again(np.zeros((300, 400, 3), np.uint8), [first, second], _Small())  # type: ignore[arg-type]
+    boxes = [tuple(q.min(axis=0)) + tuple(q.max(axis=0)) for q in again]
+    assert boxes == [(20, 30, 300, 50), (320, 40, 390, 50)]
 
 
 def test_a_photo_without_text_returns_nothing(engine: Engine) -> None:
