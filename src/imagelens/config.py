@@ -87,7 +87,8 @@ class EngineSettings(BaseModel):
     # misses lines and joins justified lines across narrow gutters. On the scanned column
     # fixtures (tests/scans.py) the in-order error went 0.029 -> 0.008 (A4, 1 deg, blur, JPEG
     # 40, with CDLA's columns), 0.020 -> 0.005 and 0.036 -> 0.005; 1280 read no better and
-    # cost 1.5x more detector time than 1024. 0 turns it off.
+    # cost 1.5x more detector time than 1024. 0 turns it off, and with it the small detector's
+    # second look along a photo's text rows.
     ocr_det_page_side: int = Field(default=1024, ge=0)
     ocr_det_page_from: int = Field(default=2000, ge=0)  # the "this big" above, in px
     # Lines recognised per batch. Batches pad every line to the widest one; one at a time

@@ -26,13 +26,9 @@ ART_LABELS = frozenset({"jigsaw-puzzle", "comic-book"})
 PRINTED_ART = ART_LABELS | {"dust-jacket"}
 
 
-def _pixels(image: DecodedImage, side: int = _SIDE) -> np.ndarray:
-    return image.thumbnail(side)
-
-
 def product_shot(image: DecodedImage) -> bool:
     """An object photographed on a plain, light backdrop (a studio or packshot photo)."""
-    pixels = _pixels(image)
+    pixels = image.thumbnail(_SIDE)
     h, w, _ = pixels.shape
     m = max(2, min(h, w) // 25)
     if min(h, w) < 4 * m:
@@ -54,7 +50,7 @@ def product_shot(image: DecodedImage) -> bool:
 
 def hue_count(image: DecodedImage) -> int:
     """How many of 12 hue sectors hold at least 3% of the image in saturated colour."""
-    hsv = np.asarray(Image.fromarray(_pixels(image, 128).astype(np.uint8)).convert("HSV"))
+    hsv = np.asarray(Image.fromarray(image.thumbnail(128).astype(np.uint8)).convert("HSV"))
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     vivid = (sat >= 90) & (val >= 50)
     counts = np.bincount((hue[vivid].astype(np.int32) * 12) // 256, minlength=12)

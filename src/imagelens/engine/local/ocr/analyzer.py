@@ -42,7 +42,9 @@ _BAND_SHARE = 0.5
 class _Models:
     gate: TextGate | None
     detector: Detector
-    page_detector: Detector | None  # big pages, at a higher resolution
+    # The small detector's second look: big pages at a higher resolution, photos along the
+    # rows the tiny one found text in.
+    second: Detector | None
     cascade: Cascade
 
 
@@ -60,7 +62,7 @@ def _build_models(settings: EngineSettings) -> _Models:
             else None
         ),
         detector=Detector(max_side=settings.ocr_det_max_side, threads=threads, model=det_model),
-        page_detector=(
+        second=(
             # The careful second pass on big pages keeps the small detector: the tiny one
             # missed lines on the degraded three-column scan (error 0.004 -> 0.020).
             Detector(max_side=settings.ocr_det_page_side, threads=threads, model="small")
@@ -79,8 +81,8 @@ def _build_models(settings: EngineSettings) -> _Models:
     if models.gate is not None:
         models.gate.text_pixels(warm)
     crops = [line.crop for line in models.detector.lines(warm)]
-    if models.page_detector is not None:
-        models.page_detector.quads(warm)
+    if models.second is not None:
+        models.second.quads(warm)
     models.cascade.first.read(crops)
     models.cascade.second.read(crops)
     return models
@@ -142,25 +144,25 @@ class RapidOcrAnalyzer:
             page = len(quads) >= _PAGE_LINES
             if (
                 page
-                and models.page_detector is not None
+                and models.second is not None
                 and max(width, height) >= self._settings.ocr_det_page_from
             ):
                 # A big page: found again at a higher resolution (lines the first pass
                 # missed or ran across a gutter); the first (tiny) pass costs 1/6-1/10 of it.
-                detector = models.page_detector
+                detector = models.second
                 quads = detector.quads(bgr)
             elif (
                 not page
                 and quads
-                and models.page_detector is not None
+                and models.second is not None
                 and self._settings.ocr_det_model == "tiny"
                 and not image.rendered
             ):
                 # A photo: the tiny detector's boxes end early on photographed text ("GATE"
                 # of "GATE 7" on a space suit); the small one looks again along the lines.
-                again = _look_again(bgr, quads, models.page_detector)
+                again = _look_again(bgr, quads, models.second)
                 if again:
-                    detector, quads = models.page_detector, again
+                    detector, quads = models.second, again
             lines = detector.crop(bgr, quads)
             readings = models.cascade.read([line.crop for line in lines])
             # A narrow page (a long receipt) is one column: no layout model for it.
