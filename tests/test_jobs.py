@@ -281,7 +281,46 @@ def test_owner_liveness() -> None:
     assert owner_is_dead(f"{host}:{os.getpid()}:another-start")  # this pid, earlier start
     assert not owner_is_dead(f"{host}:{os.getppid()}:x")  # a live process
     assert not owner_is_dead(f"elsewhere:{os.getpid()}:x")  # other hosts: leases decide
-    assert Lease.for_this_process(90).owner.startswith(f"{host}:{os.getpid()}:")
+    mine = Lease.for_this_process(90).owner
+    assert mine.startswith(f"{host}:{os.getpid()}:")
+    assert not owner_is_dead(mine)  # this pid, this start: its jobs are running here
+
+
+def test_a_sweep_leaves_the_jobs_this_process_is_running_alone(
+    db: Database, tmp_path: Path
+) -> None:
+    """A sweep while one of this process's jobs is inside an analyzer: the job stays this
+    process's and its outcome is saved. (The sweeper once judged every owner with this pid
+    dead, reset its own running job to ``queued`` and dropped the outcome; a caller waiting
+    on that job waited until its timeout.)"""
+    settings = Settings(data_dir=tmp_path)
+    gate = LateGate()
+    with job_rig(db, settings, LocalStore(tmp_path / "objects"), analyzers=[gate]) as rig:
+        lease = Lease.for_this_process(60)
+        queue = InProcessQueue(
+            rig.runner(lease), db, workers=1, max_attempts=3, sweep_interval=3600, lease=lease
+        )
+        png = encode(photo("chelsea").resize((96, 64)), "PNG")
+        job_id = rig.ingestor.ingest(
+            IngestRequest(tenant_id=TENANT, data=png, filename="a.png")
+        ).job_id
+        assert job_id is not None
+        try:
+            queue.submit(job_id)
+            assert gate.entered.wait(30)
+            assert queue.sweep(grace=0) == 0
+            assert _row(db, job_id)[:2] == ("processing", lease.owner)
+            gate.release.set()
+            deadline = time.monotonic() + 30
+            while _row(db, job_id)[0] == "processing" and time.monotonic() < deadline:
+                time.sleep(0.01)
+        finally:
+            gate.release.set()
+            queue.stop()
+        status, owner, attempts, _, _, image = _row(db, job_id)
+        assert (status, owner, attempts) == ("completed", None, 1)
+        assert image[0] == "completed" and image[1]["moderation"]["flagged"]  # its own outcome
+        assert gate.calls == 1
 
 
 class LateGate:
