@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 _NOTO = "/usr/share/fonts/truetype/noto/"
@@ -23,6 +24,37 @@ LINES: dict[str, tuple[str, str]] = {
     "zh": ("你好世界，今天天气很好", _CJK),
 }
 
+# Three more lines per language: a paragraph with LINES' line first.
+MORE_LINES: dict[str, tuple[str, str, str]] = {
+    "ru": (
+        "Доставка по всей России за три дня",
+        "Цена со скидкой: 799 руб. до пятницы",
+        "Осторожно, окрашено! Не прислоняться",
+    ),
+    "el": (
+        "Η αγορά είναι ανοιχτή κάθε Σάββατο",
+        "Τιμή: 12,50 ευρώ με ΦΠΑ",
+        "Προσοχή! Απαγορεύεται η είσοδος",
+    ),
+    "ar": ("السوق مفتوح كل يوم سبت", "السعر خمسون ريالا فقط", "ممنوع التدخين في هذا المكان"),
+    "he": ("החנות פתוחה בכל יום ראשון", "המחיר כולל מעמ ומשלוח", "הכניסה אסורה לזרים"),
+    "hi": ("बाजार हर शनिवार खुला रहता है", "कृपया यहाँ धूम्रपान न करें", "आज मौसम बहुत अच्छा है"),
+    "th": ("ตลาดเปิดทุกวันเสาร์", "ห้ามสูบบุหรี่ในบริเวณนี้", "ราคารวมภาษีมูลค่าเพิ่มแล้ว"),
+    "ko": (
+        "시장은 매주 토요일에 열립니다",
+        "이곳에서는 흡연을 금지합니다",
+        "오늘 날씨가 아주 좋네요",
+    ),
+    "ja": ("市場は毎週土曜日に開かれます", "ここでは禁煙です", "今日はとても良い天気ですね"),
+    "zh": ("市场每周六开放", "此处禁止吸烟", "价格包含增值税和运费"),
+}
+
+
+def paragraph(code: str) -> list[tuple[str, str]]:
+    """Four lines in ``code``'s language as ``render`` takes them."""
+    text, face = LINES[code]
+    return [(line, face) for line in (text, *MORE_LINES[code])]
+
 
 def render(lines: list[tuple[str, str]], *, size: int = 36) -> Image.Image:
     """``(text, font path)`` lines, black on white, one under another."""
@@ -35,14 +67,17 @@ def render(lines: list[tuple[str, str]], *, size: int = 36) -> Image.Image:
     return image
 
 
-def degrade(image: Image.Image, *, seed: int = 0) -> Image.Image:
-    """Slightly rotated, blurred, noisy and JPEG'd, as a phone photo of a print."""
+def degrade(image: Image.Image, *, seed: int = 0, grain: float = 18) -> Image.Image:
+    """Slightly rotated, blurred, noisy (``grain``: the noise's spread) and JPEG'd, as a
+    phone photo of a print."""
     rng = random.Random(seed)
     out = image.rotate(
         rng.uniform(-2, 2), expand=True, fillcolor="white", resample=Image.Resampling.BICUBIC
     )
     out = out.filter(ImageFilter.GaussianBlur(0.8))
-    noise = Image.effect_noise(out.size, 18).convert("RGB")
+    # Seeded (Image.effect_noise is not): the same image in every run.
+    noise_values = np.random.default_rng(seed).normal(128, grain, (out.height, out.width))
+    noise = Image.fromarray(np.clip(noise_values, 0, 255).astype(np.uint8)).convert("RGB")
     out = Image.blend(out, noise, 0.08)
     buf = io.BytesIO()
     out.save(buf, "JPEG", quality=60)

@@ -15,6 +15,9 @@ class Box:
     y0: float
     x1: float
     y1: float
+    # The detector's quadrilateral (top-left, top-right, bottom-right, bottom-left) when the
+    # box came from one: a turned line's box is wider than its text, the quad is not.
+    quad: tuple[tuple[float, float], ...] | None = None
 
 
 def reading_order(boxes: list[Box]) -> list[list[Box]]:

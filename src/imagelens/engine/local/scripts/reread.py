@@ -26,8 +26,16 @@ _LATIN = frozenset({"en", "de", "es", "fr", "it", "nl", "pt", "fi", "tr", "pl"})
 # a Russian receipt's "Молоко 3,2% ..." (Tesseract 0.86) stayed PP-OCR's "Moo 3,2% ..." (0.961)
 # when the detector's box was 4 px shorter: look-alike Latin is read surely.
 _RIVAL_MARGIN = 0.15
+# A run turned by less than this (degrees) is cut square; by more than this it is not a
+# line turned on the page (vertical text, a detector's odd quad) and is cut square too.
+_LEVEL = 0.5
+_TURNED = 20.0
 # Margin around a run's detector boxes, in text heights: the boxes clip accents and tails.
 _MARGIN = 0.15
+# A run turned by less than this (degrees) is cut square; by more than this it is not a
+# line turned on the page (vertical text, a detector's odd quad) and is cut square too.
+_LEVEL = 0.5
+_TURNED = 20.0
 
 
 def reread(
@@ -89,7 +97,7 @@ def _reread(
         return boxes
     replaced: dict[int, Box | None] = {}
     for run in chosen:
-        read = reader.read_line(_crop(bgr, run), lang)
+        read = reader.read_line(_crop(bgr, run), lang, retry_raw=True)
         if not read.text or read.confidence < max(min_confidence, rival[id(run[0])]):
             continue
         x0, y0, x1, y1 = extent(run)
@@ -109,14 +117,41 @@ def _mean_confidence(run: Sequence[Box]) -> float:
 
 
 def _crop(bgr: np.ndarray, run: Sequence[Box]) -> np.ndarray:
-    """The run's lines, with a margin, in grey. Only the crop is converted: the whole page
-    in float took 45-200 ms on an A4 page at 300 dpi, for every page, probed or not."""
-    x0, y0, x1, y1 = extent(run)
-    margin = round(_MARGIN * (y1 - y0))
-    h, w = bgr.shape[:2]
-    piece = bgr[
-        max(0, y0 - margin) : min(h, y1 + margin), max(0, x0 - margin) : min(w, x1 + margin)
-    ]
+    """The run's lines, with a margin, in grey; turned upright when the detector's quads say
+    the line is turned. Only the crop is converted: the whole page in float took 45-200 ms on
+    an A4 page at 300 dpi, for every page, probed or not."""
+    piece = _upright(bgr, run)
+    if piece is None:
+        x0, y0, x1, y1 = extent(run)
+        margin = round(_MARGIN * (y1 - y0))
+        h, w = bgr.shape[:2]
+        piece = bgr[
+            max(0, y0 - margin) : min(h, y1 + margin), max(0, x0 - margin) : min(w, x1 + margin)
+        ]
     if piece.size == 0:  # a box off the image: nothing to read (cvtColor refuses it)
         return np.zeros((0, 0), np.uint8)
     return cv2.cvtColor(np.ascontiguousarray(piece), cv2.COLOR_BGR2GRAY)
+
+
+def _upright(bgr: np.ndarray, run: Sequence[Box]) -> np.ndarray | None:
+    """The run cut out along its quads' slope, turned level; None when it is level already
+    (or has no quads). The box of a line turned by 2 degrees is a text height taller than
+    the line: cut square, it took in pieces of the lines above and below, and Tesseract
+    read a 22 px Russian line's first words as "ВИ —" or an Arabic line as nothing."""
+    if not all(b.quad for b in run):
+        return None
+    quads = np.array([b.quad for b in run], dtype=np.float32)  # (boxes, 4, 2)
+    along = (quads[:, 1] - quads[:, 0] + quads[:, 2] - quads[:, 3]).sum(axis=0)
+    angle = float(np.degrees(np.arctan2(along[1], along[0])))
+    if abs(angle) < _LEVEL or abs(angle) > _TURNED:
+        return None
+    points = quads.reshape(-1, 2)
+    centre = points.mean(axis=0)
+    turn = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, 1.0)
+    level = points @ turn[:, :2].T + turn[:, 2]
+    (x0, y0), (x1, y1) = level.min(axis=0), level.max(axis=0)
+    margin = _MARGIN * (y1 - y0)
+    x0, y0, x1, y1 = x0 - margin, y0 - margin, x1 + margin, y1 + margin
+    turn[:, 2] -= (x0, y0)
+    size = (max(1, round(x1 - x0)), max(1, round(y1 - y0)))
+    return cv2.warpAffine(bgr, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -18,6 +18,12 @@ _DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 # Tesseract reads best with capitals ~30 px high; smaller line crops are scaled up to this.
 _LINE_HEIGHT = 48
 _BORDER = 10
+# tesserocr.PSM.SINGLE_LINE and RAW_LINE (Tesseract's page segmentation modes 7 and 13),
+# as numbers: tesserocr is imported only when a reader is first used.
+_PSM_SINGLE_LINE = 7
+_PSM_RAW_LINE = 13
+# A single-line reading less sure than this (percent) is tried again as a raw line.
+_RETRY_BELOW = 50
 # Tesseract wraps Latin runs inside right-to-left lines in LRM/RLM marks.
 _BIDI_MARKS = dict.fromkeys([0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
@@ -65,21 +71,39 @@ class TesseractReader:
                 import tesserocr  # type: ignore[import-untyped]  # ships no .pyi users see
 
                 api = tesserocr.PyTessBaseAPI(
-                    path=f"{self._tessdata}/", lang=lang, psm=tesserocr.PSM.SINGLE_LINE
+                    path=f"{self._tessdata}/", lang=lang, psm=_PSM_SINGLE_LINE
                 )
-                # Spaces between words as printed; Tesseract's default drops them in CJK.
-                api.SetVariable("preserve_interword_spaces", "1")
+                # Spaces between words as printed: Tesseract's default drops them in
+                # Korean; kept for Arabic it dropped them instead ("حالكاليوم").
+                if "kor" in lang.split("+"):
+                    api.SetVariable("preserve_interword_spaces", "1")
                 held = self._engines[lang] = (api, threading.Lock())
             return held
 
-    def read_line(self, gray: np.ndarray, lang: str) -> LineRead:
-        """Read one line crop (grayscale, dark text on light or light on dark)."""
+    def read_line(self, gray: np.ndarray, lang: str, *, retry_raw: bool = False) -> LineRead:
+        """Read one line crop (grayscale, dark text on light or light on dark).
+
+        ``retry_raw``: a line read as nothing, or unsurely, is read again as a raw line (no
+        layout analysis) and the surer reading kept. In single-line mode Tesseract 5 answers
+        some clean lines with nothing at all, or a few letters (half of four rendered Arabic
+        lines on some turns and noise); as a raw line it reads them (0.55-0.86). Not for
+        probes: a wrong language reads as nothing too, and would cost twice."""
         api, lock = self._engine(lang)
         image = _prepared(gray)
         with lock:
             api.SetImage(image)
             text = api.GetUTF8Text()
             confidence = api.MeanTextConf()
+            if retry_raw and (not text.strip() or confidence < _RETRY_BELOW):
+                api.SetPageSegMode(_PSM_RAW_LINE)
+                try:
+                    api.SetImage(image)
+                    raw = _trimmed(api.GetUTF8Text())
+                    raw_confidence = api.MeanTextConf()
+                finally:
+                    api.SetPageSegMode(_PSM_SINGLE_LINE)
+                if raw and raw_confidence > confidence:
+                    text, confidence = raw, raw_confidence
         text = text.translate(_BIDI_MARKS)  # logical order needs no direction marks
         return LineRead(" ".join(text.split()), max(confidence, 0) / 100)
 
@@ -88,6 +112,17 @@ class TesseractReader:
             for api, _lock in self._engines.values():
                 api.End()
             self._engines.clear()
+
+
+def _trimmed(text: str) -> str:
+    """A raw line's reading without the specks at its ends it reads as words of their own
+    ("." or "|": as a raw line, Tesseract takes the crop's edge noise for marks)."""
+    words = text.split()
+    while words and not any(ch.isalnum() for ch in words[0]):
+        words.pop(0)
+    while words and not any(ch.isalnum() for ch in words[-1]):
+        words.pop()
+    return " ".join(words)
 
 
 def _prepared(gray: np.ndarray) -> Image.Image:
