@@ -114,6 +114,25 @@ def degrade(image: Image.Image, *, seed: int = 0, grain: float = 18) -> Image.Im
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
 
+def on_sign(lines: list[tuple[str, str]], *, seed: int = 0) -> Image.Image:
+    """``lines`` (30 px) in white on a blue sign, turned a few degrees, on a photo of a
+    coffee cup; blurred, noisy, JPEG'd."""
+    from tests.imagegen import photo
+
+    base = photo("coffee").convert("RGB").resize((1000, 700))
+    fonts = [ImageFont.truetype(path, 30) for _text, path in lines]
+    width = max(int(f.getlength(t)) for (t, _p), f in zip(lines, fonts, strict=True)) + 80
+    sign = Image.new("RGBA", (width, 54 * len(lines) + 30), (30, 90, 160, 255))
+    draw = ImageDraw.Draw(sign)
+    for i, ((text, _path), f) in enumerate(zip(lines, fonts, strict=True)):
+        draw.text((40, 18 + 54 * i), text, font=f, fill=(250, 250, 250))
+    turned = sign.rotate(
+        random.Random(seed).uniform(-6, 6), expand=True, resample=Image.Resampling.BICUBIC
+    )
+    base.paste(turned, (80, 200), turned)
+    return photographed(base.filter(ImageFilter.GaussianBlur(0.7)), seed=seed)
+
+
 def png(image: Image.Image) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "PNG")

@@ -11,7 +11,16 @@ from imagelens.engine.local.scripts.detect import suspect, worth_probing
 from imagelens.engine.local.scripts.tesseract import LineRead, TesseractReader
 from imagelens.types import parse_ocr_languages
 from tests.imagegen import encode, photo
-from tests.scripts import LINES, cer, degrade, paragraph, photographed, png, render
+from tests.scripts import (
+    LINES,
+    cer,
+    degrade,
+    on_sign,
+    paragraph,
+    photographed,
+    png,
+    render,
+)
 
 _NOTO = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
 
@@ -78,6 +87,18 @@ def test_photographed_paragraphs_are_read(
     )
     got = _text(engine, png(image))
     assert cer(got, "\n".join(text for text, _font in lines)) <= 0.06
+
+
+@pytest.mark.parametrize("code", ["ru", "ar", "he", "hi"])
+def test_a_sign_on_a_photo_is_read_without_its_edge(engine: Engine, code: str) -> None:
+    """Two lines on a turned sign on a photo: Tesseract read the sign's edge as marks of
+    their own at the lines' ends ("_ Привет", "... היום -")."""
+    lines = paragraph(code)[:2]
+    got = _text(engine, png(on_sign(lines, seed=6)))
+    assert cer(got, "\n".join(text for text, _font in lines)) <= 0.06
+    for line in got.splitlines():
+        first, *_, last = line.split()
+        assert first[0].isalpha() and any(ch.isalpha() for ch in last), got
 
 
 def test_russian_receipt_with_latin_product_codes(engine: Engine) -> None:

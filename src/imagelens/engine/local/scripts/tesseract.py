@@ -27,6 +27,12 @@ _PSM_SINGLE_BLOCK = 6
 # block (which read a 16 px Thai line, its crop holding the tone marks of the lines around
 # it, at 0.93 where single-line mode read letters at 0.52).
 _RETRY_BELOW = 60
+# Marks a line's end specks are read as; a word of these alone at either end is dropped.
+_SPECKS = frozenset("._|:;,'`~^\"-—")
+# Greek spacing accents (psili, tonos and the like), never a line's first character.
+_SPACING_ACCENTS = frozenset(
+    "\u0384\u0385\u1fbd\u1fbf\u1fc0\u1fc1\u1fcd\u1fce\u1fcf\u1fdd\u1fde\u1fdf\u1fed\u1fee\u1fef\u1ffd\u1ffe"
+)
 # Tesseract wraps Latin runs inside right-to-left lines in LRM/RLM marks.
 _BIDI_MARKS = dict.fromkeys([0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
@@ -117,11 +123,11 @@ class TesseractReader:
 
 
 def _read(api: Any, image: Image.Image, psm: int) -> tuple[str, int]:
-    """``image`` read in page segmentation mode ``psm``; the engine is left in single-line
-    mode. A raw line's reading is trimmed of specks (see :func:`_trimmed`)."""
+    """``image`` read in page segmentation mode ``psm``, trimmed of specks (see
+    :func:`_trimmed`); the engine is left in single-line mode."""
     if psm == _PSM_SINGLE_LINE:
         api.SetImage(image)
-        return api.GetUTF8Text().strip(), int(api.MeanTextConf())
+        return _trimmed(api.GetUTF8Text()), int(api.MeanTextConf())
     api.SetPageSegMode(psm)
     try:
         api.SetImage(image)
@@ -134,14 +140,19 @@ def _read(api: Any, image: Image.Image, psm: int) -> tuple[str, int]:
 
 
 def _trimmed(text: str) -> str:
-    """A raw line's reading without the specks at its ends it reads as words of their own
-    ("." or "|": as a raw line, Tesseract takes the crop's edge noise for marks)."""
+    """A reading without the specks at its ends that Tesseract reads as words of their own
+    ("_", ".", "|" or ":" from a crop's edge noise, or the edge of a sign on a photo)."""
     words = text.split()
-    while words and not any(ch.isalnum() for ch in words[0]):
+    while words and _speck(words[0]):
         words.pop(0)
-    while words and not any(ch.isalnum() for ch in words[-1]):
+    while words and _speck(words[-1]):
         words.pop()
-    return " ".join(words)
+    # A spacing accent alone at the line's start (Greek "᾿Καλημέρα": the sign's edge).
+    return " ".join(words).lstrip("".join(_SPACING_ACCENTS))
+
+
+def _speck(word: str) -> bool:
+    return all(ch in _SPECKS for ch in word)
 
 
 def _prepared(gray: np.ndarray) -> Image.Image:
