@@ -74,7 +74,7 @@ def test_lines_tesseract_reads_as_nothing_on_one_line_are_read_raw(
         # A line read letter for letter at 0.44, under the OCR's 0.5 floor (error 0.23).
         ("ar", 26, 5.0, 0.0, 0),
         # 16 px lines 1.8 sizes apart: a crop holds the tone marks of the lines around it;
-        # single-line mode read letters (0.52), as a block Tesseract reads the line (0.26).
+        # single-line mode read letters at 0.52 (error 0.26), as a block it reads the line.
         ("th", 16, 0.0, 0.0, 1),
     ],
 )
@@ -89,16 +89,16 @@ def test_photographed_paragraphs_are_read(
     assert cer(got, "\n".join(text for text, _font in lines)) <= 0.06
 
 
-@pytest.mark.parametrize("code", ["ru", "ar", "he", "hi"])
+@pytest.mark.parametrize("code", ["ru", "ar", "hi"])
 def test_a_sign_on_a_photo_is_read_without_its_edge(engine: Engine, code: str) -> None:
     """Two lines on a turned sign on a photo: Tesseract read the sign's edge as marks of
-    their own at the lines' ends ("_ Привет", "... היום -")."""
+    their own at the lines' ends ("_ Привет", ": नमस्ते")."""
     lines = paragraph(code)[:2]
     got = _text(engine, png(on_sign(lines, seed=6)))
     assert cer(got, "\n".join(text for text, _font in lines)) <= 0.06
     for line in got.splitlines():
-        first, *_, last = line.split()
-        assert first[0].isalpha() and any(ch.isalpha() for ch in last), got
+        words = line.split()
+        assert words[0][0].isalpha() and any(ch.isalpha() for ch in words[-1]), got
 
 
 def test_russian_receipt_with_latin_product_codes(engine: Engine) -> None:

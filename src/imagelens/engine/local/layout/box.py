@@ -16,7 +16,7 @@ class Box:
     x1: float
     y1: float
     # The detector's quadrilateral (top-left, top-right, bottom-right, bottom-left) when the
-    # box came from one: a turned line's box is wider than its text, the quad is not.
+    # box came from one: a turned line's box is taller than its text, the quad is not.
     quad: tuple[tuple[float, float], ...] | None = None
 
 

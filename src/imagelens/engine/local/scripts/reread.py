@@ -26,14 +26,10 @@ _LATIN = frozenset({"en", "de", "es", "fr", "it", "nl", "pt", "fi", "tr", "pl"})
 # a Russian receipt's "Молоко 3,2% ..." (Tesseract 0.86) stayed PP-OCR's "Moo 3,2% ..." (0.961)
 # when the detector's box was 4 px shorter: look-alike Latin is read surely.
 _RIVAL_MARGIN = 0.15
-# A run turned by less than this (degrees) is cut square; by more than this it is not a
-# line turned on the page (vertical text, a detector's odd quad) and is cut square too.
-_LEVEL = 0.5
-_TURNED = 20.0
-# Tesseract's readings of a run in the image's script are kept from this confidence, below
-# the OCR's floor for PP-OCR's: its mean word confidence runs lower on right text (a turned
-# Arabic line read letter for letter at 0.44).
-_TESSERACT_FLOOR = 0.35
+# Tesseract's reading of a run PP-OCR could not read is kept this much below the OCR's
+# floor (ocr_min_confidence; 0.5 -> 0.35): its mean word confidence runs lower on right text
+# (a turned Arabic line read letter for letter at 0.44). Other runs keep the floor.
+_TESSERACT_SLACK = 0.15
 # Margin around a run's detector boxes, in text heights: the boxes clip accents and tails.
 _MARGIN = 0.15
 # A run turned by less than this (degrees) is cut square; by more than this it is not a
@@ -73,9 +69,12 @@ def _reread(
     min_confidence: float,
     languages: Sequence[str],
 ) -> tuple[list[Box], set[int]]:
-    """The boxes with runs re-read, and the ids of the re-read boxes (Tesseract's, kept at
-    its own floor)."""
+    """The boxes with runs re-read, and the ids of the re-read boxes (Tesseract's, whose
+    floor was applied here)."""
     lines = [run for run in runs(boxes) if is_line(run)]
+    # Only text-shaped runs are probed: texture on photos is suspect too, and must not cost
+    # the probe's 9 reads per run (a photo with no foreign text pays nothing).
+    unsure = [run for run in lines if any(suspect(b) for b in run) and worth_probing(run)]
     if languages:
         hinted = [TESSERACT_LANGS[c] for c in languages if c in TESSERACT_LANGS]
         if not hinted:
@@ -86,9 +85,6 @@ def _reread(
         chosen = lines
         rival = {id(run[0]): 0.0 for run in lines}
     else:
-        # Only text-shaped runs are probed: texture on photos is suspect too, and must not
-        # cost the probe's 9 reads per run (a photo with no foreign text pays nothing).
-        unsure = [run for run in lines if any(suspect(b) for b in run) and worth_probing(run)]
         winner = probe(reader, [_crop(bgr, run) for run in unsure])
         if winner is None:
             return boxes, set()
@@ -107,7 +103,7 @@ def _reread(
     replaced: dict[int, Box | None] = {}
     for run in chosen:
         read = reader.read_line(_crop(bgr, run), lang, retry_raw=True)
-        floor = min(min_confidence, _TESSERACT_FLOOR)
+        floor = min_confidence - _TESSERACT_SLACK if run in unsure else min_confidence
         if not read.text or read.confidence < max(floor, rival[id(run[0])]):
             continue
         x0, y0, x1, y1 = extent(run)
@@ -144,10 +140,12 @@ def _crop(bgr: np.ndarray, run: Sequence[Box]) -> np.ndarray:
 
 
 def _upright(bgr: np.ndarray, run: Sequence[Box]) -> np.ndarray | None:
-    """The run cut out along its quads' slope, turned level; None when it is level already
-    (or has no quads). The box of a line turned by 2 degrees is a text height taller than
-    the line: cut square, it took in pieces of the lines above and below, and Tesseract
-    read a 22 px Russian line's first words as "ВИ —" or an Arabic line as nothing."""
+    """The run cut out along its quads' slope, turned level; None (cut it square) when it
+    has no quads, is level already, is turned by more than a line on a page is, or its cut
+    would reach past the image by more than its margin could. The box of a line
+    turned by 2 degrees is a text height taller than the line: cut square, it took in pieces
+    of the lines above and below, and Tesseract read a 22 px Russian line's first words as
+    "ВИ —" or an Arabic line as nothing."""
     if not all(b.quad for b in run):
         return None
     quads = np.array([b.quad for b in run], dtype=np.float32)  # (boxes, 4, 2)
@@ -162,6 +160,15 @@ def _upright(bgr: np.ndarray, run: Sequence[Box]) -> np.ndarray | None:
     (x0, y0), (x1, y1) = level.min(axis=0), level.max(axis=0)
     margin = _MARGIN * (y1 - y0)
     x0, y0, x1, y1 = x0 - margin, y0 - margin, x1 + margin, y1 + margin
+    corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+    back = cv2.invertAffineTransform(turn)
+    seen = corners @ back[:, :2].T + back[:, 2]
+    h, w = bgr.shape[:2]
+    past = max(-seen.min(), seen[:, 0].max() - (w - 1), seen[:, 1].max() - (h - 1))
+    # Corners turned back reach out by up to the margin times (cos + sin) of the turn.
+    if past > 2 * margin:  # the line itself, not only its margin, would be made up
+        return None
     turn[:, 2] -= (x0, y0)
     size = (max(1, round(x1 - x0)), max(1, round(y1 - y0)))
+    # Past the image (a line at its edge), the margin repeats the edge's pixels.
     return cv2.warpAffine(bgr, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

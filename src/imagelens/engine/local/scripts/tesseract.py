@@ -27,8 +27,9 @@ _PSM_SINGLE_BLOCK = 6
 # block (which read a 16 px Thai line, its crop holding the tone marks of the lines around
 # it, at 0.93 where single-line mode read letters at 0.52).
 _RETRY_BELOW = 60
-# Marks a line's end specks are read as; a word of these alone at either end is dropped.
-_SPECKS = frozenset("._|:;,'`~^\"-—")
+# Marks a line's end specks are read as; a word of one or two alone at either end is
+# dropped.
+_SPECKS = frozenset("._|:;,'`~^\"")
 # Greek spacing accents (psili, tonos and the like), never a line's first character.
 _SPACING_ACCENTS = frozenset(
     "\u0384\u0385\u1fbd\u1fbf\u1fc0\u1fc1\u1fcd\u1fce\u1fcf\u1fdd\u1fde\u1fdf\u1fed\u1fee\u1fef\u1ffd\u1ffe"
@@ -83,7 +84,8 @@ class TesseractReader:
                     path=f"{self._tessdata}/", lang=lang, psm=_PSM_SINGLE_LINE
                 )
                 # Spaces between words as printed: Tesseract's default drops them in
-                # Korean; kept for Arabic it dropped them instead ("حالكاليوم").
+                # Korean; kept for Arabic it dropped them instead ("حالكاليوم"). (Japanese
+                # is only probed, where spaces change nothing.)
                 if "kor" in lang.split("+"):
                     api.SetVariable("preserve_interword_spaces", "1")
                 held = self._engines[lang] = (api, threading.Lock())
@@ -131,10 +133,15 @@ def _read(api: Any, image: Image.Image, psm: int) -> tuple[str, int]:
     api.SetPageSegMode(psm)
     try:
         api.SetImage(image)
+        if psm != _PSM_SINGLE_BLOCK:
+            return _trimmed(api.GetUTF8Text()), int(api.MeanTextConf())
+        # As a block, pieces of the neighbouring lines in the crop come as lines of their
+        # own: the one with the most letters is kept, at the whole block's confidence. (At
+        # its own, tried, a one-word fragment of an Arabic line read at 0.84 outbid the
+        # whole line read raw; the block's confidence carries the doubt about the rest.)
         text, confidence = api.GetUTF8Text(), int(api.MeanTextConf())
     finally:
         api.SetPageSegMode(_PSM_SINGLE_LINE)
-    # As a block, pieces of the neighbouring lines in the crop come as lines of their own.
     line = max(text.splitlines() or [""], key=lambda t: sum(ch.isalnum() for ch in t))
     return _trimmed(line), confidence
 
@@ -152,7 +159,8 @@ def _trimmed(text: str) -> str:
 
 
 def _speck(word: str) -> bool:
-    return all(ch in _SPECKS for ch in word)
+    """One or two edge marks ("..." and a minus sign are text, kept)."""
+    return len(word) <= 2 and all(ch in _SPECKS for ch in word)
 
 
 def _prepared(gray: np.ndarray) -> Image.Image:
