@@ -68,6 +68,20 @@ def render(lines: list[tuple[str, str]], *, size: int = 36, pitch: float = 2.0) 
     return image
 
 
+def render_columns(lines: list[str], face: str, *, size: int = 36) -> Image.Image:
+    """``lines`` set in columns as Japanese and Chinese are: each top to bottom, the first
+    on the right."""
+    font = ImageFont.truetype(face, size)
+    height = size * max(len(line) for line in lines) + 80
+    image = Image.new("RGB", (size * 2 * len(lines) + 80, height), "white")
+    draw = ImageDraw.Draw(image)
+    for j, line in enumerate(lines):
+        x = image.width - 40 - size - j * size * 2
+        for i, char in enumerate(line):
+            draw.text((x, 40 + i * size), char, font=font, fill="black")
+    return image
+
+
 def photographed(
     image: Image.Image, *, turn: float = 0.0, keystone: float = 0.0, seed: int = 0
 ) -> Image.Image:

@@ -159,3 +159,20 @@ def test_only_pages_pay_for_the_layout_model(
     page = three_column_scan_a4()
     assert character_error_rate(page.text, _read(engine, encode(page.image))) <= 0.015
     assert calls == [page.image.height]
+
+
+def test_text_set_in_columns_is_read_right_to_left_and_the_rest_after() -> None:
+    columns = [
+        Box("市場は毎週土曜日", 0.99, 300, 40, 336, 330),
+        Box("今日はとても良い天気", 0.99, 60, 40, 96, 400),
+        Box("ここでは禁煙です", 0.99, 180, 40, 216, 330),
+    ]
+    caption = Box("Fig. 3", 0.99, 60, 420, 160, 446)
+    got = [[b.text for line in block for b in line] for block in blocks([*columns, caption])]
+    assert got == [["市場は毎週土曜日", "ここでは禁煙です", "今日はとても良い天気"], ["Fig. 3"]]
+    # Tall boxes of Latin letters (a turned label) are not columns: read as usual.
+    turned = [Box("EXIT", 0.99, 300, 40, 330, 200), Box("ENTRY", 0.99, 60, 40, 90, 200)]
+    assert [b.text for block in blocks(turned) for line in block for b in line] == [
+        "ENTRY",
+        "EXIT",
+    ]

@@ -13,6 +13,7 @@ from imagelens.types import parse_ocr_languages
 from tests.imagegen import encode, photo
 from tests.scripts import (
     LINES,
+    MORE_LINES,
     cer,
     degrade,
     on_sign,
@@ -20,6 +21,7 @@ from tests.scripts import (
     photographed,
     png,
     render,
+    render_columns,
 )
 
 _NOTO = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
@@ -99,6 +101,17 @@ def test_a_sign_on_a_photo_is_read_without_its_edge(engine: Engine, code: str) -
     for line in got.splitlines():
         words = line.split()
         assert words[0][0].isalpha() and any(ch.isalpha() for ch in words[-1]), got
+
+
+@pytest.mark.parametrize("code", ["ja", "zh"])
+def test_text_set_in_columns_is_read_right_to_left(engine: Engine, code: str) -> None:
+    """Three columns of Japanese or Chinese, photographed: each column is a line, the
+    rightmost first (read as one line left to right, the last column came first)."""
+    text, face = LINES[code]
+    lines = [text, *MORE_LINES[code][:2]]
+    got = _text(engine, png(photographed(render_columns(lines, face), seed=1)))
+    assert cer(got, "\n".join(lines)) <= 0.05
+    assert [line[:3] for line in got.splitlines()] == [line[:3] for line in lines]
 
 
 def test_russian_receipt_with_latin_product_codes(engine: Engine) -> None:

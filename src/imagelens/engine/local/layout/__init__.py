@@ -3,7 +3,7 @@
 ``box`` holds the box and line grouping, ``skew`` takes a scan's slight rotation out of the
 boxes, ``cut`` orders blocks and columns (a recursive XY-cut that tolerates narrow gutters and
 lines the detector joined across them), ``regions`` takes a layout model's blocks as column
-evidence.
+evidence, ``vertical`` reads text set in columns (Japanese, Chinese) right to left.
 """
 
 from imagelens.engine.local.layout.box import Box, reading_order

@@ -19,6 +19,7 @@ import numpy as np
 from imagelens.engine.local.layout.box import Box, reading_order
 from imagelens.engine.local.layout.regions import Gutter, Region, separate
 from imagelens.engine.local.layout.skew import skew, upright
+from imagelens.engine.local.layout.vertical import column_order, in_columns, is_column
 
 # Written here: layout analysis over a few dozen boxes is a handful of sorts. A layout model's
 # blocks (ocr/blocks.py, a second model pass) are taken as evidence on pages only, where the
@@ -35,6 +36,9 @@ def blocks(boxes: list[Box], regions: Sequence[Region] = ()) -> list[list[list[B
     cut off a sidebar; a receipt's price column or a form's values stay on their item's line.
     A box the detector ran across a gutter comes back as two boxes, one in each column.
 
+    Text set in columns (most boxes tall, in Han, kana or Hangul) is read column by column,
+    right to left; the rest after it.
+
     ``regions``, a layout model's blocks on the page, are column evidence: a box that runs
     from one column region into the one beside it is split at the gap between them first
     (the detector, working at a fifth of a blurred page's size, can join nearly every line
@@ -42,6 +46,10 @@ def blocks(boxes: list[Box], regions: Sequence[Region] = ()) -> list[list[list[B
     """
     if not boxes:
         return []
+    if in_columns(boxes):  # Japanese or Chinese set in columns: read right to left
+        columns = [b for b in boxes if is_column(b)]
+        rest = [b for b in boxes if not is_column(b)]
+        return [column_order(columns), *blocks(rest, regions)]
     angle = skew(boxes, _median_height(boxes))
     flat = [upright(b, angle) for b in boxes]
     page = _Page(source={id(f): b for f, b in zip(flat, boxes, strict=True)})
