@@ -170,6 +170,16 @@ def test_text_set_in_columns_is_read_right_to_left_and_the_rest_after() -> None:
     caption = Box("Fig. 3", 0.99, 60, 420, 160, 446)
     got = [[b.text for line in block for b in line] for block in blocks([*columns, caption])]
     assert got == [["市場は毎週土曜日", "ここでは禁煙です", "今日はとても良い天気"], ["Fig. 3"]]
+    # Columns set tight (38 px apart, 36 wide, turned a little: each box 4 px wider), one
+    # indented, the first cut in two by the detector: top piece first, then leftwards.
+    tight = [
+        Box("市場は", 0.99, 319, 40, 359, 160),
+        Box("毎週土曜日", 0.99, 321, 170, 361, 330),
+        Box("ここでは", 0.99, 281, 90, 321, 330),
+        Box("今日は", 0.99, 243, 40, 283, 330),
+    ]
+    got = [[b.text for line in block for b in line] for block in blocks(tight[::-1])]
+    assert got == [["市場は", "毎週土曜日", "ここでは", "今日は"]]
     # Tall boxes of Latin letters (a turned label) are not columns: read as usual.
     turned = [Box("EXIT", 0.99, 300, 40, 330, 200), Box("ENTRY", 0.99, 60, 40, 90, 200)]
     assert [b.text for block in blocks(turned) for line in block for b in line] == [

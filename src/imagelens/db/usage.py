@@ -63,7 +63,8 @@ def consume_one(*, session: Session, tenant_id: str, default: int) -> bool:
     (The first count of a month is inserted unchecked: any limit but 0 = off is >= 1.)"""
     statement = _consume_one(session.get_bind().dialect.name == "postgresql")
     values = {"tenant": tenant_id, "month": month_of(), "default": default}
-    # On the connection: the ORM session would take an INSERT's parameters for rows.
+    # On the connection: the ORM session would take an INSERT's parameters for rows. (So no
+    # autoflush: a caller's pending tenant row must be flushed first; ensure_tenant does.)
     return session.connection().execute(statement, values).scalar() is not None
 
 

@@ -36,7 +36,7 @@ def blocks(boxes: list[Box], regions: Sequence[Region] = ()) -> list[list[list[B
     cut off a sidebar; a receipt's price column or a form's values stay on their item's line.
     A box the detector ran across a gutter comes back as two boxes, one in each column.
 
-    Text set in columns (most boxes tall, in Han, kana or Hangul) is read column by column,
+    Text set in columns (most boxes tall, in Han or kana) is read column by column,
     right to left; the rest after it.
 
     ``regions``, a layout model's blocks on the page, are column evidence: a box that runs

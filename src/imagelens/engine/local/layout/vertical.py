@@ -1,4 +1,4 @@
-"""Text set in columns (Japanese, Chinese, Korean): read top to bottom, right to left.
+"""Text set in columns (Japanese, Chinese): read top to bottom, right to left.
 
 The detector boxes such a column as one tall box and the recogniser reads it top to bottom
 (ocr/detect.py turns the crop upright), but the line grouping of ``box.reading_order`` takes
@@ -11,10 +11,11 @@ import re
 
 from imagelens.engine.local.layout.box import Box
 
-# Han, kana, Hangul and their punctuation: the scripts set in columns.
-_COLUMN_SCRIPT = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
-# A column box is this many times taller than wide...
-_TALL = 2.0
+# Han, kana and their punctuation: the scripts set in columns that PP-OCR reads. (Korean,
+# re-read by Tesseract along horizontal runs, is not read in columns.)
+_COLUMN_SCRIPT = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+# A column box is this many times taller than wide (the recogniser turns crops from 1.5)...
+_TALL = 1.5
 # ...and a page is set in columns when this share of its boxes are.
 _SHARE = 0.6
 
@@ -30,12 +31,20 @@ def in_columns(boxes: list[Box]) -> bool:
 
 
 def column_order(boxes: list[Box]) -> list[list[Box]]:
-    """The columns as lines, right to left (a column the detector cut in two, top first)."""
-    order = sorted(boxes, key=lambda b: (-round((b.x0 + b.x1) / 2 / _width(boxes)), b.y0))
-    return [[box] for box in order]
+    """The columns as lines, right to left; the pieces of a column the detector cut apart,
+    top to bottom. A box joins the column to its right while their spans overlap by half
+    the narrower width (columns set tight, or turned a little, keep apart)."""
+    columns: list[list[Box]] = []
+    for box in sorted(boxes, key=lambda b: -b.x1):
+        column = columns[-1] if columns else None
+        if column is not None and _together(box, column):
+            column.append(box)
+        else:
+            columns.append([box])
+    return [[box] for column in columns for box in sorted(column, key=lambda b: b.y0)]
 
 
-def _width(boxes: list[Box]) -> float:
-    """The median column width: columns whose centres lie within it are one column."""
-    widths = sorted(b.x1 - b.x0 for b in boxes)
-    return max(widths[len(widths) // 2], 1.0)
+def _together(box: Box, column: list[Box]) -> bool:
+    left, right = min(b.x0 for b in column), max(b.x1 for b in column)
+    overlap = min(right, box.x1) - max(left, box.x0)
+    return overlap >= 0.5 * min(right - left, box.x1 - box.x0)
