@@ -44,7 +44,7 @@ def insert_claimed(*, session: Session, image: dict[str, Any]) -> bool:
 
 
 @lru_cache(maxsize=2)
-def _claiming_insert(postgres: bool) -> ReturningInsert[tuple[str]]:
+def _claiming_insert(postgres: bool) -> ReturningInsert[str]:
     # Built once (the row comes with each call): building it cost ~0.2 ms an upload.
     table = Image.metadata.tables["images"]
     maker = postgresql_insert if postgres else sqlite_insert

@@ -69,7 +69,7 @@ def consume_one(*, session: Session, tenant_id: str, default: int) -> bool:
 
 
 @lru_cache(maxsize=2)
-def _consume_one(postgres: bool) -> ReturningInsert[tuple[int]]:
+def _consume_one(postgres: bool) -> ReturningInsert[int]:
     # Built once, its values bound per call: building it took ~0.3 ms of an upload's ~5 ms
     # in the API process (benchmarks/profile_acceptance.py).
     tenant = bindparam("tenant", type_=String)

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 # The owners this process has started (one per job queue or worker): alive while it runs. A
 # sweep must never take back the jobs this process is running itself, and the pid alone
 # cannot say so (an earlier start with the same pid, e.g. pid 1 in a container, is dead).
-# One entry per job queue or worker built. (A process forked after building one would take
-# its parent's owners for alive and leave their jobs to lease expiry; Celery workers run
-# threads, not forks: jobs/worker.py.)
+# (A process forked after building one would take its parent's owners for alive and leave
+# their jobs to lease expiry; Celery workers run threads, not forks: jobs/worker.py.)
 _STARTED_HERE: set[str] = set()
 
 

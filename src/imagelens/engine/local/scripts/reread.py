@@ -75,6 +75,7 @@ def _reread(
     # Only text-shaped runs are probed: texture on photos is suspect too, and must not cost
     # the probe's 9 reads per run (a photo with no foreign text pays nothing).
     unsure = [run for run in lines if any(suspect(b) for b in run) and worth_probing(run)]
+    unsure_ids = {id(run[0]) for run in unsure}
     if languages:
         hinted = [TESSERACT_LANGS[c] for c in languages if c in TESSERACT_LANGS]
         if not hinted:
@@ -95,7 +96,7 @@ def _reread(
         # letters ("Moo" for "Молоко"): the winner's reading replaces it when about as sure.
         chosen = lines
         rival = {
-            id(run[0]): 0.0 if run in unsure else _mean_confidence(run) - _RIVAL_MARGIN
+            id(run[0]): 0.0 if id(run[0]) in unsure_ids else _mean_confidence(run) - _RIVAL_MARGIN
             for run in lines
         }
     if not reader.installed(lang):
@@ -103,7 +104,7 @@ def _reread(
     replaced: dict[int, Box | None] = {}
     for run in chosen:
         read = reader.read_line(_crop(bgr, run), lang, retry_raw=True)
-        floor = min_confidence - _TESSERACT_SLACK if run in unsure else min_confidence
+        floor = min_confidence - (_TESSERACT_SLACK if id(run[0]) in unsure_ids else 0.0)
         if not read.text or read.confidence < max(floor, rival[id(run[0])]):
             continue
         x0, y0, x1, y1 = extent(run)

@@ -31,8 +31,9 @@ _RETRY_BELOW = 60
 # dropped.
 _SPECKS = frozenset("._|:;,'`~^\"")
 # Greek spacing accents (psili, tonos and the like), never a line's first character.
-_SPACING_ACCENTS = frozenset(
-    "\u0384\u0385\u1fbd\u1fbf\u1fc0\u1fc1\u1fcd\u1fce\u1fcf\u1fdd\u1fde\u1fdf\u1fed\u1fee\u1fef\u1ffd\u1ffe"
+_SPACING_ACCENTS = (
+    "\u0384\u0385\u1fbd\u1fbf\u1fc0\u1fc1\u1fcd\u1fce\u1fcf"
+    "\u1fdd\u1fde\u1fdf\u1fed\u1fee\u1fef\u1ffd\u1ffe"
 )
 # Tesseract wraps Latin runs inside right-to-left lines in LRM/RLM marks.
 _BIDI_MARKS = dict.fromkeys([0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
@@ -127,23 +128,21 @@ class TesseractReader:
 def _read(api: Any, image: Image.Image, psm: int) -> tuple[str, int]:
     """``image`` read in page segmentation mode ``psm``, trimmed of specks (see
     :func:`_trimmed`); the engine is left in single-line mode."""
-    if psm == _PSM_SINGLE_LINE:
-        api.SetImage(image)
-        return _trimmed(api.GetUTF8Text()), int(api.MeanTextConf())
-    api.SetPageSegMode(psm)
+    if psm != _PSM_SINGLE_LINE:
+        api.SetPageSegMode(psm)
     try:
         api.SetImage(image)
-        if psm != _PSM_SINGLE_BLOCK:
-            return _trimmed(api.GetUTF8Text()), int(api.MeanTextConf())
+        text, confidence = api.GetUTF8Text(), int(api.MeanTextConf())
+    finally:
+        if psm != _PSM_SINGLE_LINE:
+            api.SetPageSegMode(_PSM_SINGLE_LINE)
+    if psm == _PSM_SINGLE_BLOCK:
         # As a block, pieces of the neighbouring lines in the crop come as lines of their
         # own: the one with the most letters is kept, at the whole block's confidence. (At
         # its own, tried, a one-word fragment of an Arabic line read at 0.84 outbid the
         # whole line read raw; the block's confidence carries the doubt about the rest.)
-        text, confidence = api.GetUTF8Text(), int(api.MeanTextConf())
-    finally:
-        api.SetPageSegMode(_PSM_SINGLE_LINE)
-    line = max(text.splitlines() or [""], key=lambda t: sum(ch.isalnum() for ch in t))
-    return _trimmed(line), confidence
+        text = max(text.splitlines() or [""], key=lambda t: sum(ch.isalnum() for ch in t))
+    return _trimmed(text), confidence
 
 
 def _trimmed(text: str) -> str:
@@ -155,7 +154,7 @@ def _trimmed(text: str) -> str:
     while words and _speck(words[-1]):
         words.pop()
     # A spacing accent alone at the line's start (Greek "᾿Καλημέρα": the sign's edge).
-    return " ".join(words).lstrip("".join(_SPACING_ACCENTS))
+    return " ".join(words).lstrip(_SPACING_ACCENTS)
 
 
 def _speck(word: str) -> bool:
