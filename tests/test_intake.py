@@ -24,6 +24,7 @@ from imagelens.intake import (
     ImageFormat,
     decode_image,
     make_thumbnail,
+    probe_image,
     sniff_format,
 )
 from imagelens.intake.hashes import hamming_distance
@@ -235,3 +236,34 @@ def test_budget_makes_decodes_wait_then_refuses(cat: Image.Image) -> None:
     # A decoder may wait differently from the budget's default (workers wait longer).
     with patient.reserve(10 << 20), pytest.raises(ServerBusy):
         Decoder(LimitSettings(), patient, wait=0.05).decode(data)
+
+
+def test_decoding_leaves_the_warning_filters_of_other_threads_alone(
+    cat: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # warnings.catch_warnings is process-wide: a decode that saved the filters on entry and put
+    # them back on exit dropped a filter another thread added meanwhile (FastAPI silences a
+    # pydantic warning that way while it builds a route; CI saw that request fail).
+    import warnings
+
+    class Meanwhile(UserWarning):
+        pass
+
+    opened = Image.open
+
+    def open_while_another_thread_adds_a_filter(*args: object, **kwargs: object) -> Image.Image:
+        warnings.filterwarnings("ignore", category=Meanwhile)
+        return opened(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Image, "open", open_while_another_thread_adds_a_filter)
+    with warnings.catch_warnings():
+        decode_image(encode(cat, "PNG"))
+        # An error here if the filter was dropped.
+        warnings.warn("added while the image decoded", Meanwhile, stacklevel=1)
+
+
+def test_an_image_past_pillows_own_warning_but_within_our_limit_is_taken() -> None:
+    # 10000 x 9000 = 90 MP: past Pillow's 89 MP warning, within our 100 MP default. Warnings are
+    # errors here, so this fails if Pillow's guard still warns on what we accept.
+    probed = probe_image(_png_bomb(10_000, 9_000))
+    assert (probed.width, probed.height) == (10_000, 9_000)

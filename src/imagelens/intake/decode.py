@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
+import threading
 from contextlib import nullcontext
 from functools import cache
 from typing import BinaryIO
@@ -194,12 +194,11 @@ def _reason(exc: BaseException) -> str:
 
 def _open_header(stream: BinaryIO, fmt: ImageFormat, limits: LimitSettings) -> Image.Image:
     # Image.open reads only the header, so the declared size is known before any pixel is
-    # decoded; our own limit replaces Pillow's global MAX_IMAGE_PIXELS warning.
+    # decoded; our own limit is checked on it below.
+    _pillow_guard_at_least(limits.max_pixels)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(stream, formats=[_pil_format(fmt)])
-    except Image.DecompressionBombError as exc:
+        image = Image.open(stream, formats=[_pil_format(fmt)])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _bomb(exc, limits) from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidImage(
@@ -219,18 +218,38 @@ def _open_header(stream: BinaryIO, fmt: ImageFormat, limits: LimitSettings) -> I
 
 def _load(image: Image.Image, fmt: ImageFormat, limits: LimitSettings) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image.load()
-    except Image.DecompressionBombError as exc:
+        image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _bomb(exc, limits) from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidImage(f"The {fmt.value} file is corrupt or truncated: {_reason(exc)}") from exc
     return image
 
 
-def _bomb(exc: Image.DecompressionBombError, limits: LimitSettings) -> DecompressionBomb:
-    # Pillow's own guard (twice its internal limit) fired first; quote ours, not its number.
+_GUARD_LOCK = threading.Lock()
+
+
+def _pillow_guard_at_least(max_pixels: int) -> None:
+    """Raise Pillow's process-wide pixel guard to our limit, never lower it.
+
+    Pillow warns past ``MAX_IMAGE_PIXELS`` (89 MP) and refuses past twice that, also inside
+    loads (a GIF frame that grows the canvas, TIFF and ICO sizes). Raised to our limit, it
+    warns only on images we refuse anyway and keeps refusing at twice our limit. It used to be
+    silenced per call with ``warnings.catch_warnings``, which is not thread-safe: leaving it
+    put back the filters of another moment, undoing another thread's (FastAPI silences a
+    pydantic warning that way while it builds a route; the warning then failed a request).
+    """
+    with _GUARD_LOCK:
+        current = Image.MAX_IMAGE_PIXELS
+        if current is not None and current < max_pixels:
+            Image.MAX_IMAGE_PIXELS = max_pixels
+
+
+def _bomb(
+    exc: Image.DecompressionBombError | Image.DecompressionBombWarning, limits: LimitSettings
+) -> DecompressionBomb:
+    # Pillow's own guard fired first (its warning, where warnings are errors, counts too);
+    # quote our limit, not its number.
     match = re.search(r"\((\d+) pixels\)", str(exc))
     declared = f" declares {int(match.group(1)) / 1e6:.1f} megapixels," if match else ""
     return DecompressionBomb(
