@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 from imagelens.errors import ModelUnavailable
@@ -111,3 +112,28 @@ def lower_thread_priority(niceness: int) -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
     except OSError:
         pass
+
+
+_ENV_LOCK = threading.Lock()
+
+
+@contextmanager
+def environment_while_loading(*kept: str, **values: str) -> Iterator[None]:
+    """Set environment variables for the moment a native library loads, then put them back
+    (and those named in ``kept``, which the library sets itself).
+
+    Wheels with their own OpenMP runtime read ``OMP_*`` once, as they load. The environment is
+    process-wide: two models loading at once in two threads must not interleave their saving
+    and restoring (one would put back the other's values), so loads through here take turns.
+    """
+    with _ENV_LOCK:
+        saved = {key: os.environ.get(key) for key in (*kept, *values)}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value

