@@ -86,6 +86,15 @@ def test_a_submission_and_a_noop_job_stay_within_their_statement_budgets(
         statuses = {job.status for job in session.query(Job)}
         assert statuses == {"completed"}
         assert {image.status for image in session.query(Image)} == {"completed"}
+        # The statements bind their values: absent JSON stays SQL NULL (not JSON 'null', which
+        # the face-vector cleanup's IS NOT NULL would match), times keep their zone and order.
+        nulls = session.query(Job).filter(Job.error.is_(None), Job.result.is_(None)).count()
+        assert nulls == len(images)
+        assert session.query(Image).filter(Image.error.is_(None)).count() == len(images)
+        for job in session.query(Job):
+            assert job.started_at is not None and job.completed_at is not None
+            assert job.created_at <= job.started_at <= job.completed_at
+            assert job.attempts == 1 and job.lease_owner is None
 
 
 def test_the_quota_read_inside_the_upsert_still_refuses_past_the_tenants_own_limit(

@@ -9,11 +9,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from imagelens.db.tables import Face, Image
 from imagelens.errors import InvalidInput
@@ -117,14 +117,36 @@ def save_result(
     before it: (False, None) when the image is gone (deleted while it was analysed), else
     (True, the batch session it belongs to, if any)."""
     if result is not None:
-        values = result_columns(result)
+        values = {f"p_{name}": value for name, value in result_columns(result).items()}
+        del values["p_status"], values["p_error"]  # constants of the statement
     else:
-        values = {"status": JobStatus.FAILED.value, "error": error}
-    statement = (
-        update(Image).where(Image.id == image_id).values(**values).returning(Image.session_id)
-    )
-    found = session.execute(statement.execution_options(synchronize_session=False)).first()
+        values = {"p_error": error}
+    statement = _saving_update(result is not None)
+    found = session.connection().execute(statement, {"p_id": image_id, **values}).first()
     return (False, None) if found is None else (True, found[0])
+
+
+@lru_cache(maxsize=2)
+def _saving_update(completed: bool) -> ReturningUpdate[Any]:
+    # Built once, the values bound per call (building it cost ~1 ms a job on a busy core).
+    columns = Image.__table__.c
+    if completed:
+        names = result_columns({"metadata": {"width": 0, "height": 0}})
+        values: dict[str, Any] = {
+            name: bindparam(f"p_{name}", type_=columns[name].type) for name in names
+        }
+        values |= {"status": JobStatus.COMPLETED.value, "error": null()}
+    else:
+        values = {
+            "status": JobStatus.FAILED.value,
+            "error": bindparam("p_error", type_=columns.error.type),
+        }
+    return (
+        update(Image)
+        .where(Image.id == bindparam("p_id"))
+        .values(**values)
+        .returning(Image.session_id)
+    )
 
 
 def result_columns(result: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -34,9 +35,7 @@ def enqueue_event(
     """Add a pending delivery of ``event`` about ``subject_id`` for each of the tenant's
     enabled webhooks that listen to it; how many. ``body`` None: rendered at the first
     attempt, from the committed state. Telling the same event twice adds nothing."""
-    hooks = session.scalars(
-        select(Webhook).where(Webhook.tenant_id == tenant_id, Webhook.enabled.is_(True))
-    ).all()
+    hooks = session.connection().execute(_listening(), {"p_tenant": tenant_id}).all()
     rows: list[dict[str, Any]] = [
         {
             "id": new_id("dlv"),
@@ -61,6 +60,14 @@ def enqueue_event(
     statement = (postgres_insert if postgres else sqlite_insert)(WebhookDelivery).values(rows)
     session.execute(statement.on_conflict_do_nothing(index_elements=["webhook_id", "event_key"]))
     return len(rows)
+
+
+@lru_cache(maxsize=1)
+def _listening() -> Select[tuple[str, list[Any]]]:
+    # Built once: every job reads its tenant's webhooks as it finishes.
+    return select(Webhook.id, Webhook.events).where(
+        Webhook.tenant_id == bindparam("p_tenant"), Webhook.enabled.is_(True)
+    )
 
 
 def enqueue_job_events(
