@@ -10,7 +10,7 @@ import pytest
 
 from imagelens.config import Settings
 from imagelens.db import Database
-from imagelens.db.tables import Image, Job, Tenant
+from imagelens.db.tables import Image, Job, Tenant, Webhook, WebhookDelivery
 from imagelens.errors import QuotaExceeded
 from imagelens.jobs import Lease
 from imagelens.jobs.embeddings import Embedder
@@ -122,3 +122,37 @@ def test_the_quota_read_inside_the_upsert_still_refuses_past_the_tenants_own_lim
     assert refused.value.details == {"monthly_limit": 2}
     with db.session() as session:
         assert session.query(Job).count() == 2
+
+
+def test_a_job_wakes_the_deliverer_only_when_it_wrote_deliveries(
+    db: Database, tmp_path: Path
+) -> None:
+    """Each wake is a query for due deliveries: a tenant without webhooks causes none."""
+    settings = Settings(data_dir=tmp_path)
+    wakes: list[None] = []
+    with job_rig(db, settings, LocalStore(tmp_path / "objects")) as rig:
+        runner = rig.runner(Lease("counted-host:1:y", 60), embedder=Embedder(rig.engine, None))
+        runner.on_outbox = lambda: wakes.append(None)
+
+        def run_one(seed: int) -> None:
+            data = encode(noise_photo(32, 32, seed=seed), "PNG")
+            request = IngestRequest(tenant_id=TENANT, data=data, filename="w.png", decode=False)
+            job_id = rig.ingestor.ingest(request).job_id
+            assert job_id is not None and runner.run(job_id) is False
+
+        run_one(200)
+        assert wakes == []
+        with db.session() as session:
+            session.add(
+                Webhook(
+                    id="wh_counted",
+                    tenant_id=TENANT,
+                    url="https://example.com/hook",
+                    events=["job.completed"],
+                    secret_sealed="sealed",
+                )
+            )
+        run_one(201)
+        assert len(wakes) == 1
+    with db.session() as session:
+        assert session.query(WebhookDelivery).count() == 1

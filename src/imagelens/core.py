@@ -189,12 +189,9 @@ class Services:
             fetcher=fetcher,
             owner=lease.owner,
         )
-
-        def finished(job_id: str) -> None:
-            events.notify(job_id)
-            extras.deliverer.wake()  # its outbox rows were written with the outcome
-
-        runner.on_finished = finished
+        # A job that wrote outbox rows with its outcome wakes the deliverer (a job of a tenant
+        # without webhooks does not: each wake is a query).
+        runner.on_outbox = extras.deliverer.wake
         services = cls(
             settings=settings,
             db=db,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Row, Select, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -35,7 +35,23 @@ def enqueue_event(
     """Add a pending delivery of ``event`` about ``subject_id`` for each of the tenant's
     enabled webhooks that listen to it; how many. ``body`` None: rendered at the first
     attempt, from the committed state. Telling the same event twice adds nothing."""
-    hooks = session.connection().execute(_listening(), {"p_tenant": tenant_id}).all()
+    hooks = _hooks(session, tenant_id)
+    return _enqueue(session, hooks, tenant_id, event, subject_id, body)
+
+
+def _hooks(session: Session, tenant_id: str) -> list[Row[tuple[str, list[Any]]]]:
+    """The tenant's enabled webhooks: (id, events)."""
+    return list(session.connection().execute(_listening(), {"p_tenant": tenant_id}).all())
+
+
+def _enqueue(
+    session: Session,
+    hooks: list[Row[tuple[str, list[Any]]]],
+    tenant_id: str,
+    event: str,
+    subject_id: str,
+    body: str | None = None,
+) -> int:
     rows: list[dict[str, Any]] = [
         {
             "id": new_id("dlv"),
@@ -78,18 +94,22 @@ def enqueue_job_events(
     image_id: str | None,
     failed: bool,
     session_id: str | Literal["unknown"] | None = "unknown",
-) -> None:
+) -> int:
     """The outbox rows of an image job that finishes in this transaction: job.completed or
     job.failed, and session.completed when it was its batch's last open file
-    (``session_id``: the image's batch when the caller read it already)."""
+    (``session_id``: the image's batch when the caller read it already); how many rows.
+    A tenant without webhooks costs the one read of its hooks."""
+    hooks = _hooks(session, tenant_id)
+    if not hooks:
+        return 0
     event = "job.failed" if failed else "job.completed"
-    enqueue_event(session=session, tenant_id=tenant_id, event=event, subject_id=job_id)
+    added = _enqueue(session, hooks, tenant_id, event, job_id)
     if image_id is None:
-        return
+        return added
     if session_id == "unknown":
         session_id = session.scalar(select(Image.session_id).where(Image.id == image_id))
     if session_id is None:
-        return
+        return added
     # Two files of a batch finishing at once must not each see the other still open (read
     # committed): the session's row lock makes the later one wait and read the earlier's
     # outcome. SQLite has one writer at a time already (the job's finish took the lock).
@@ -97,7 +117,7 @@ def enqueue_job_events(
         select(UploadSession.id).where(UploadSession.id == session_id).with_for_update()
     )
     if upload is None:
-        return
+        return added
     open_files = session.scalar(
         select(Image.id)
         .where(
@@ -108,12 +128,8 @@ def enqueue_job_events(
         .limit(1)
     )
     if open_files is None:
-        enqueue_event(
-            session=session,
-            tenant_id=tenant_id,
-            event="session.completed",
-            subject_id=session_id,
-        )
+        added += _enqueue(session, hooks, tenant_id, "session.completed", session_id)
+    return added
 
 
 def due_ids(*, session: Session, now: datetime, limit: int) -> list[str]:

