@@ -42,6 +42,24 @@ def worker(
     services.engine.warmup(interactive=services.settings.engine.nice == 0)
     typer.echo(f"imagelens: worker {services.lease.owner} taking jobs ({concurrency} at once)")
     run_worker(services, concurrency=concurrency, burst=burst)
+    _exit_without_teardown(services)
+
+
+def _exit_without_teardown(services: Services) -> None:
+    """Leave now that everything is saved: the jobs' outcomes are committed and what was
+    handed back is on the broker (``Worker.run`` flushed it). The interpreter's own teardown
+    (freeing the models' native sessions, module by module) took 1.4 s of a burst worker's
+    2.5 s exit, which a deployment scaling workers up and down pays each time."""
+    import logging
+    import os
+    import sys
+
+    services.events.close()
+    services.db.dispose()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def run_worker(services: Services, *, concurrency: int, burst: bool) -> None:
