@@ -2,6 +2,8 @@
 costs besides its analysis. Jobs are submitted first (async uploads of tiny images), then run
 one after the other by the worker's runner with an engine that has no analyzers, under
 pyinstrument. Prints the time per job and the profile; ``--html DIR`` writes it as HTML too.
+Needs the local PostgreSQL (a scratch database, dropped after) and Redis (db 11; the queue
+it fills is deleted after).
 
     .venv/bin/python benchmarks/profile_jobs.py --n 300
 """
@@ -9,6 +11,7 @@ pyinstrument. Prints the time per job and the profile; ``--html DIR`` writes it 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import tempfile
@@ -16,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+import redis
 from pyinstrument import Profiler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,12 +38,13 @@ def main() -> None:
     from imagelens.engine import Engine
     from imagelens.service.ingest import IngestRequest
 
+    queue = f"imagelens-profile-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as tmp, postgres_database() as db_url:
         os.environ |= {
             "IMAGELENS_DATABASE_URL": db_url,
             "IMAGELENS_QUEUE__KIND": "celery",
             "IMAGELENS_QUEUE__BROKER_URL": "redis://127.0.0.1:6379/11",
-            "IMAGELENS_QUEUE__NAME": f"imagelens-profile-{uuid.uuid4().hex[:8]}",
+            "IMAGELENS_QUEUE__NAME": queue,
             "IMAGELENS_REDIS_URL": "redis://127.0.0.1:6379/11",
             "IMAGELENS_QUOTA__MONTHLY_ANALYSES": "0",
             "IMAGELENS_LOG_LEVEL": "WARNING",
@@ -70,8 +75,8 @@ def main() -> None:
                 args.html.mkdir(parents=True, exist_ok=True)
                 (args.html / "jobs.html").write_text(profiler.output_html())
         finally:
-            services.queue.stop()
-            services.db.dispose()
+            asyncio.run(services.stop())
+            redis.Redis.from_url(os.environ["IMAGELENS_REDIS_URL"]).delete(queue)
 
 
 if __name__ == "__main__":

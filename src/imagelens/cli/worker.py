@@ -41,45 +41,51 @@ def worker(
     # (a burst back-fill) does not load every model twice (start-up ~halved).
     services.engine.warmup(interactive=services.settings.engine.nice == 0)
     typer.echo(f"imagelens: worker {services.lease.owner} taking jobs ({concurrency} at once)")
-    run_worker(services, concurrency=concurrency, burst=burst)
-    _exit_without_teardown(services)
+    code = run_worker(services, concurrency=concurrency, burst=burst)
+    _exit_without_teardown(services, code)
 
 
-def _exit_without_teardown(services: Services) -> None:
+def _exit_without_teardown(services: Services, code: int) -> None:
     """Leave now that everything is saved: the jobs' outcomes are committed and what was
-    handed back is on the broker (``Worker.run`` flushed it). The interpreter's own teardown
-    (freeing the models' native sessions, module by module) took 1.4 s of a burst worker's
-    2.5 s exit, which a deployment scaling workers up and down pays each time."""
+    handed back is on the broker (``Worker.run`` flushed it). The interpreter's teardown of
+    the modules (freeing the models' native sessions one by one) took 1.4 s of a burst
+    worker's 2.5 s exit, which a deployment scaling workers up and down pays each time; the
+    exit handlers still run (Celery restarts a worker on SIGHUP from one)."""
+    import atexit
     import logging
     import os
     import sys
 
-    services.events.close()
-    services.db.dispose()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    try:
+        services.events.close()
+        services.db.dispose()
+        atexit._run_exitfuncs()  # what the interpreter runs first on its way out
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
 
 
-def run_worker(services: Services, *, concurrency: int, burst: bool) -> None:
-    """Consume the broker's jobs with ``services`` (built for Celery) until stopped."""
+def run_worker(services: Services, *, concurrency: int, burst: bool) -> int:
+    """Consume the broker's jobs with ``services`` (built for Celery) until stopped; the
+    worker's exit code."""
     from imagelens.jobs.celery import CeleryQueue
 
     assert isinstance(services.queue, CeleryQueue)
     services.deliverer.start()  # webhooks go out from the workers, not the API processes
     try:
-        _consume(services, concurrency=concurrency, burst=burst)
+        return _consume(services, concurrency=concurrency, burst=burst)
     finally:
         services.deliverer.stop()
 
 
-def _consume(services: Services, *, concurrency: int, burst: bool) -> None:
+def _consume(services: Services, *, concurrency: int, burst: bool) -> int:
     from imagelens.jobs.celery import CeleryQueue
     from imagelens.jobs.worker import Worker
 
     assert isinstance(services.queue, CeleryQueue)
-    Worker(
+    return Worker(
         app=services.queue.app,
         runner=services.runner,
         db=services.db,

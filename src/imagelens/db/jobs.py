@@ -178,11 +178,11 @@ def finish_held(
     stuck in an analyzer cannot finish the job under whoever runs it now. Write what goes
     with the outcome (the image's result) in the same transaction, after this."""
     params: dict[str, Any] = {"p_id": job_id, "p_owner": owner, "p_now": utcnow()}
-    if error is not None:
+    if error:
         params["p_error"] = error
     if result is not None:
         params["p_result"] = result
-    statement = _finishing_update(error is not None, result is not None)
+    statement = _finishing_update(bool(error), result is not None)
     done = session.connection().execute(statement, params)
     return bool(done.rowcount)
 

