@@ -5,14 +5,17 @@
 #   docker compose up            # api + worker + postgres + redis + minio (compose.yaml)
 #
 # The models ship inside the Python wheels (RapidOCR, the EfficientNet-Lite0 tagger, NudeNet);
-# the build loads each once, so a container never downloads anything at run time.
+# the build loads each once, so a container never downloads anything at run time, and
+# exports the tagger's network to ONNX into the image (`imagelens prepare`), so no container
+# does that at start-up.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 \
-    IMAGELENS_DATA_DIR=/data
+    IMAGELENS_DATA_DIR=/data \
+    IMAGELENS_ENGINE__MODEL_CACHE=/opt/imagelens/models
 
 # Tesseract's language models for the scripts PP-OCR does not read (the tesserocr wheel
 # carries the engine; these are its models).
@@ -29,6 +32,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
 RUN pip install . \
+    && imagelens prepare \
     && python -c "from imagelens.config import Settings; from imagelens.engine import Engine; Engine(Settings()).warmup()"
 
 RUN useradd --system --uid 10001 --home-dir /data --create-home imagelens

@@ -10,8 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# `imagelens prepare`: the tagger's network exported to ONNX once per machine (~4 s; cached
+# in ~/.cache/imagelens, so later runs take a second), not by the first process that needs it.
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/imagelens prepare
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -23,6 +26,7 @@ run: install tesseract
 
 dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/imagelens prepare
 
 lint: dev
 	$(BIN)/ruff check src tests benchmarks docs/gen

@@ -112,6 +112,10 @@ class EngineSettings(BaseModel):
     # Angle classifier for upside-down lines; off by default because most text is upright.
     # Not applied by the tiny/small recogniser cascade yet (engine/local/ocr/analyzer.py).
     ocr_use_angle_classifier: bool = False
+    # Where models converted on this machine are kept: the tagger's network, exported once
+    # from its PyTorch weights to ONNX (engine/local/tagnet.py; `imagelens prepare` does it
+    # ahead of time). Empty: $XDG_CACHE_HOME/imagelens, else ~/.cache/imagelens.
+    model_cache: Path | None = None
     tag_min_confidence: float = Field(default=0.05, ge=0, le=1)  # smallest a label tag needs
     max_tags: int = Field(default=10, ge=1)  # label tags kept per image (concepts come on top)
     moderation_threshold: float = Field(default=0.5, ge=0, le=1)  # score at which a label flags

@@ -7,6 +7,7 @@ import typer
 from imagelens.cli.analyze import analyze
 from imagelens.cli.facebackfill import backfill
 from imagelens.cli.people import faces_app, people_app
+from imagelens.cli.prepare import prepare
 from imagelens.cli.reindex import reindex
 from imagelens.cli.remote import files_app, jobs_app, keys_app
 from imagelens.cli.search import search
@@ -26,6 +27,7 @@ app.command()(serve)
 app.command()(worker)
 app.command()(reindex)
 app.command()(search)
+app.command()(prepare)
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(files_app, name="files")
