@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from rapidocr.utils.process_img import get_rotate_crop_image
@@ -42,7 +42,7 @@ class Detector:
 
         weights = {"Det.model_path": str(tiny_detector())} if model == "tiny" else {}
         self._widen = _WIDEN if model == "tiny" else 0.0
-        self._engine: Any = RapidOCR(
+        self._engine: Any = cast(Any, RapidOCR)(
             params={
                 **weights,
                 "Global.log_level": "error",
