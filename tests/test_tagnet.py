@@ -3,6 +3,7 @@ in a process that finds it made."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +49,8 @@ def test_the_onnx_graph_gives_what_the_pytorch_network_gives(cache: Path) -> Non
     logits, pooled = classifier._session.run(None, {tagnet.INPUT: views})
     torch_logits, torch_pooled = _pytorch_outputs(views)
     # Stored visual vectors were made by the PyTorch network: they must stay comparable.
-    assert np.abs(pooled - torch_pooled).max() < 1e-4
-    assert np.abs(logits - torch_logits).max() < 1e-3
+    assert np.abs(pooled - torch_pooled).max() < 5e-5  # measured: up to 9e-6
+    assert np.abs(logits - torch_logits).max() < 5e-5
     assert list(logits.argmax(axis=1)) == list(torch_logits.argmax(axis=1))
 
 
@@ -77,7 +78,8 @@ def test_a_damaged_cached_graph_is_made_again(tmp_path: Path) -> None:
     tagger = ImageNetTagger(EngineSettings(model_cache=tmp_path))
     tagger.load()
     assert made.stat().st_size > 10_000_000
-    assert [p.name for p in tmp_path.iterdir()] == [made.name]  # no temporary file left
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".tagnet.lock", made.name]  # no temporary file left
 
 
 def test_a_cache_that_cannot_be_written_still_gives_the_graph(tmp_path: Path) -> None:
@@ -86,3 +88,28 @@ def test_a_cache_that_cannot_be_written_still_gives_the_graph(tmp_path: Path) ->
     graph = tagnet.graph(blocker / "models")  # its parent is a file: no folder can be made
     assert len(graph) > 10_000_000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def _prepare(cache: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "imagelens.cli", "prepare"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "IMAGELENS_ENGINE__MODEL_CACHE": str(cache)},
+        timeout=300,
+        check=False,
+    )
+
+
+def test_prepare_reports_the_cache_it_filled(cache: Path) -> None:
+    done = _prepare(cache)
+    assert done.returncode == 0, done.stderr
+    assert f"models ready in {cache}" in done.stdout
+
+
+def test_prepare_fails_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    done = _prepare(blocker / "models")
+    assert done.returncode == 1
+    assert "cannot be written; set IMAGELENS_ENGINE__MODEL_CACHE" in done.stderr

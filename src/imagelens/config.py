@@ -114,7 +114,7 @@ class EngineSettings(BaseModel):
     ocr_use_angle_classifier: bool = False
     # Where models converted on this machine are kept: the tagger's network, exported once
     # from its PyTorch weights to ONNX (engine/local/tagnet.py; `imagelens prepare` does it
-    # ahead of time). Empty: $XDG_CACHE_HOME/imagelens, else ~/.cache/imagelens.
+    # ahead of time). Unset: $XDG_CACHE_HOME/imagelens, else ~/.cache/imagelens.
     model_cache: Path | None = None
     tag_min_confidence: float = Field(default=0.05, ge=0, le=1)  # smallest a label tag needs
     max_tags: int = Field(default=10, ge=1)  # label tags kept per image (concepts come on top)

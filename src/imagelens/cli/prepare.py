@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 import typer
@@ -11,14 +12,31 @@ from imagelens.cli.startup import settings_for, startup_errors
 
 def prepare() -> None:
     """Export the tagger's network to ONNX into the model cache (IMAGELENS_ENGINE__MODEL_CACHE,
-    default ~/.cache/imagelens), once per machine. Without it the first process that loads
-    the tagger does it (~4 s). Nothing is downloaded: the weights ship in a package."""
+    default $XDG_CACHE_HOME/imagelens or ~/.cache/imagelens), once per machine. Without it
+    the first process that loads the tagger does (~4 s). Nothing is downloaded: the weights
+    ship in a package."""
+    import onnxruntime
+
     from imagelens.engine.local import tagnet
 
     with startup_errors():
         cache = settings_for(None).engine.model_cache
-    folder = cache or tagnet.default_cache_dir()
+    path = tagnet.cache_path(cache)
     start = time.perf_counter()
-    tagnet.graph(cache)
+    try:
+        try:
+            onnxruntime.InferenceSession(tagnet.graph(cache))
+        except Exception:  # ONNX Runtime's errors share no narrower base: a damaged file
+            onnxruntime.InferenceSession(tagnet.graph(cache, fresh=True))
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        typer.echo(f"imagelens: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if path is None or not path.is_file():
+        typer.echo(
+            f"imagelens: the model cache {path.parent if path else '(none)'} cannot be "
+            "written; set IMAGELENS_ENGINE__MODEL_CACHE to a writable folder",
+            err=True,
+        )
+        raise typer.Exit(1)
     took = time.perf_counter() - start
-    typer.echo(f"imagelens: models ready in {folder} ({took:.1f} s)")
+    typer.echo(f"imagelens: models ready in {path.parent} ({took:.1f} s)")

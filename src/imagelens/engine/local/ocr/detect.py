@@ -42,6 +42,7 @@ class Detector:
 
         weights = {"Det.model_path": str(tiny_detector())} if model == "tiny" else {}
         self._widen = _WIDEN if model == "tiny" else 0.0
+        # Cast: typed as RapidOCR, mypy would refuse the method replaced below.
         self._engine: Any = cast(Any, RapidOCR)(
             params={
                 **weights,
