@@ -79,7 +79,7 @@ def test_a_damaged_cached_graph_is_made_again(tmp_path: Path) -> None:
     tagger.load()
     assert made.stat().st_size > 10_000_000
     left = sorted(p.name for p in tmp_path.iterdir())
-    assert left == [".tagnet.lock", made.name]  # no temporary file left
+    assert left == [f".{made.name}.lock", made.name]  # no temporary file left
 
 
 def test_a_cache_that_cannot_be_written_still_gives_the_graph(tmp_path: Path) -> None:

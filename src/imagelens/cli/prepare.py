@@ -17,11 +17,11 @@ def prepare() -> None:
     ship in a package."""
     import onnxruntime
 
-    from imagelens.engine.local import tagnet
+    from imagelens.engine.local import modelcache, tagnet
 
     with startup_errors():
         cache = settings_for(None).engine.model_cache
-    path = tagnet.cache_path(cache)
+    where = modelcache.folder(cache)
     start = time.perf_counter()
     try:
         try:
@@ -31,12 +31,12 @@ def prepare() -> None:
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         typer.echo(f"imagelens: {exc}", err=True)
         raise typer.Exit(1) from exc
-    if path is None or not path.is_file():
+    if modelcache.cached(cache, tagnet.cache_name()) is None:
         typer.echo(
-            f"imagelens: the model cache {path.parent if path else '(none)'} cannot be "
-            "written; set IMAGELENS_ENGINE__MODEL_CACHE to a writable folder",
+            f"imagelens: the model cache {where or '(no home folder)'} cannot be written; "
+            "set IMAGELENS_ENGINE__MODEL_CACHE to a writable folder",
             err=True,
         )
         raise typer.Exit(1)
     took = time.perf_counter() - start
-    typer.echo(f"imagelens: models ready in {path.parent} ({took:.1f} s)")
+    typer.echo(f"imagelens: models ready in {where} ({took:.1f} s)")
