@@ -112,4 +112,5 @@ def test_prepare_fails_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
     blocker.write_text("in the way")
     done = _prepare(blocker / "models")
     assert done.returncode == 1
-    assert "cannot be written; set IMAGELENS_ENGINE__MODEL_CACHE" in done.stderr
+    assert "cannot be written" in done.stderr
+    assert "set IMAGELENS_ENGINE__MODEL_CACHE to a writable folder" in done.stderr

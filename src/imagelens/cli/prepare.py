@@ -11,13 +11,16 @@ from imagelens.cli.startup import settings_for, startup_errors
 
 
 def prepare() -> None:
-    """Export the tagger's network to ONNX into the model cache (IMAGELENS_ENGINE__MODEL_CACHE,
-    default $XDG_CACHE_HOME/imagelens or ~/.cache/imagelens), once per machine. Without it
-    the first process that loads the tagger does (~4 s). Nothing is downloaded: the weights
-    ship in a package."""
+    """Make the models this machine converts from the packaged ones, into the model cache
+    (IMAGELENS_ENGINE__MODEL_CACHE, default $XDG_CACHE_HOME/imagelens or ~/.cache/imagelens),
+    once: the tagger's network exported to ONNX (without it the first process that loads
+    the tagger does, ~4 s) and the small text detector quantised to INT8 (without it the
+    detector runs in float, 3.3x slower). Nothing is downloaded: the weights ship in
+    packages."""
     import onnxruntime
 
     from imagelens.engine.local import modelcache, tagnet
+    from imagelens.engine.local.ocr import quantise
 
     with startup_errors():
         cache = settings_for(None).engine.model_cache
@@ -28,15 +31,22 @@ def prepare() -> None:
             onnxruntime.InferenceSession(tagnet.graph(cache))
         except Exception:  # ONNX Runtime's errors share no narrower base: a damaged file
             onnxruntime.InferenceSession(tagnet.graph(cache, fresh=True))
+        if modelcache.cached(cache, tagnet.cache_name()) is None:
+            raise OSError("the tagger was exported into a temporary folder")
+        quantised = quantise.build(cache)
+        try:
+            onnxruntime.InferenceSession(str(quantised))
+        except Exception:  # a damaged file: made again
+            onnxruntime.InferenceSession(str(quantise.build(cache, fresh=True)))
+    except OSError as exc:
+        typer.echo(
+            f"imagelens: the model cache {where or '(no home folder)'} cannot be written "
+            f"({exc}); set IMAGELENS_ENGINE__MODEL_CACHE to a writable folder",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         typer.echo(f"imagelens: {exc}", err=True)
         raise typer.Exit(1) from exc
-    if modelcache.cached(cache, tagnet.cache_name()) is None:
-        typer.echo(
-            f"imagelens: the model cache {where or '(no home folder)'} cannot be written; "
-            "set IMAGELENS_ENGINE__MODEL_CACHE to a writable folder",
-            err=True,
-        )
-        raise typer.Exit(1)
     took = time.perf_counter() - start
     typer.echo(f"imagelens: models ready in {where} ({took:.1f} s)")

@@ -36,11 +36,18 @@ class Detector:
     """Text lines on an image, as crops the recognisers read."""
 
     def __init__(
-        self, *, max_side: int, threads: int, model: Literal["tiny", "small"] = "small"
+        self,
+        *,
+        max_side: int,
+        threads: int,
+        model: Literal["tiny", "small"] = "small",
+        weights_file: Path | None = None,
     ) -> None:
+        """``weights_file``: another file of the same network (the small one in INT8)."""
         from rapidocr import RapidOCR
 
-        weights = {"Det.model_path": str(tiny_detector())} if model == "tiny" else {}
+        path = weights_file or (tiny_detector() if model == "tiny" else None)
+        weights = {"Det.model_path": str(path)} if path is not None else {}
         self._widen = _WIDEN if model == "tiny" else 0.0
         # Cast: typed as RapidOCR, mypy would refuse the method replaced below.
         self._engine: Any = cast(Any, RapidOCR)(
@@ -62,6 +69,16 @@ class Detector:
         # detection. We cut the lines ourselves (``crop``), so its cutting is turned off;
         # the boxes are the same (tests/test_ocr_detect.py).
         self._engine.crop_text_regions = _no_cuts
+
+    def model_inputs(self, images: list[np.ndarray]) -> tuple[str, list[np.ndarray]]:
+        """What the detector's network is fed for each image (BGR, at most 2000 px a side,
+        which RapidOCR passes as they are): its input's name and the tensors. The INT8
+        copy's calibration (ocr/quantise.py)."""
+        self.quads(images[0])  # RapidOCR builds its detector on first use
+        network = self._engine.text_det
+        return network.session.get_input_names()[0], [
+            network.get_preprocess()(image) for image in images
+        ]
 
     def lines(self, bgr: np.ndarray) -> list[Line]:
         """The text lines on ``bgr``, cropped from it at full resolution."""

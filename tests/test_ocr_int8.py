@@ -1,0 +1,61 @@
+"""The small text detector in INT8: made from the float weights, the same lines, faster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imagelens.config import EngineSettings, Settings
+from imagelens.engine import AnalysisOptions, Engine
+from imagelens.engine.local.ocr import quantise
+from imagelens.engine.local.ocr.analyzer import RapidOcrAnalyzer
+from imagelens.engine.local.ocr.detect import Detector
+from tests.imagegen import character_error_rate, encode
+from tests.layouts import a4_page
+from tests.scans import three_column_scan_a4, two_column_scan
+
+OCR_ONLY = AnalysisOptions(analyzers=frozenset({"ocr"}))
+
+
+@pytest.fixture(scope="module")
+def int8() -> Path:
+    # The default cache, as `make dev`/`make test` fill it (made here if they did not).
+    return quantise.build(None)
+
+
+def _bgr(image) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+
+
+def test_the_int8_detector_finds_the_float_ones_lines(int8: Path) -> None:
+    float_ = Detector(max_side=1024, threads=1, model="small")
+    quantised = Detector(max_side=1024, threads=1, model="small", weights_file=int8)
+    for image in (a4_page().image, two_column_scan().image):
+        bgr = _bgr(image)
+        ours, theirs = np.stack(quantised.quads(bgr)), np.stack(float_.quads(bgr))
+        assert abs(len(ours) - len(theirs)) <= 1
+        centres = ours.mean(axis=1)
+        nearest = np.linalg.norm(theirs.mean(axis=1)[:, None] - centres[None], axis=2).argmin(1)
+        # Corners within a few pixels of the float detector's on 1700-2480 px pages.
+        assert float(np.abs(theirs - ours[nearest]).mean()) < 8
+
+
+@pytest.mark.usefixtures("int8")
+def test_a_scanned_page_reads_as_well_with_the_int8_detector() -> None:
+    scan = three_column_scan_a4()
+    errors: dict[bool, float] = {}
+    for wanted in (False, True):
+        settings = Settings(engine=EngineSettings(ocr_det_int8=wanted))
+        with Engine(settings) as engine:
+            text = engine.analyze(encode(scan.image), OCR_ONLY).visible_text or ""
+        errors[wanted] = character_error_rate(scan.text, text)
+    assert errors[True] <= errors[False] + 0.003, errors
+    assert errors[True] < 0.02
+
+
+@pytest.mark.usefixtures("int8")
+def test_the_version_says_which_detector_runs() -> None:
+    assert "small det INT8" in RapidOcrAnalyzer(EngineSettings()).version
+    assert "INT8" not in RapidOcrAnalyzer(EngineSettings(ocr_det_int8=False)).version
