@@ -6,8 +6,8 @@
 #
 # The models ship inside the Python wheels (RapidOCR, the EfficientNet-Lite0 tagger, NudeNet);
 # the build loads each once, so a container never downloads anything at run time, and
-# exports the tagger's network to ONNX into the image (`imagelens prepare`), so no container
-# does that at start-up.
+# exports the tagger's network to ONNX and quantises the small text detector into the image
+# (`imagelens prepare`), so no container does that at start-up.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -10,8 +10,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# `imagelens prepare`: the tagger's network exported to ONNX once per machine (~4 s; cached
-# in ~/.cache/imagelens, so later runs take a second), not by the first process that needs it.
+# `imagelens prepare`: the tagger's network exported to ONNX and the small text detector
+# quantised to INT8, once per machine (~30 s; cached in ~/.cache/imagelens, so later runs take
+# a second), not by the first process that needs them.
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	$(BIN)/imagelens prepare
