@@ -1,4 +1,4 @@
-"""The small text detector in INT8: made from the float weights, the same lines, faster."""
+"""The big pages' second detector in INT8: made from the float weights, the same lines."""
 
 from __future__ import annotations
 
@@ -57,5 +57,5 @@ def test_a_scanned_page_reads_as_well_with_the_int8_detector() -> None:
 
 @pytest.mark.usefixtures("int8")
 def test_the_version_says_which_detector_runs() -> None:
-    assert "small det INT8" in RapidOcrAnalyzer(EngineSettings()).version
+    assert "pages' det INT8" in RapidOcrAnalyzer(EngineSettings()).version
     assert "INT8" not in RapidOcrAnalyzer(EngineSettings(ocr_det_int8=False)).version

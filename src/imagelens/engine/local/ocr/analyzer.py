@@ -47,9 +47,13 @@ _BAND_SHARE = 0.5
 class _Models:
     gate: TextGate | None
     detector: Detector
-    # The small detector's second look: big pages at a higher resolution, photos along the
-    # rows the tiny one found text in.
+    # The small detector's second look along the rows of photos the tiny one found text in.
     second: Detector | None
+    # Big pages found again at a higher resolution: the small detector in INT8 once
+    # `imagelens prepare` made it, else ``second`` itself. Photos keep the float one: on
+    # signs photographed on photos INT8's slightly moved boxes read Arabic and Hindi lines
+    # worse as often as better (tests/test_scripts.py's sign at 0.019 -> 0.056).
+    pages: Detector | None
     cascade: Cascade
 
 
@@ -62,6 +66,11 @@ def _build_models(settings: EngineSettings) -> _Models:
             "the small text detector runs in float (3.3x slower than INT8): "
             "run `imagelens prepare` to quantise it"
         )
+    second = (
+        Detector(max_side=settings.ocr_det_page_side, threads=threads, model="small")
+        if settings.ocr_det_page_side > settings.ocr_det_max_side
+        else None
+    )
     models = _Models(
         gate=(
             TextGate(
@@ -72,13 +81,9 @@ def _build_models(settings: EngineSettings) -> _Models:
             if settings.ocr_gate_side
             else None
         ),
-        detector=Detector(
-            max_side=settings.ocr_det_max_side,
-            threads=threads,
-            model=det_model,
-            weights_file=small_int8 if det_model == "small" else None,
-        ),
-        second=(
+        detector=Detector(max_side=settings.ocr_det_max_side, threads=threads, model=det_model),
+        second=second,
+        pages=(
             # The careful second pass on big pages keeps the small detector: the tiny one
             # missed lines on the degraded three-column scan (error 0.004 -> 0.020).
             Detector(
@@ -87,8 +92,8 @@ def _build_models(settings: EngineSettings) -> _Models:
                 model="small",
                 weights_file=small_int8,
             )
-            if settings.ocr_det_page_side > settings.ocr_det_max_side
-            else None
+            if second is not None and small_int8 is not None
+            else second
         ),
         cascade=Cascade(
             Recogniser(tiny_model(), threads=threads, batch=batch),
@@ -104,6 +109,8 @@ def _build_models(settings: EngineSettings) -> _Models:
     crops = [line.crop for line in models.detector.lines(warm)]
     if models.second is not None:
         models.second.quads(warm)
+    if models.pages is not None and models.pages is not models.second:
+        models.pages.quads(warm)
     models.cascade.first.read(crops)
     models.cascade.second.read(crops)
     return models
@@ -140,7 +147,7 @@ class RapidOcrAnalyzer:
     def version(self) -> str:
         det = self._settings.ocr_det_model
         again = " (photos: small det again on text rows)" if det == "tiny" else ""
-        int8 = ", small det INT8" if _small_int8(self._settings) is not None else ""
+        int8 = ", pages' det INT8" if _small_int8(self._settings) is not None else ""
         return (
             f"PP-OCRv6 {det} det{again}{int8}, tiny+small rec cascade "
             f"<{self._settings.ocr_recheck_below} "
@@ -172,12 +179,12 @@ class RapidOcrAnalyzer:
             page = len(quads) >= _PAGE_LINES
             if (
                 page
-                and models.second is not None
+                and models.pages is not None
                 and max(width, height) >= self._settings.ocr_det_page_from
             ):
                 # A big page: found again at a higher resolution (lines the first pass
                 # missed or ran across a gutter); the first (tiny) pass costs 1/6-1/10 of it.
-                detector = models.second
+                detector = models.pages
                 quads = detector.quads(bgr)
             elif (
                 not page

@@ -1,12 +1,13 @@
 """The small text detector in INT8, quantised once per machine from its float weights.
 
-The small PP-OCRv6 detector (rapidocr's) looks at big pages a second time at 1024 px and at
-the rows of photos that hold text; in float it was the largest single model run on a page
-(385-450 ms of an A4 page's ~1.4 s on a quiet core). Quantised statically to INT8 (ONNX
-Runtime's QDQ format, weights per channel) it ran 3.3x faster on one core of this CPU with the
-same lines on the benchmark's pages (docs/benchmarks.md). The tiny detector and the
-recognisers were measured too and left in float: INT8 made them no faster (the recognisers'
-dynamic widths) or slower.
+The small PP-OCRv6 detector (rapidocr's) looks at big pages a second time at 1024 px; in
+float it was the largest single model run on a page (385-450 ms of an A4 page's ~1.4 s on a
+quiet core). Quantised statically to INT8 (ONNX Runtime's QDQ format, weights per channel)
+it ran 3.3x faster on one core of this CPU with the same lines on the benchmark's pages
+(docs/benchmarks.md). Photos' second look along their text rows keeps the float detector
+(ocr/analyzer.py says why). The tiny detector and the recognisers were measured too and left
+in float: INT8 made them no faster (the tiny detector; the recognisers' dynamic widths) or
+slower.
 
 Static quantisation needs calibration inputs: pages, screens, a receipt and photos with signs,
 rendered here with Pillow's own font (the same on every machine with the same Pillow), in
