@@ -12,6 +12,7 @@ from imagelens.engine import AnalysisOptions, Engine
 from imagelens.engine.local.ocr import quantise
 from imagelens.engine.local.ocr.analyzer import RapidOcrAnalyzer
 from imagelens.engine.local.ocr.detect import Detector
+from imagelens.intake import decode_image
 from tests.imagegen import character_error_rate, encode
 from tests.layouts import a4_page
 from tests.scans import three_column_scan_a4, two_column_scan
@@ -59,3 +60,11 @@ def test_a_scanned_page_reads_as_well_with_the_int8_detector() -> None:
 def test_the_version_says_which_detector_runs() -> None:
     assert "pages' det INT8" in RapidOcrAnalyzer(EngineSettings()).version
     assert "INT8" not in RapidOcrAnalyzer(EngineSettings(ocr_det_int8=False)).version
+
+
+def test_a_damaged_int8_file_falls_back_to_the_float_detector(tmp_path: Path) -> None:
+    (tmp_path / quantise.cache_name()).write_bytes(b"not an onnx graph")
+    ocr = RapidOcrAnalyzer(EngineSettings(model_cache=tmp_path))
+    page = a4_page()
+    text = ocr.read(decode_image(encode(page.image))).visible_text or ""
+    assert character_error_rate(page.text, text) < 0.01

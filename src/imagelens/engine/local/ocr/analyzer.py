@@ -7,10 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import metadata
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from imagelens.config import EngineSettings
 from imagelens.engine.base import OcrOutput
@@ -18,7 +16,7 @@ from imagelens.engine.local.layout import Box, Region, blocks
 from imagelens.engine.local.ocr import quantise
 from imagelens.engine.local.ocr.blocks import PageBlocks
 from imagelens.engine.local.ocr.cascade import Cascade
-from imagelens.engine.local.ocr.detect import Detector
+from imagelens.engine.local.ocr.detect import Detector, warmup_image
 from imagelens.engine.local.ocr.gate import TextGate
 from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
 from imagelens.engine.local.scripts import TesseractReader, reread
@@ -60,7 +58,7 @@ class _Models:
 def _build_models(settings: EngineSettings) -> _Models:
     threads, batch = settings.threads, settings.ocr_rec_batch
     det_model = settings.ocr_det_model
-    small_int8 = _small_int8(settings)
+    small_int8 = quantise.wanted(settings)
     if settings.ocr_det_int8 and small_int8 is None:
         log.info(
             "the small text detector runs in float (3.3x slower than INT8): "
@@ -83,18 +81,9 @@ def _build_models(settings: EngineSettings) -> _Models:
         ),
         detector=Detector(max_side=settings.ocr_det_max_side, threads=threads, model=det_model),
         second=second,
-        pages=(
-            # The careful second pass on big pages keeps the small detector: the tiny one
-            # missed lines on the degraded three-column scan (error 0.004 -> 0.020).
-            Detector(
-                max_side=settings.ocr_det_page_side,
-                threads=threads,
-                model="small",
-                weights_file=small_int8,
-            )
-            if second is not None and small_int8 is not None
-            else second
-        ),
+        # The careful second pass on big pages keeps the small detector: the tiny one
+        # missed lines on the degraded three-column scan (error 0.004 -> 0.020).
+        pages=quantise.pages_detector(settings, small_int8, second) if second is not None else None,
         cascade=Cascade(
             Recogniser(tiny_model(), threads=threads, batch=batch),
             Recogniser(small_model(), threads=threads, batch=batch),
@@ -103,28 +92,15 @@ def _build_models(settings: EngineSettings) -> _Models:
     )
     # Read one line now with every model, so loading costs nothing later and the sessions'
     # threads are made in this thread.
-    warm = _warmup_image()
+    warm = warmup_image()
     if models.gate is not None:
         models.gate.text_pixels(warm)
     crops = [line.crop for line in models.detector.lines(warm)]
     if models.second is not None:
-        models.second.quads(warm)
-    if models.pages is not None and models.pages is not models.second:
-        models.pages.quads(warm)
+        models.second.quads(warm)  # `pages`, when it is another detector, was read above
     models.cascade.first.read(crops)
     models.cascade.second.read(crops)
     return models
-
-
-def _small_int8(settings: EngineSettings) -> Path | None:
-    """The small detector in INT8 where it is wanted and has been made."""
-    return quantise.cached(settings.model_cache) if settings.ocr_det_int8 else None
-
-
-def _warmup_image() -> np.ndarray:
-    canvas = Image.new("L", (320, 64), 255)
-    ImageDraw.Draw(canvas).text((8, 12), "imagelens 2026", fill=0, font_size=32)
-    return np.ascontiguousarray(np.asarray(canvas.convert("RGB"))[:, :, ::-1])
 
 
 class RapidOcrAnalyzer:
@@ -147,7 +123,7 @@ class RapidOcrAnalyzer:
     def version(self) -> str:
         det = self._settings.ocr_det_model
         again = " (photos: small det again on text rows)" if det == "tiny" else ""
-        int8 = ", pages' det INT8" if _small_int8(self._settings) is not None else ""
+        int8 = ", pages' det INT8" if quantise.wanted(self._settings) is not None else ""
         return (
             f"PP-OCRv6 {det} det{again}{int8}, tiny+small rec cascade "
             f"<{self._settings.ocr_recheck_below} "

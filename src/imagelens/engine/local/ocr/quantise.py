@@ -17,6 +17,7 @@ images bring. ``imagelens prepare`` makes the file; without it the detector runs
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from importlib import metadata, resources
 from pathlib import Path
@@ -24,8 +25,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from imagelens.config import EngineSettings
 from imagelens.engine.local import modelcache
-from imagelens.engine.local.ocr.detect import Detector
+from imagelens.engine.local.ocr.detect import Detector, warmup_image
+
+log = logging.getLogger(__name__)
 
 _FORMAT = 1  # bump when the calibration or the quantisation changes
 # Per-channel QDQ needs opset 13+; the wheel's graph is opset 11.
@@ -56,6 +60,33 @@ def build(cache_dir: Path | None, *, fresh: bool = False) -> Path:
     """Make the INT8 detector in the model cache (OSError: the cache cannot be written);
     ``fresh``: again, over a damaged one."""
     return modelcache.ensure(cache_dir, cache_name(), _quantise, fresh=fresh)
+
+
+def wanted(settings: EngineSettings) -> Path | None:
+    """The small detector in INT8 where it is wanted and has been made."""
+    return cached(settings.model_cache) if settings.ocr_det_int8 else None
+
+
+def pages_detector(settings: EngineSettings, int8: Path | None, float_: Detector) -> Detector:
+    """The big pages' second pass: INT8 where it was made and loads, else ``float_``."""
+    if int8 is None:
+        return float_
+    detector = Detector(
+        max_side=settings.ocr_det_page_side,
+        threads=settings.threads,
+        model="small",
+        weights_file=int8,
+    )
+    try:
+        detector.quads(warmup_image())  # RapidOCR opens the file on first use
+    except Exception:  # a damaged file (ONNX Runtime's errors share no narrower base)
+        log.warning(
+            "the INT8 text detector in the model cache does not load: float instead; "
+            "delete it and run `imagelens prepare`",
+            exc_info=True,
+        )
+        return float_
+    return detector
 
 
 def _quantise(destination: Path) -> None:
