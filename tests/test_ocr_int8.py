@@ -57,6 +57,24 @@ def test_a_scanned_page_reads_as_well_with_the_int8_detector() -> None:
 
 
 @pytest.mark.usefixtures("int8")
+def test_big_pages_take_the_int8_detector_and_photos_the_float_one() -> None:
+    ocr = RapidOcrAnalyzer(EngineSettings())
+    ocr.load()
+    models = ocr._engines.get().get()
+    assert models.pages is not None and models.pages is not models.second
+    calls: list[int] = []
+    find = models.pages.quads
+
+    def counted(bgr: np.ndarray) -> list[np.ndarray]:
+        calls.append(1)
+        return find(bgr)
+
+    models.pages.quads = counted  # type: ignore[method-assign]
+    ocr.read(decode_image(encode(three_column_scan_a4().image)))
+    assert calls == [1]
+
+
+@pytest.mark.usefixtures("int8")
 def test_the_version_says_which_detector_runs() -> None:
     assert "pages' det INT8" in RapidOcrAnalyzer(EngineSettings()).version
     assert "INT8" not in RapidOcrAnalyzer(EngineSettings(ocr_det_int8=False)).version

@@ -92,9 +92,10 @@ class EngineSettings(BaseModel):
     ocr_det_page_side: int = Field(default=1024, ge=0)
     ocr_det_page_from: int = Field(default=2000, ge=0)  # the "this big" above, in px
     # The big pages' second pass above in INT8, made by `imagelens prepare` from the small
-    # detector's float weights (engine/local/ocr/quantise.py): 3.3x faster on one core, the
-    # same lines on the benchmark's pages (A4 OCR 1.90 -> 1.46 s). Without the file, or
-    # false: float. Photos' second look stays in float.
+    # detector's float weights (engine/local/ocr/quantise.py): 3.3x faster on one core of a
+    # Xeon with AVX-512 VNNI, the same lines on the benchmark's pages (A4 OCR 1.90 -> 1.46
+    # s). Used only on CPUs with VNNI or AMX; without the file, or false: float. Photos'
+    # second look stays in float.
     ocr_det_int8: bool = True
     # Lines recognised per batch. Batches pad every line to the widest one; one at a time
     # was fastest on a 2-core CPU (benchmarks/engine.py).

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -27,17 +29,8 @@ def prepare() -> None:
     where = modelcache.folder(cache)
     start = time.perf_counter()
     try:
-        try:
-            onnxruntime.InferenceSession(tagnet.graph(cache))
-        except Exception:  # ONNX Runtime's errors share no narrower base: a damaged file
-            onnxruntime.InferenceSession(tagnet.graph(cache, fresh=True))
-        if modelcache.cached(cache, tagnet.cache_name()) is None:
-            raise OSError("the tagger was exported into a temporary folder")
-        quantised = quantise.build(cache)
-        try:
-            onnxruntime.InferenceSession(str(quantised))
-        except Exception:  # a damaged file: made again
-            onnxruntime.InferenceSession(str(quantise.build(cache, fresh=True)))
+        _usable(onnxruntime, tagnet.build, cache)
+        _usable(onnxruntime, quantise.build, cache)
     except OSError as exc:
         typer.echo(
             f"imagelens: the model cache {where or '(no home folder)'} cannot be written "
@@ -45,8 +38,17 @@ def prepare() -> None:
             err=True,
         )
         raise typer.Exit(1) from exc
-    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        typer.echo(f"imagelens: {exc}", err=True)
+    except Exception as exc:  # the exporter's, onnx's or the quantiser's own errors
+        typer.echo(f"imagelens: preparing the models failed: {exc}", err=True)
         raise typer.Exit(1) from exc
     took = time.perf_counter() - start
     typer.echo(f"imagelens: models ready in {where} ({took:.1f} s)")
+
+
+def _usable(onnxruntime: Any, build: Callable[..., Path], cache: Path | None) -> None:
+    """Make the file with ``build``; made again once if ONNX Runtime cannot load it."""
+    made = build(cache)
+    try:
+        onnxruntime.InferenceSession(str(made))
+    except Exception:  # ONNX Runtime's errors share no narrower base: a damaged file
+        onnxruntime.InferenceSession(str(build(cache, fresh=True)))

@@ -43,12 +43,18 @@ def cache_name() -> str:
     return f"efficientnet-lite0-{versions}-f{_FORMAT}.onnx"
 
 
+def build(cache_dir: Path | None, *, fresh: bool = False) -> Path:
+    """Export the graph into the model cache unless it is there (``fresh``: again, over a
+    damaged one); OSError where the cache cannot be written."""
+    return modelcache.ensure(cache_dir, cache_name(), _export, fresh=fresh)
+
+
 def graph(cache_dir: Path | None, *, fresh: bool = False) -> bytes:
     """The exported graph from the model cache, exported there first when it is missing or
     ``fresh`` is asked (the cached file was unreadable). Where the cache cannot be written,
     the graph is exported into a temporary folder each time."""
     try:
-        return modelcache.ensure(cache_dir, cache_name(), _export, fresh=fresh).read_bytes()
+        return build(cache_dir, fresh=fresh).read_bytes()
     except OSError as exc:
         log.warning(
             "the model cache cannot be written (%s); exporting the tagger into a temporary "

@@ -72,8 +72,8 @@ class Detector:
         self._engine.crop_text_regions = _no_cuts
 
     def model_inputs(self, images: list[np.ndarray]) -> tuple[str, list[np.ndarray]]:
-        """What the detector's network is fed for each image (BGR, at most 2000 px a side,
-        which RapidOCR passes as they are): its input's name and the tensors. The INT8
+        """What the detector's network is fed for each image (BGR; RapidOCR's own cap at
+        2000 px a side is not applied here): its input's name and the tensors. The INT8
         copy's calibration (ocr/quantise.py)."""
         self.quads(images[0])  # RapidOCR builds its detector on first use
         network = self._engine.text_det

@@ -1,7 +1,7 @@
 """The small text detector in INT8, quantised once per machine from its float weights.
 
 The small PP-OCRv6 detector (rapidocr's) looks at big pages a second time at 1024 px; in
-float it was the largest single model run on a page (385-450 ms of an A4 page's ~1.4 s on a
+float it was the largest single model run on a page (385-450 ms of an A4 page's ~1.9 s on a
 quiet core). Quantised statically to INT8 (ONNX Runtime's QDQ format, weights per channel)
 it ran 3.3x faster on one core of this CPU with the same lines on the benchmark's pages
 (docs/benchmarks.md). Photos' second look along their text rows keeps the float detector
@@ -10,13 +10,15 @@ in float: INT8 made them no faster (the tiny detector; the recognisers' dynamic 
 slower.
 
 Static quantisation needs calibration inputs: pages, screens, a receipt and photos with signs,
-rendered here with Pillow's own font (the same on every machine with the same Pillow), in
-dark and light, sharp, blurred, turned and noisy, so the activation ranges cover what real
-images bring. ``imagelens prepare`` makes the file; without it the detector runs in float.
+rendered here with Pillow's own font, in dark and light, sharp, blurred, turned and noisy,
+so the activation ranges cover what real images bring. The file is the same from run to run
+on one machine; another CPU may calibrate a few ranges a little differently (float kernels).
+``imagelens prepare`` makes the file; without it the detector runs in float.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 from importlib import metadata, resources
@@ -63,8 +65,24 @@ def build(cache_dir: Path | None, *, fresh: bool = False) -> Path:
 
 
 def wanted(settings: EngineSettings) -> Path | None:
-    """The small detector in INT8 where it is wanted and has been made."""
-    return cached(settings.model_cache) if settings.ocr_det_int8 else None
+    """The small detector in INT8 where it is wanted, has been made, a pages pass runs and
+    the CPU has 8-bit dot products (a damaged file is found only when it loads)."""
+    if not settings.ocr_det_int8 or settings.ocr_det_page_side <= settings.ocr_det_max_side:
+        return None
+    return cached(settings.model_cache) if cpu_fits() else None
+
+
+@functools.cache
+def cpu_fits() -> bool:
+    """x86 with VNNI or AMX: the INT8 graph is unsigned-by-signed 8-bit (U8S8), which x86
+    CPUs without VNNI compute through 16-bit sums that can saturate (ONNX Runtime's own
+    advice); it was measured only on a Xeon with AVX-512 VNNI and AMX. Elsewhere: float."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    flags = next((line for line in info.splitlines() if line.startswith("flags")), "").split()
+    return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
 
 
 def pages_detector(settings: EngineSettings, int8: Path | None, float_: Detector) -> Detector:
@@ -100,6 +118,7 @@ def _quantise(destination: Path) -> None:
     )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
+    # At the default pages pass side; the graph itself takes any size.
     detector = Detector(max_side=1024, threads=1, model="small")
     name, inputs = detector.model_inputs(calibration_images())
 
