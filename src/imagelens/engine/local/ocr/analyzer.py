@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,8 +24,6 @@ from imagelens.engine.runtime import ByPriority, LazyModel
 from imagelens.errors import AnalysisError, ModelUnavailable
 from imagelens.intake import DecodedImage
 from imagelens.types import BBox, TextRegion
-
-log = logging.getLogger(__name__)
 
 # Below this side no glyph is legible to the detector; skip the model entirely.
 _MIN_SIDE = 16
@@ -58,12 +55,6 @@ class _Models:
 def _build_models(settings: EngineSettings) -> _Models:
     threads, batch = settings.threads, settings.ocr_rec_batch
     det_model = settings.ocr_det_model
-    small_int8 = quantise.wanted(settings)
-    if settings.ocr_det_int8 and small_int8 is None:
-        log.info(
-            "the small text detector runs in float (3.3x slower than INT8): "
-            "run `imagelens prepare` to quantise it"
-        )
     second = (
         Detector(max_side=settings.ocr_det_page_side, threads=threads, model="small")
         if settings.ocr_det_page_side > settings.ocr_det_max_side
@@ -83,7 +74,7 @@ def _build_models(settings: EngineSettings) -> _Models:
         second=second,
         # The careful second pass on big pages keeps the small detector: the tiny one
         # missed lines on the degraded three-column scan (error 0.004 -> 0.020).
-        pages=quantise.pages_detector(settings, small_int8, second) if second is not None else None,
+        pages=quantise.pages_detector(settings, second) if second is not None else None,
         cascade=Cascade(
             Recogniser(tiny_model(), threads=threads, batch=batch),
             Recogniser(small_model(), threads=threads, batch=batch),

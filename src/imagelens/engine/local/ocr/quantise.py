@@ -85,9 +85,15 @@ def cpu_fits() -> bool:
     return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
 
 
-def pages_detector(settings: EngineSettings, int8: Path | None, float_: Detector) -> Detector:
-    """The big pages' second pass: INT8 where it was made and loads, else ``float_``."""
+def pages_detector(settings: EngineSettings, float_: Detector) -> Detector:
+    """The big pages' second pass: INT8 where it is wanted, made and loads, else ``float_``."""
+    int8 = wanted(settings)
     if int8 is None:
+        if settings.ocr_det_int8 and cpu_fits():
+            log.info(
+                "the pages' text detector runs in float (3.3x slower than INT8): "
+                "run `imagelens prepare` to quantise it"
+            )
         return float_
     detector = Detector(
         max_side=settings.ocr_det_page_side,
