@@ -212,6 +212,8 @@ def test_a_batch_of_five_with_one_corrupt_file(
     with watched_page(browser, server.base_url) as (page, _):
         sign_in(page, server.key)
         page.get_by_role("link", name="Batch").click()
+        # The analyse view has a "Choose images" picker too: wait until the batch view is in.
+        expect(page.get_by_role("heading", name="Batch upload")).to_be_visible()
         page.get_by_label("Choose images").set_input_files(picked)
         summary = page.locator(".summary")
         expect(summary).to_have_text("5/5 done · 1 failed", timeout=120_000)
@@ -416,6 +418,8 @@ def test_a_folder_goes_up_as_a_batch(browser: Browser, server: LiveServer, files
     with watched_page(browser, server.base_url) as (page, _):
         sign_in(page, server.key)
         page.get_by_role("link", name="Batch").click()
+        # The analyse view has a "Choose images" picker too: wait until the batch view is in.
+        expect(page.get_by_role("heading", name="Batch upload")).to_be_visible()
         page.get_by_label("Choose a folder").set_input_files(folder)
         expect(page.locator(".summary")).to_have_text("3/3 done", timeout=120_000)
         expect(page.locator("table.batch")).to_contain_text("holiday/coffee.jpg")
