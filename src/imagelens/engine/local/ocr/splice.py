@@ -1,0 +1,127 @@
+"""Re-reading a line's doubtful words instead of the whole line: which words, the window of
+the line the second recogniser reads, and the line put back together.
+
+Both recognisers say where each character lies (``Reading.at``: CTC steps are columns of the
+line). A doubtful word is one with a character the first recogniser was unsure of; next
+doubtful words make one span, bounded by the spaces the first recogniser read around them.
+The second recogniser reads the span with some of the line on each side (it reads a lone
+"x" better beside "2" and "Milk"), and only the characters it places inside the span are
+kept. Written here: no OCR library re-reads parts of a line.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from imagelens.engine.local.ocr.recognise import Reading
+
+# A window reaches this many line heights past its span at each end, and is at least
+# ``_MIN_WINDOW`` line heights long: the second recogniser misread one-letter words cut out
+# alone ("x" as "X" in "2 x Milk").
+_MARGIN = 0.5
+_MIN_WINDOW = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a line's doubtful words lie, in the line crop's pixels: after the space at
+    ``after`` and before the space at ``before`` (None: the line's start or end)."""
+
+    after: float | None
+    before: float | None
+    # How far the second reading's own space may lie from ``after``/``before`` and still
+    # be taken as that end (one character's pitch): its words, not the first's, are cut.
+    slack: float = 0.0
+
+    def holds(self, x: float) -> bool:
+        return (self.after is None or x > self.after) and (self.before is None or x < self.before)
+
+    def snapped(self, spaces: list[float]) -> Span:
+        """This span with each end moved to the nearest of ``spaces`` within the slack."""
+
+        def snap(end: float | None) -> float | None:
+            if end is None:
+                return None
+            near = [x for x in spaces if abs(x - end) <= self.slack]
+            return min(near, key=lambda x: abs(x - end)) if near else end
+
+        return Span(snap(self.after), snap(self.before))
+
+
+def doubtful_spans(reading: Reading, *, below: float) -> list[Span] | None:
+    """The spans of ``reading``'s words holding a character less sure than ``below``; None
+    when the whole line is better read again (no positions, no such word, two words or
+    fewer, or every word doubtful)."""
+    if not reading.at or len(reading.at) != len(reading.text):
+        return None
+    words: list[list[int]] = []  # character indices, one list per word
+    for k, char in enumerate(reading.text):
+        if char == " ":
+            if words and words[-1]:
+                words.append([])
+        elif words:
+            words[-1].append(k)
+        else:
+            words.append([k])
+    words = [w for w in words if w]
+    bad = [n for n, word in enumerate(words) if min(reading.lows[k] for k in word) < below]
+    if not bad or len(words) <= 2 or len(bad) == len(words):
+        return None
+    runs: list[list[int]] = []  # [first, last] word of next doubtful words
+    for n in bad:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    spaces = [x for x, char in zip(reading.at, reading.text, strict=True) if char == " "]
+    pitch = (reading.at[-1] - reading.at[0]) / max(1, len(reading.at) - 1)
+    spans = []
+    for first, last in runs:
+        start, end = reading.at[words[first][0]], reading.at[words[last][-1]]
+        spans.append(
+            Span(
+                after=max((x for x in spaces if x < start), default=None),
+                before=min((x for x in spaces if x > end), default=None),
+                slack=pitch,
+            )
+        )
+    return spans
+
+
+def window(crop: np.ndarray, span: Span) -> tuple[np.ndarray, int]:
+    """The part of ``crop`` the second recogniser reads for ``span``, and its left edge."""
+    height, width = crop.shape[:2]
+    start = 0.0 if span.after is None else span.after
+    end = float(width) if span.before is None else span.before
+    pad = max(_MARGIN * height, (_MIN_WINDOW * height - (end - start)) / 2)
+    left = max(0, int(start - pad))
+    right = min(width, math.ceil(end + pad))
+    return crop[:, left:right], left
+
+
+def splice(first: Reading, parts: list[tuple[Span, Reading, int]]) -> Reading:
+    """``first`` with each span's characters replaced by those the second reading (of a
+    window starting at the given x) placed inside the span."""
+    chars = list(zip(first.text, first.probs, first.at, first.lows, strict=True))
+    for span, again, left in parts:
+        theirs = list(
+            zip(again.text, again.probs, [x + left for x in again.at], again.lows, strict=True)
+        )
+        cut_at = span.snapped([c[2] for c in theirs if c[0] == " "])
+        inside = [c for c in theirs if cut_at.holds(c[2])]
+        while inside and inside[0][0] == " ":
+            inside.pop(0)
+        while inside and inside[-1][0] == " ":
+            inside.pop()
+        kept = [c for c in chars if not span.holds(c[2])]  # in order along the line
+        cut = sum(1 for c in kept if span.after is not None and c[2] <= span.after)
+        chars = kept[:cut] + inside + kept[cut:]
+    return Reading(
+        text="".join(c[0] for c in chars),
+        probs=tuple(c[1] for c in chars),
+        at=tuple(c[2] for c in chars),
+        lows=tuple(c[3] for c in chars),
+    )

@@ -1,0 +1,77 @@
+"""Re-reading a line's doubtful words (engine/local/ocr/splice.py): the units on made-up
+readings; tests/test_ocr_cascade.py runs it on the real recognisers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imagelens.engine.local.ocr.recognise import Reading
+from imagelens.engine.local.ocr.splice import Span, doubtful_spans, splice, window
+
+
+def _reading(text: str, *, pitch: float = 10.0, start: float = 5.0, low: str = "") -> Reading:
+    """Characters ``pitch`` px apart; those at the positions marked "?" in ``low`` unsure."""
+    lows = tuple(0.5 if k < len(low) and low[k] == "?" else 1.0 for k in range(len(text)))
+    return Reading(
+        text=text,
+        probs=tuple(0.99 for _ in text),
+        at=tuple(start + pitch * k for k in range(len(text))),
+        lows=lows,
+    )
+
+
+def test_a_doubtful_word_is_its_own_span_between_the_spaces_around_it() -> None:
+    #                   0123456789012345
+    line = _reading("pay 12.5O by card", low="      ?")
+    (span,) = doubtful_spans(line, below=0.95) or []
+    assert (span.after, span.before) == (35.0, 95.0)  # the spaces at 3 and 9
+    assert span.holds(45.0) and not span.holds(35.0) and not span.holds(95.0)
+
+
+def test_next_doubtful_words_make_one_span_and_the_ends_run_to_the_line_ends() -> None:
+    line = _reading("Tota1 arnount due 4 items", low="?     ?                 ?")
+    spans = doubtful_spans(line, below=0.95) or []
+    assert [(s.after, s.before) for s in spans] == [(None, 135.0), (195.0, None)]
+
+
+def test_the_whole_line_is_read_again_when_that_is_what_is_doubtful() -> None:
+    assert doubtful_spans(_reading("all sure here"), below=0.95) is None
+    assert doubtful_spans(_reading("two w?rds", low="     ?"), below=0.95) is None
+    assert doubtful_spans(_reading("eve ry one", low="?   ?  ?"), below=0.95) is None
+    assert doubtful_spans(Reading("no positions", (0.5,) * 12), below=0.95) is None
+
+
+def test_splice_keeps_only_what_the_second_reading_placed_inside_the_span() -> None:
+    line = _reading("pay 12.5O by card", low="      ?")
+    (span,) = doubtful_spans(line, below=0.95) or []
+    # The window began at x=20; its reading holds a piece of "pay" and of "by" too.
+    again = Reading(
+        "y 12.50 b",
+        (0.9,) * 9,
+        at=(0.0, 12.0, 22.0, 32.0, 42.0, 52.0, 62.0, 72.0, 80.0),
+        lows=(0.9,) * 9,
+    )
+    out = splice(line, [(span, again, 20)])
+    assert out.text == "pay 12.50 by card"
+    assert len(out.probs) == len(out.at) == len(out.lows) == len(out.text)
+    assert list(out.at) == sorted(out.at)
+
+
+def test_the_span_ends_snap_to_the_second_readings_own_spaces() -> None:
+    """The first reading's space fell on the colon ("Date: 14" read "0a5e 14"): the second
+    reading's own space, within a character's pitch, is where the span ends."""
+    line = _reading("0a5e 14/03 10:42", low="??")
+    (span,) = doubtful_spans(line, below=0.95) or []
+    assert span.before == 45.0
+    again = Reading("Date: 1", (0.9,) * 7, at=(5, 15, 25, 35, 45, 52, 60), lows=(0.9,) * 7)
+    assert splice(line, [(span, again, 0)]).text == "Date: 14/03 10:42"
+
+
+def test_a_window_reaches_past_its_span_and_is_never_shorter_than_four_heights() -> None:
+    crop = np.zeros((20, 400, 3), dtype=np.uint8)
+    cut, left = window(crop, Span(after=100.0, before=300.0))
+    assert (left, cut.shape[1]) == (90, 220)  # half a height each side
+    cut, left = window(crop, Span(after=200.0, before=210.0))
+    assert (left, cut.shape[1]) == (165, 80)  # four heights around a short word
+    cut, left = window(crop, Span(after=None, before=30.0))
+    assert (left, cut.shape[1]) == (0, 55)  # cut at the line's start
