@@ -118,6 +118,23 @@ def test_the_small_recogniser_reads_only_the_doubtful_words_of_a_long_line(
     assert shown and sum(shown) < crop.shape[1], (shown, crop.shape[1])
 
 
+def test_a_line_read_in_a_padded_batch_is_placed_as_when_read_alone(
+    models: tuple[Detector, Recogniser, Recogniser],
+) -> None:
+    """Batches pad lines to the widest one: characters' places move by a step at most
+    (a peak one step off, and the scale back rounded)."""
+    detector, _, _ = models
+    crops = [line.crop for line in detector.lines(_bgr(receipt().image))]
+    short = min(crops, key=lambda c: c.shape[1] / c.shape[0])
+    wide = max(crops, key=lambda c: c.shape[1] / c.shape[0])
+    batched = Recogniser(tiny_model(), threads=1, batch=2)
+    alone = batched.read([short])[0]
+    padded = batched.read([short, wide])[0]
+    assert padded.text == alone.text and alone.at
+    step = 8 * short.shape[0] / 48  # a CTC step: 8 input pixels at height 48
+    assert max(abs(a - b) for a, b in zip(alone.at, padded.at, strict=True)) <= 1.5 * step
+
+
 def _sign(base: Image.Image, text: str, size: int, at: tuple[int, int]) -> Image.Image:
     out = base.copy()
     ImageDraw.Draw(out).text(at, text, fill="white", font=font(size, bold=True))

@@ -20,6 +20,15 @@ on the long receipt (0.0024 against 0 for the small one; both at 0.97) and read 
 0.9715 on a map's scale bar, "GATE 7" as "GATE7"): 0.98 is the default
 (``EngineSettings.ocr_recheck_below``). A line's lowest character probability as the rule did
 worse at every cost.
+
+Of a doubtful line, only the words holding a character the tiny recogniser gave less than
+0.95 (over all its CTC steps: a doubled letter read once shows there) are re-read, in windows
+of the line (ocr/splice.py; ``EngineSettings.ocr_recheck_word_below``). Measured in one
+process against re-reading whole lines, whole OCR: 18 renders degraded three ways (blur +
+JPEG 30, noise, downscaled + turned 1.2 degrees) and 3 degraded scans, mean character error
+0.0017 -> 0.0015 in 0.87x the time (scans 0.81-0.86x); 6 harshly degraded renders 0.0117 ->
+0.0105 in 0.95x; the error of single pages moved both ways by one to three characters (a
+re-read word lacks the line around it: "Milk" read "Mlk" once).
 """
 
 from __future__ import annotations
@@ -33,7 +42,8 @@ from imagelens.engine.local.ocr.splice import Span, doubtful_spans, splice, wind
 class Cascade:
     """Reads lines with ``first``; of a line it reads with mean confidence below
     ``recheck_below``, ``second`` re-reads the words holding a character less sure than
-    ``word_below`` (ocr/splice.py), or the whole line when that is all of it."""
+    ``word_below`` (ocr/splice.py), or the whole line (every word or none of them such,
+    two words or fewer, or a reading that does not say where its characters are)."""
 
     def __init__(
         self,
@@ -56,7 +66,7 @@ class Cascade:
         for i, reading in enumerate(readings):
             if reading.confidence >= self.recheck_below:
                 continue
-            spans = doubtful_spans(reading, below=self.word_below)
+            spans = doubtful_spans(reading, crops[i].shape[:2], below=self.word_below)
             if spans is None:
                 whole.append(i)
             else:
@@ -70,6 +80,16 @@ class Cascade:
         by_line: dict[int, list[tuple[Span, Reading, int]]] = {}
         for (i, span, _, left), reading in zip(parts, again[len(whole) :], strict=True):
             by_line.setdefault(i, []).append((span, reading, left))
+        unspliced: list[int] = []
         for i, pieces in by_line.items():
-            readings[i] = splice(readings[i], pieces)
+            spliced = splice(readings[i], pieces)
+            if spliced is None:
+                unspliced.append(i)
+            else:
+                readings[i] = spliced
+        if unspliced:
+            for i, reading in zip(
+                unspliced, self.second.read([crops[i] for i in unspliced]), strict=True
+            ):
+                readings[i] = reading
         return readings

@@ -144,12 +144,14 @@ class Recogniser:
         repeats = np.zeros(len(ids), dtype=bool)
         repeats[1:] = (ids[1:] == ids[:-1]) & (ids[1:] != 0)
         within = np.where(repeats | keep, probs, 1.0)
-        ends = [*starts[1:], len(ids)]
+        ends = [*starts[1:], len(ids)] if len(starts) else []
         return Reading(
             text="".join(self._chars[i] for i in ids[keep]),
             probs=tuple(round(float(p), 5) for p in probs[keep]),
             at=tuple(float((s + 0.5) * step) for s in starts),
-            lows=tuple(float(within[s:e].min()) for s, e in zip(starts, ends, strict=True)),
+            lows=tuple(
+                round(float(within[s:e].min()), 5) for s, e in zip(starts, ends, strict=True)
+            ),
         )
 
 

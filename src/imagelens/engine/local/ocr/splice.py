@@ -11,6 +11,7 @@ kept. Written here: no OCR library re-reads parts of a line.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ from imagelens.engine.local.ocr.recognise import Reading
 # alone ("x" as "X" in "2 x Milk").
 _MARGIN = 0.5
 _MIN_WINDOW = 4.0
+# A stretch this many line heights long without a character: something was not read.
+_UNREAD = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +51,15 @@ class Span:
             near = [x for x in spaces if abs(x - end) <= self.slack]
             return min(near, key=lambda x: abs(x - end)) if near else end
 
-        return Span(snap(self.after), snap(self.before))
+        return Span(snap(self.after), snap(self.before), self.slack)
 
 
-def doubtful_spans(reading: Reading, *, below: float) -> list[Span] | None:
-    """The spans of ``reading``'s words holding a character less sure than ``below``; None
-    when the whole line is better read again (no positions, no such word, two words or
-    fewer, or every word doubtful)."""
-    if not reading.at or len(reading.at) != len(reading.text):
+def doubtful_spans(reading: Reading, size: tuple[int, int], *, below: float) -> list[Span] | None:
+    """The spans of ``reading`` (of a line crop of ``size``: height, width) whose words hold
+    a character less sure than ``below``; None when the whole line is better read again (no
+    positions, a stretch read as nothing, no such word, two words or fewer, or every word
+    doubtful)."""
+    if not _placed(reading) or _unread(reading.at, size):
         return None
     words: list[list[int]] = []  # character indices, one list per word
     for k, char in enumerate(reading.text):
@@ -102,11 +106,17 @@ def window(crop: np.ndarray, span: Span) -> tuple[np.ndarray, int]:
     return crop[:, left:right], left
 
 
-def splice(first: Reading, parts: list[tuple[Span, Reading, int]]) -> Reading:
-    """``first`` with each span's characters replaced by those the second reading (of a
-    window starting at the given x) placed inside the span."""
+def splice(first: Reading, parts: list[tuple[Span, Reading, int]]) -> Reading | None:
+    """``first`` with each span's words replaced by those the second reading (of a window
+    starting at the given x) placed inside the span, each side cut at its own spaces (the
+    second reading's within a character's pitch of the first's). None when the second
+    reading holds under half the first's characters in a span: a script the second
+    recogniser lacks too ("Привет" read as "∏pBeT" by one and as nothing by the other), or a
+    bad cut; the whole line is read again then."""
     chars = list(zip(first.text, first.probs, first.at, first.lows, strict=True))
     for span, again, left in parts:
+        if not _placed(again):
+            return None
         theirs = list(
             zip(again.text, again.probs, [x + left for x in again.at], again.lows, strict=True)
         )
@@ -116,8 +126,16 @@ def splice(first: Reading, parts: list[tuple[Span, Reading, int]]) -> Reading:
             inside.pop(0)
         while inside and inside[-1][0] == " ":
             inside.pop()
-        kept = [c for c in chars if not span.holds(c[2])]  # in order along the line
-        cut = sum(1 for c in kept if span.after is not None and c[2] <= span.after)
+        ours = sum(1 for c in chars if span.holds(c[2]) and c[0] != " ")
+        if 2 * sum(1 for c in inside if c[0] != " ") < ours:
+            return None
+        # The first reading's characters outside the span, with its spaces at the span's
+        # ends: one space each side of the new words.
+        kept = [c for c in chars if not span.holds(c[2])]
+        cut = next(
+            (n for n, c in enumerate(kept) if span.before is not None and c[2] >= span.before),
+            len(kept),
+        )
         chars = kept[:cut] + inside + kept[cut:]
     return Reading(
         text="".join(c[0] for c in chars),
@@ -125,3 +143,18 @@ def splice(first: Reading, parts: list[tuple[Span, Reading, int]]) -> Reading:
         at=tuple(c[2] for c in chars),
         lows=tuple(c[3] for c in chars),
     )
+
+
+def _unread(at: tuple[float, ...], size: tuple[int, int]) -> bool:
+    """Whether some stretch of the line, ``_UNREAD`` heights long, holds no character: a
+    word in a script the recogniser lacks reads as nothing ("Привет, мир!" as ", !"), and
+    only the whole line's low confidence sends it on to the other scripts' readers."""
+    height, width = size
+    edges = [0.0, *at, float(width)]
+    return max(b - a for a, b in itertools.pairwise(edges)) > _UNREAD * height
+
+
+def _placed(reading: Reading) -> bool:
+    """Whether ``reading`` says where each of its characters is (and how sure each was)."""
+    n = len(reading.text)
+    return n > 0 and len(reading.probs) == len(reading.at) == len(reading.lows) == n
