@@ -61,15 +61,12 @@ def doubtful_spans(reading: Reading, size: tuple[int, int], *, below: float) -> 
     doubtful)."""
     if not _placed(reading) or _unread(reading.at, size):
         return None
-    words: list[list[int]] = []  # character indices, one list per word
+    words: list[list[int]] = [[]]  # character indices, one list per word
     for k, char in enumerate(reading.text):
         if char == " ":
-            if words and words[-1]:
-                words.append([])
-        elif words:
-            words[-1].append(k)
+            words.append([])
         else:
-            words.append([k])
+            words[-1].append(k)
     words = [w for w in words if w]
     bad = [n for n, word in enumerate(words) if min(reading.lows[k] for k in word) < below]
     if not bad or len(words) <= 2 or len(bad) == len(words):
