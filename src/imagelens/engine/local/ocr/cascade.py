@@ -66,11 +66,15 @@ class Cascade:
         for i, reading in enumerate(readings):
             if reading.confidence >= self.recheck_below:
                 continue
-            spans = doubtful_spans(reading, crops[i].shape[:2], below=self.word_below)
-            if spans is None:
+            spans = doubtful_spans(reading, crops[i].shape[:2], below=self.word_below) or []
+            cuts = [window(crops[i], span) for span in spans]
+            # Windows as long as the line together cost more than the line, read alone.
+            if not spans or sum(cut.shape[1] for cut, _ in cuts) >= crops[i].shape[1]:
                 whole.append(i)
             else:
-                parts.extend((i, span, *window(crops[i], span)) for span in spans)
+                parts.extend(
+                    (i, span, cut, left) for span, (cut, left) in zip(spans, cuts, strict=True)
+                )
         if not whole and not parts:
             return readings
         # One call for lines and windows: the second recogniser's lanes share them out.
