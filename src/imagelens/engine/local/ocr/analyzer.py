@@ -140,10 +140,7 @@ class RapidOcrAnalyzer:
         models = self._engines.get().get()
         bgr = image.bgr
         try:
-            # The gate is for photos: a page or a screen drawn by software nearly always
-            # holds text, and would pay ~10 ms for the gate's own detector pass.
-            gate = None if image.rendered else models.gate
-            if gate is not None and not gate.may_have_text(bgr):
+            if models.gate is not None and not models.gate.may_have_text(bgr):
                 return OcrOutput(visible_text=None, regions=[])
             detector = models.detector
             quads = detector.quads(bgr)
