@@ -110,3 +110,40 @@ def test_two_spans_on_one_line_are_each_replaced_once() -> None:
     tail = Reading("4 items", (0.9,) * 7, at=(0, 10, 20, 30, 40, 50, 60), lows=(0.9,) * 7)
     out = splice(line, [(last, tail, 185), (first, head, 0)])
     assert out is not None and out.text == "Total arnount due 4 items"
+
+
+def test_a_span_is_never_narrowed_to_the_second_readings_stray_space() -> None:
+    """Narrowed, the characters between would be dropped from both readings."""
+    line = _reading("pay 12.5O by card", low="      ?")
+    (span,) = doubtful_spans(line, SIZE, below=0.95) or []
+    # "pay1 2.50": its space fell inside the span, one character in.
+    again = Reading("y1 2.50", (0.9,) * 7, at=(5, 18, 23, 28, 38, 48, 58), lows=(0.9,) * 7)
+    out = splice(line, [(span, again, 20)])
+    assert out is not None and "1" in out.text and "2.50" in out.text, out
+
+
+def test_a_window_for_a_place_past_the_crops_end_is_never_empty() -> None:
+    crop = np.zeros((20, 400, 3), dtype=np.uint8)
+    cut, left = window(crop, Span(after=420.0, before=None))
+    assert cut.shape[1] >= 1 and left < 400
+
+
+def test_the_decoder_places_characters_and_sees_an_unsure_repeat() -> None:
+    """CTC over 6 steps: "a a _ a b _" is "aab"; the second step of the first "a" was
+    unsure (0.6), so that character's low is 0.6 though its first step was sure."""
+    from imagelens.engine.local.ocr.recognise import Recogniser
+
+    decoder = Recogniser.__new__(Recogniser)
+    decoder._chars = ["", "a", "b", " "]  # blank first, as in the models' dictionaries
+    row = np.full((6, 4), 0.01, dtype=np.float32)
+    for step, (index, p) in enumerate(
+        [(1, 0.9), (1, 0.6), (0, 0.9), (1, 0.95), (2, 0.8), (0, 0.9)]
+    ):
+        row[step, index] = p
+    reading = decoder._decode(row, step=8.0)
+    assert reading.text == "aab"
+    assert reading.at == (4.0, 28.0, 36.0)  # the middle of each character's first step
+    assert reading.lows == (0.6, 0.95, 0.8)
+    assert reading.probs == (0.9, 0.95, 0.8)
+    empty = decoder._decode(np.eye(4, dtype=np.float32)[[0, 0, 0]], step=8.0)
+    assert (empty.text, empty.at, empty.lows) == ("", (), ())

@@ -43,7 +43,8 @@ class Cascade:
     """Reads lines with ``first``; of a line it reads with mean confidence below
     ``recheck_below``, ``second`` re-reads the words holding a character less sure than
     ``word_below`` (ocr/splice.py), or the whole line (every word or none of them such,
-    two words or fewer, or a reading that does not say where its characters are)."""
+    two words or fewer, a stretch read as nothing, no places for its characters, windows
+    as long as the line, or a window the second recogniser read much less in)."""
 
     def __init__(
         self,

@@ -42,16 +42,24 @@ class Span:
     def holds(self, x: float) -> bool:
         return (self.after is None or x > self.after) and (self.before is None or x < self.before)
 
-    def snapped(self, spaces: list[float]) -> Span:
-        """This span with each end moved to the nearest of ``spaces`` within the slack."""
+    def snapped(self, spaces: list[float], letters: list[float]) -> Span:
+        """This span widened to the nearest of ``spaces`` (the second reading's) within the
+        slack of each end, never past one of ``letters`` (the first reading's characters
+        outside the span, which it keeps). Only widened: narrowed, the characters between
+        would be dropped from both readings."""
 
-        def snap(end: float | None) -> float | None:
+        def snap(end: float | None, outward: int) -> float | None:
             if end is None:
                 return None
-            near = [x for x in spaces if abs(x - end) <= self.slack]
+            near = [
+                x
+                for x in spaces
+                if 0 <= (x - end) * outward <= self.slack
+                and not any(min(x, end) < c < max(x, end) for c in letters)
+            ]
             return min(near, key=lambda x: abs(x - end)) if near else end
 
-        return Span(snap(self.after), snap(self.before), self.slack)
+        return Span(snap(self.after, -1), snap(self.before, 1), self.slack)
 
 
 def doubtful_spans(reading: Reading, size: tuple[int, int], *, below: float) -> list[Span] | None:
@@ -95,11 +103,12 @@ def doubtful_spans(reading: Reading, size: tuple[int, int], *, below: float) -> 
 def window(crop: np.ndarray, span: Span) -> tuple[np.ndarray, int]:
     """The part of ``crop`` the second recogniser reads for ``span``, and its left edge."""
     height, width = crop.shape[:2]
-    start = 0.0 if span.after is None else span.after
-    end = float(width) if span.before is None else span.before
+    # A place past the crop's end (a step in a padded batch's padding) counts as its end.
+    start = 0.0 if span.after is None else min(span.after, float(width))
+    end = float(width) if span.before is None else min(span.before, float(width))
     pad = max(_MARGIN * height, (_MIN_WINDOW * height - (end - start)) / 2)
-    left = max(0, int(start - pad))
-    right = min(width, math.ceil(end + pad))
+    left = max(0, min(int(start - pad), width - 1))
+    right = max(left + 1, min(width, math.ceil(end + pad)))
     return crop[:, left:right], left
 
 
@@ -117,7 +126,10 @@ def splice(first: Reading, parts: list[tuple[Span, Reading, int]]) -> Reading | 
         theirs = list(
             zip(again.text, again.probs, [x + left for x in again.at], again.lows, strict=True)
         )
-        cut_at = span.snapped([c[2] for c in theirs if c[0] == " "])
+        cut_at = span.snapped(
+            [c[2] for c in theirs if c[0] == " "],
+            [c[2] for c in chars if c[0] != " " and not span.holds(c[2])],
+        )
         inside = [c for c in theirs if cut_at.holds(c[2])]
         while inside and inside[0][0] == " ":
             inside.pop(0)
