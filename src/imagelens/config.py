@@ -113,7 +113,7 @@ class EngineSettings(BaseModel):
     # Of such a line, the small recogniser re-reads only the words holding a character the
     # tiny one gave less than this (its other words kept; ocr/splice.py); 0 = whole lines,
     # as before. On 18 degraded renders and 3 scans (ocr/cascade.py): mean character error
-    # 0.0017 -> 0.0015 in 0.87x the OCR time (scans 0.81-0.86x).
+    # 0.0017 -> 0.0015 in 0.86x the OCR time (scans 0.83x).
     ocr_recheck_word_below: float = Field(default=0.95, ge=0, le=1)
     # "Is there text at all": the tiny detector at this longest side first; an image where it
     # sees fewer than `ocr_gate_min_pixels` text pixels skips OCR (engine/local/ocr/gate.py).

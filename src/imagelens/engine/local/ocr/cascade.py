@@ -26,8 +26,8 @@ Of a doubtful line, only the words holding a character the tiny recogniser gave 
 of the line (ocr/splice.py; ``EngineSettings.ocr_recheck_word_below``). Measured in one
 process against re-reading whole lines, whole OCR: 18 renders degraded three ways (blur +
 JPEG 30, noise, downscaled + turned 1.2 degrees) and 3 degraded scans, mean character error
-0.0017 -> 0.0015 in 0.87x the time (scans 0.81-0.86x); 6 harshly degraded renders 0.0117 ->
-0.0105 in 0.95x; the error of single pages moved both ways by one to three characters (a
+0.0017 -> 0.0015 in 0.86x the time (scans 0.83x); 6 harshly degraded renders 0.0117 ->
+0.0109 in 0.93x; the error of single pages moved both ways by one to three characters (a
 re-read word lacks the line around it: "Milk" read "Mlk" once).
 """
 
