@@ -33,6 +33,16 @@ def _harsh(image: Image.Image) -> Image.Image:
     return Image.open(io.BytesIO(encode(Image.fromarray(noisy), "JPEG", quality=25)))
 
 
+def _default_cascade(first: Recogniser, second: Recogniser) -> Cascade:
+    settings = EngineSettings()
+    return Cascade(
+        first,
+        second,
+        recheck_below=settings.ocr_recheck_below,
+        word_below=settings.ocr_recheck_word_below,
+    )
+
+
 @pytest.fixture(scope="module")
 def models() -> tuple[Detector, Recogniser, Recogniser]:
     return (
@@ -54,14 +64,7 @@ def test_the_cascade_reads_a_harsh_receipt_as_well_as_the_small_recogniser(
 
     alone = error([r.text for r in small.read(crops)])
     cheap = error([r.text for r in tiny.read(crops)])
-    settings = EngineSettings()
-    cascade = Cascade(
-        tiny,
-        small,
-        recheck_below=settings.ocr_recheck_below,
-        word_below=settings.ocr_recheck_word_below,
-    )
-    both = error([r.text for r in cascade.read(crops)])
+    both = error([r.text for r in _default_cascade(tiny, small).read(crops)])
     assert both <= alone + 0.005, (both, alone)
     # The degradation is one where the tiny recogniser alone is worse: the re-check matters.
     assert cheap > both, (cheap, both)
@@ -105,14 +108,8 @@ def test_the_small_recogniser_reads_only_the_doubtful_words_of_a_long_line(
             return small.read(crops)
 
     watched = _Watched.__new__(_Watched)  # the real small recogniser, its inputs counted
-    settings = EngineSettings()
-    cascade = Cascade(
-        tiny,
-        watched,
-        recheck_below=settings.ocr_recheck_below,
-        word_below=settings.ocr_recheck_word_below,
-    )
-    assert tiny.read([crop])[0].confidence < settings.ocr_recheck_below  # it is re-read
+    cascade = _default_cascade(tiny, watched)
+    assert tiny.read([crop])[0].confidence < cascade.recheck_below  # it is re-read
     (reading,) = cascade.read([crop])
     assert reading.text == words
     assert shown and sum(shown) < crop.shape[1], (shown, crop.shape[1])

@@ -80,8 +80,7 @@ class Cascade:
             return readings
         # One call for lines and windows: the second recogniser's lanes share them out.
         again = self.second.read([crops[i] for i in whole] + [p[2] for p in parts])
-        for i, reading in zip(whole, again[: len(whole)], strict=True):
-            readings[i] = reading
+        _put(readings, whole, again[: len(whole)])
         by_line: dict[int, list[tuple[Span, Reading, int]]] = {}
         for (i, span, _, left), reading in zip(parts, again[len(whole) :], strict=True):
             by_line.setdefault(i, []).append((span, reading, left))
@@ -93,8 +92,11 @@ class Cascade:
             else:
                 readings[i] = spliced
         if unspliced:
-            for i, reading in zip(
-                unspliced, self.second.read([crops[i] for i in unspliced]), strict=True
-            ):
-                readings[i] = reading
+            _put(readings, unspliced, self.second.read([crops[i] for i in unspliced]))
         return readings
+
+
+def _put(readings: list[Reading], lines: list[int], new: list[Reading]) -> None:
+    """``new``'s readings in place of those of ``lines``."""
+    for i, reading in zip(lines, new, strict=True):
+        readings[i] = reading
