@@ -147,3 +147,11 @@ def test_the_decoder_places_characters_and_sees_an_unsure_repeat() -> None:
     assert reading.probs == (0.9, 0.95, 0.8)
     empty = decoder._decode(np.eye(4, dtype=np.float32)[[0, 0, 0]], step=8.0)
     assert (empty.text, empty.at, empty.lows) == ("", (), ())
+
+
+def test_a_spliced_line_never_holds_two_spaces_in_a_row() -> None:
+    line = _reading("a  b12 c d e", low="    ?")  # the first reading's own double space
+    (span,) = doubtful_spans(line, SIZE, below=0.95) or []
+    again = Reading(" b1Z ", (0.9,) * 5, at=(22.0, 36.0, 44.0, 52.0, 62.0), lows=(0.9,) * 5)
+    out = splice(line, [(span, again, 0)])
+    assert out is not None and "  " not in out.text and "b1Z" in out.text, out

@@ -146,6 +146,8 @@ def splice(first: Reading, parts: list[tuple[Span, Reading, int]]) -> Reading | 
             len(kept),
         )
         chars = kept[:cut] + inside + kept[cut:]
+    # One space between words, whichever reading each side of a span's end came from.
+    chars = [c for n, c in enumerate(chars) if not (c[0] == " " and n and chars[n - 1][0] == " ")]
     return Reading(
         text="".join(c[0] for c in chars),
         probs=tuple(c[1] for c in chars),
