@@ -85,7 +85,8 @@ def test_the_small_recogniser_reads_only_the_doubtful_words_of_a_long_line(
     models: tuple[Detector, Recogniser, Recogniser],
 ) -> None:
     """A line with one word blurred: the tiny recogniser is unsure of a few words, the small
-    one is shown windows around them (not the whole line), and the line reads right."""
+    one is shown windows around them (not the whole line), and the line reads right; on an
+    image drawn by software they are not read again."""
     _, tiny, small = models
     words = "Parcels for Harbour Street 14 leave the depot before noon on Fridays and Mondays"
     line = Image.new("RGB", (1500, 60), "white")
@@ -110,9 +111,24 @@ def test_the_small_recogniser_reads_only_the_doubtful_words_of_a_long_line(
     watched = _Watched.__new__(_Watched)  # the real small recogniser, its inputs counted
     cascade = _default_cascade(tiny, watched)
     assert tiny.read([crop])[0].confidence < cascade.recheck_below  # it is re-read
-    (reading,) = cascade.read([crop])
-    assert reading.text == words
+    asked: list[bool] = []
+
+    def photographed() -> bool:
+        asked.append(False)
+        return False
+
+    (reading,) = cascade.read([crop], rendered=photographed)
+    assert reading.text == words and asked == [False]
     assert shown and sum(shown) < crop.shape[1], (shown, crop.shape[1])
+    # Drawn by software, the doubtful words are left as the tiny recogniser read them.
+    shown.clear()
+    (kept,) = cascade.read([crop], rendered=lambda: True)
+    assert not shown and kept == tiny.read([crop])[0]
+    # A line read surely asks nothing.
+    sure = _bgr(line.crop((0, 0, int(spots[2][0] + spots[2][1]) + 10, 60)))
+    asked.clear()
+    cascade.read([sure], rendered=photographed)
+    assert tiny.read([sure])[0].confidence >= cascade.recheck_below and not asked
 
 
 def test_a_line_read_in_a_padded_batch_is_placed_as_when_read_alone(

@@ -167,7 +167,11 @@ class RapidOcrAnalyzer:
                 if again:
                     detector, quads = models.second, again
             lines = detector.crop(bgr, quads)
-            readings = models.cascade.read([line.crop for line in lines])
+            # A drawn image's doubtful words are not read again (ocr/cascade.py: the small
+            # recogniser read them the same on every rendered page measured).
+            readings = models.cascade.read(
+                [line.crop for line in lines], rendered=lambda: image.rendered
+            )
             # A narrow page (a long receipt) is one column: no layout model for it.
             narrow = height >= _NARROW * width
             columns = self._regions(bgr) if page and not narrow else []
