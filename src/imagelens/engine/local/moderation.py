@@ -29,17 +29,15 @@ _FACE_MIN_SCORE = 0.4
 
 def _build_detector(threads: int) -> Any:
     import nudenet
-    import onnxruntime
     from nudenet import NudeDetector
+
+    from imagelens.engine.local import sessions
 
     detector = NudeDetector()
     # NudeDetector opens its session with onnxruntime's defaults (a thread per core), which
     # oversubscribes the CPU while the other analyzers run beside it: reopen it with ours.
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
     model = Path(nudenet.__file__).parent / "320n.onnx"
-    detector.onnx_session = onnxruntime.InferenceSession(str(model), options)
+    detector.onnx_session = sessions.open_session(model, threads)
     return detector
 
 

@@ -51,17 +51,14 @@ class _Classifier:
     :mod:`imagelens.engine.local.tagnet`)."""
 
     def __init__(self, threads: int, cache: Path | None) -> None:
-        import onnxruntime
+        from imagelens.engine.local import sessions
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
         graph = tagnet.graph(cache)
         try:
-            self._session = onnxruntime.InferenceSession(graph, options)
+            self._session = sessions.open_session(graph, threads)
         except Exception:  # ONNX Runtime's errors share no narrower base
             # A damaged cached file (a hand edit, a disk error): export it again.
-            self._session = onnxruntime.InferenceSession(tagnet.graph(cache, fresh=True), options)
+            self._session = sessions.open_session(tagnet.graph(cache, fresh=True), threads)
         self.labels = load_labels()
 
     def probabilities(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from imagelens.engine.local import sessions
 from imagelens.engine.local.layout import Region
 
 # The classes that mark where a column's text (or something set in a column) stands.
@@ -45,6 +46,8 @@ class PageBlocks:
             engine_cfg={"intra_op_num_threads": threads, "inter_op_num_threads": 1},
             conf_thresh=_MIN_SCORE,
         )
+        # Its session's threads spin when idle (engine/local/sessions.py): opened again.
+        sessions.reopened(self._engine.session, _model_path(), threads)
         # rapid-layout logs each model it loads and each call at INFO on its own handlers.
         for name in list(logging.root.manager.loggerDict):
             if name.startswith("rapid_layout"):

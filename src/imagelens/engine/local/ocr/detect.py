@@ -20,6 +20,8 @@ from PIL import Image, ImageDraw
 from rapidocr.ch_ppocr_det.utils import DetPreProcess
 from rapidocr.utils.process_img import get_rotate_crop_image
 
+from imagelens.engine.local import sessions
+
 # How far (in text heights) the tiny detector's crops reach past each end of its boxes. The
 # tiny recogniser's reading of short tokens swings with it: at 0.2 a map's "0 5 km" read
 # "05 km" at 0.995 (not re-read); 0.1-0.15 read both it and the sign right.
@@ -48,13 +50,15 @@ class Detector:
         """``weights_file``: another file of the same network (the small one in INT8)."""
         from rapidocr import RapidOCR
 
-        path = weights_file or (tiny_detector() if model == "tiny" else None)
-        weights = {"Det.model_path": str(path)} if path is not None else {}
+        path = weights_file or (tiny_detector() if model == "tiny" else small_detector())
         self._widen = _WIDEN if model == "tiny" else 0.0
         # Cast: typed as RapidOCR, mypy would refuse the method replaced below.
         self._engine: Any = cast(Any, RapidOCR)(
             params={
-                **weights,
+                # RapidOCR's own session (its threads spin when idle) is replaced below by
+                # one on ``path``; it opens the tiny detector's file, the quickest to open
+                # (24 ms; the INT8 small one 97 ms), only to be replaced.
+                "Det.model_path": str(tiny_detector()),
                 "Global.log_level": "error",
                 "Global.use_cls": False,
                 "Global.use_rec": False,
@@ -71,9 +75,11 @@ class Detector:
         # detection. We cut the lines ourselves (``crop``), so its cutting is turned off;
         # the boxes are the same (tests/test_ocr_detect.py).
         self._engine.crop_text_regions = _no_cuts
+        network = self._engine._load_det_model()
+        # The weights are opened here, with the sessions' shared options (sessions.py).
+        sessions.reopened(network.session, path, threads)
         # Its preparation of the network's input normalises in float64 (the mean and scale
         # are float64 arrays), 7-8 ms of a text page's ~50 ms detection; ours in float32.
-        network = self._engine._load_det_model()
         network.get_preprocess = lambda: _Prepare(
             network.limit_side_len, network.limit_type, network.mean, network.std
         )
@@ -129,6 +135,11 @@ def warmup_image() -> np.ndarray:
     canvas = Image.new("L", (320, 64), 255)
     ImageDraw.Draw(canvas).text((8, 12), "imagelens 2026", fill=0, font_size=32)
     return np.ascontiguousarray(np.asarray(canvas.convert("RGB"))[:, :, ::-1])
+
+
+def small_detector() -> Path:
+    """The PP-OCRv6 small detector's weights inside the rapidocr wheel."""
+    return Path(str(resources.files("rapidocr"))) / "models/PP-OCRv6_det_small.onnx"
 
 
 def tiny_detector() -> Path:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
+from imagelens.engine.local import sessions
 from imagelens.engine.local.ocr.detect import tiny_detector
 
 # DB's own binarisation threshold: a pixel above it is "text" in the detector's postprocess.
@@ -26,13 +26,7 @@ class TextGate:
     """Says whether an image may hold text, from a detector pass at ``side`` pixels."""
 
     def __init__(self, *, side: int, min_pixels: int, threads: int) -> None:
-        options = ort.SessionOptions()
-        options.log_severity_level = 4
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(tiny_detector()), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = sessions.open_session(tiny_detector(), threads)
         self._side = side
         self._min_pixels = min_pixels
 

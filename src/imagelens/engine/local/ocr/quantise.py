@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import tempfile
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from imagelens.config import EngineSettings
 from imagelens.engine.local import modelcache
-from imagelens.engine.local.ocr.detect import Detector, warmup_image
+from imagelens.engine.local.ocr.detect import Detector, small_detector, warmup_image
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,6 @@ def cache_name() -> str:
     """The quantised file's name: it changes with anything that changes its weights."""
     versions = "-".join(metadata.version(d) for d in ("rapidocr", "onnxruntime", "onnx", "pillow"))
     return f"ppocrv6-det-small-int8-{versions}-f{_FORMAT}.onnx"
-
-
-def small_detector() -> Path:
-    """The float small detector inside the rapidocr wheel."""
-    return Path(str(resources.files("rapidocr"))) / "models/PP-OCRv6_det_small.onnx"
 
 
 def cached(cache_dir: Path | None) -> Path | None:

@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from imagelens.engine.local import sessions
+
 _HEIGHT = 48
 # Narrow lines are padded to this width. PaddleOCR pads to 320, which made a receipt's short
 # tokens cost like full lines: at 64 the long receipt's recognition took 0.5-0.7x the time at
@@ -75,19 +77,13 @@ class Recogniser:
     """A recogniser session: crops of text lines (BGR) in, a :class:`Reading` per line out."""
 
     def __init__(self, model: RecogniserModel, *, threads: int, batch: int) -> None:
-        options = ort.SessionOptions()
-        options.log_severity_level = 4
-        options.enable_cpu_mem_arena = False
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Lines are read side by side, one ONNX Runtime thread each: a line's tensors are too
         # small to split well. On 2 cores, dense page lines read in 0.5-0.8x the time of one
         # line at a time on 2 intra-op threads (the small recogniser gained most).
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
+        options = sessions.options(1)
+        options.enable_cpu_mem_arena = False
         self.model = model
-        self._session = ort.InferenceSession(
-            str(model.onnx), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = sessions.open_session(model.onnx, 1, options)
         self._input = self._session.get_inputs()[0].name
         self._chars = ["", *_dictionary(self._session, model.keys), " "]
         self._batch = batch
