@@ -16,7 +16,6 @@ from imagelens.engine.local.ocr.gate import TextGate
 from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
 from imagelens.engine.local.tagger import _Classifier
 
-
 _SPINNING = "session.intra_op.allow_spinning"
 
 
@@ -41,7 +40,11 @@ def _sessions() -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("name", ["tiny detector", "small detector", "layout", "gate", "tiny recogniser", "small recogniser", "tagger", "moderation"])  # fmt: skip
+_NAMES = ["tiny detector", "small detector", "layout", "gate"]
+_NAMES += ["tiny recogniser", "small recogniser", "tagger", "moderation"]
+
+
+@pytest.mark.parametrize("name", _NAMES)
 def test_no_session_spins(name: str, opened: dict[str, Any]) -> None:
     assert _spins(opened[name]) == "0"
 
