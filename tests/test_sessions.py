@@ -11,7 +11,12 @@ import pytest
 from imagelens.config import EngineSettings
 from imagelens.engine.local.moderation import _build_detector
 from imagelens.engine.local.ocr.blocks import PageBlocks
-from imagelens.engine.local.ocr.detect import Detector, warmup_image
+from imagelens.engine.local.ocr.detect import (
+    Detector,
+    small_detector,
+    tiny_detector,
+    warmup_image,
+)
 from imagelens.engine.local.ocr.gate import TextGate
 from imagelens.engine.local.ocr.recognise import Recogniser, small_model, tiny_model
 from imagelens.engine.local.tagger import _Classifier
@@ -27,7 +32,9 @@ def _sessions() -> dict[str, Any]:
     tiny = Detector(max_side=736, threads=2, model="tiny")
     small = Detector(max_side=1024, threads=2, model="small")
     boxes = [len(d.quads(warmup_image())) for d in (tiny, small)]
-    assert boxes == [1, 1]  # the sessions put in their place read the real weights
+    assert boxes == [1, 1]  # the sessions put in their place read
+    paths = [d._engine.text_det.session.session._model_path for d in (tiny, small)]
+    assert paths == [str(tiny_detector()), str(small_detector())]
     return {
         "tiny detector": tiny._engine.text_det.session.session,
         "small detector": small._engine.text_det.session.session,

@@ -43,5 +43,9 @@ def open_session(
 
 def reopened(wrapper: Any, model: Path, threads: int) -> None:
     """Replace the session inside a RapidOCR or rapid-layout session wrapper (its
-    ``session`` attribute, read on each call) with one opened with :func:`options`."""
-    wrapper.session = open_session(model, threads)
+    ``session`` attribute, read on each call) with one opened with :func:`options`, without
+    the memory arena as both libraries open theirs (their inputs change size every call: an
+    arena would keep the largest)."""
+    opts = options(threads)
+    opts.enable_cpu_mem_arena = False
+    wrapper.session = open_session(model, threads, opts)

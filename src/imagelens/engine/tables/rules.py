@@ -64,8 +64,9 @@ def find_rules(image: Image.Image, unit: float) -> Rules:
     down = cv2.morphologyEx(
         _squeezed(ink, squeeze, axis=1), cv2.MORPH_OPEN, np.ones((tall, 1), np.uint8)
     )
-    # Bridge the breaks noise and JPEG leave in a rule (a few pixels).
-    step = 3 if squeeze == 1 else 1
+    # Bridge the breaks noise and JPEG leave in a rule (a few pixels), also where a turned
+    # rule steps to the next row (two rows squeezed: to the next pair) at the break.
+    step = 3
     across = cv2.morphologyEx(across, cv2.MORPH_CLOSE, np.ones((step, 9), np.uint8))
     down = cv2.morphologyEx(down, cv2.MORPH_CLOSE, np.ones((9, step), np.uint8))
     horizontal = _fitted(across, vertical=False, min_length=long, unit=unit, squeeze=squeeze)
@@ -74,7 +75,8 @@ def find_rules(image: Image.Image, unit: float) -> Rules:
 
 
 def _squeezed(ink: np.ndarray, squeeze: int, *, axis: int) -> np.ndarray:
-    """``ink`` with each pair of rows (``axis`` 0) or columns (1) joined into one."""
+    """``ink`` with each pair of rows (``axis`` 0) or columns (1) joined into one; an odd
+    last row or column is left out (a rule is never one pixel at the page's edge alone)."""
     if squeeze == 1:
         return ink
     n = ink.shape[axis] // 2 * 2
@@ -95,7 +97,10 @@ def _fitted(
     for index in range(1, count):
         x, y, w, h, area = (int(v) for v in stats[index])
         length, thickness = (h, w) if vertical else (w, h)
-        if length < min_length or area / max(length, 1) > (0.8 * unit + 3) / squeeze:
+        # A band ``t`` pixels thick covers up to (t + 1) / 2 squeezed rows: a row of slack.
+        if length < min_length or area / max(length, 1) > (0.8 * unit + 3) / squeeze + (
+            squeeze - 1
+        ):
             # Too short, or a filled band: its edges were found as rules of their own.
             continue
         ys, xs = np.nonzero(labels[y : y + h, x : x + w] == index)

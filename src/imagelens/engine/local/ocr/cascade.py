@@ -40,13 +40,22 @@ import numpy as np
 from imagelens.engine.local.ocr.recognise import Reading, Recogniser
 from imagelens.engine.local.ocr.splice import Span, doubtful_spans, splice, window
 
+# A line of a drawn image read at least this surely, in plain ASCII, keeps its doubtful words
+# (Cascade.read). A line in another script read as look-alike Latin ("Привет" as "∏pBeT",
+# Greek with its accents) came in at 0.87-0.93 with letters outside ASCII: read in windows,
+# the small recogniser reads much less there, the line is read again whole, and that reading
+# sends it to Tesseract (scripts/reread.py). Of 120 such lines on clean renders, 5% were under
+# 0.95.
+_DRAWN_SURE = 0.95
+
 
 class Cascade:
     """Reads lines with ``first``; of a line it reads with mean confidence below
     ``recheck_below``, ``second`` re-reads the words holding a character less sure than
     ``word_below`` (ocr/splice.py), or the whole line (every word or none of them such,
     two words or fewer, a stretch read as nothing, no places for its characters, windows
-    as long as the line, or a window the second recogniser read much less in)."""
+    as long as the line, or a window the second recogniser read much less in). On an image
+    drawn by software a sure line in ASCII keeps its doubtful words (``read``)."""
 
     def __init__(
         self,
@@ -65,11 +74,12 @@ class Cascade:
         self, crops: list[np.ndarray], *, rendered: Callable[[], bool] | None = None
     ) -> list[Reading]:
         """A reading per crop, in order. ``rendered``, asked only when a line has doubtful
-        words to read again in windows, says the image was drawn by software: then they are
-        not (the first reading stays; lines read again whole still are). On 21 rendered
-        pages, screens and receipts, sharp and JPEG'd down to quality 30, the second
-        recogniser read such words exactly as the first in all of 179 lines; on scans and
-        photographed pages it changed 15-30% of them."""
+        words to read again in windows, says the image was drawn by software: then the
+        words of a line in plain ASCII read at ``_DRAWN_SURE`` or more are not read again
+        (the first reading stays; lines read again whole still are). On 21 rendered pages,
+        screens and receipts, sharp and JPEG'd down to quality 30, the second recogniser read
+        such words exactly as the first in all of 179 lines; on scans and photographed pages
+        it changed 15-30% of them."""
         readings = self.first.read(crops)
         whole: list[int] = []
         parts: list[tuple[int, Span, np.ndarray, int]] = []  # line, span, window, its left
@@ -83,12 +93,14 @@ class Cascade:
             if not spans or sum(cut.shape[1] for cut, _ in cuts) >= crops[i].shape[1]:
                 whole.append(i)
                 continue
-            if drawn is None:
-                drawn = rendered is not None and rendered()
-            if not drawn:
-                parts.extend(
-                    (i, span, cut, left) for span, (cut, left) in zip(spans, cuts, strict=True)
-                )
+            if reading.confidence >= _DRAWN_SURE and reading.text.isascii():
+                if drawn is None:
+                    drawn = rendered is not None and rendered()
+                if drawn:
+                    continue
+            parts.extend(
+                (i, span, cut, left) for span, (cut, left) in zip(spans, cuts, strict=True)
+            )
         if not whole and not parts:
             return readings
         # One call for lines and windows: the second recogniser's lanes share them out.

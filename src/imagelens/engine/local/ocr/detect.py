@@ -88,8 +88,7 @@ class Detector:
         """What the detector's network is fed for each image (BGR; RapidOCR's own cap at
         2000 px a side is not applied here): its input's name and the tensors. The INT8
         copy's calibration (ocr/quantise.py)."""
-        self.quads(images[0])  # RapidOCR builds its detector on first use
-        network = self._engine.text_det
+        network = self._engine.text_det  # built in __init__
         return network.session.get_input_names()[0], [
             network.get_preprocess()(image) for image in images
         ]
