@@ -17,7 +17,6 @@ from typing import Any, Literal, cast
 
 import numpy as np
 from PIL import Image, ImageDraw
-from rapidocr.ch_ppocr_det.utils import DetPreProcess
 from rapidocr.utils.process_img import get_rotate_crop_image
 
 from imagelens.engine.local import sessions
@@ -80,9 +79,8 @@ class Detector:
         sessions.reopened(network.session, path, threads)
         # Its preparation of the network's input normalises in float64 (the mean and scale
         # are float64 arrays), 7-8 ms of a text page's ~50 ms detection; ours in float32.
-        network.get_preprocess = lambda: _Prepare(
-            network.limit_side_len, network.limit_type, network.mean, network.std
-        )
+        theirs = network.get_preprocess
+        network.get_preprocess = lambda: _Prepare(theirs())
 
     def model_inputs(self, images: list[np.ndarray]) -> tuple[str, list[np.ndarray]]:
         """What the detector's network is fed for each image (BGR; RapidOCR's own cap at
@@ -109,16 +107,22 @@ class Detector:
         return crop(bgr, quads, widen=self._widen)
 
 
-class _Prepare(DetPreProcess):
-    """RapidOCR's preparation of the detector's input (scaled to a multiple of 32, then
-    normalised and made channels-first), its arithmetic in float32."""
+class _Prepare:
+    """RapidOCR's preparation of the detector's input (``base``, a DetPreProcess: scaled to
+    a multiple of 32, then normalised and made channels-first), its arithmetic in float32.
+    It wraps rather than subclasses: importing RapidOCR's detector module at import time
+    pulls in its whole package, 14 MB more in the API process, which loads no model."""
+
+    def __init__(self, base: Any) -> None:
+        self._base = base
 
     def __call__(self, img: np.ndarray) -> np.ndarray | None:
-        resized = self.resize(img)
+        base = self._base
+        resized = base.resize(img)
         if resized is None:
             return None
-        gain = (self.scale / self.std).astype(np.float32)
-        shift = (self.mean / self.std).astype(np.float32)
+        gain = (base.scale / base.std).astype(np.float32)
+        shift = (base.mean / base.std).astype(np.float32)
         x = resized.astype(np.float32)
         x *= gain
         x -= shift
