@@ -18,34 +18,31 @@ from typing import Any
 import onnxruntime as ort
 
 
-def options(threads: int) -> ort.SessionOptions:
+def options(threads: int, *, arena: bool = True) -> ort.SessionOptions:
     """``threads`` intra-op threads that sleep when idle, one inter-op thread, full graph
-    optimisation, quiet logs."""
+    optimisation, quiet logs; ``arena``: ONNX Runtime's memory arena (off for models whose
+    inputs change size every call: it would keep the largest)."""
     opts = ort.SessionOptions()
     opts.log_severity_level = 4
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
+    opts.enable_cpu_mem_arena = arena
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
     return opts
 
 
-def open_session(
-    model: Path | bytes, threads: int, opts: ort.SessionOptions | None = None
-) -> ort.InferenceSession:
+def open_session(model: Path | bytes, threads: int, *, arena: bool = True) -> ort.InferenceSession:
     """A CPU session for ``model`` (a file or the graph's bytes) with :func:`options`."""
     source = str(model) if isinstance(model, Path) else model
     return ort.InferenceSession(
-        source, opts or options(threads), providers=["CPUExecutionProvider"]
+        source, options(threads, arena=arena), providers=["CPUExecutionProvider"]
     )
 
 
 def reopened(wrapper: Any, model: Path, threads: int) -> None:
     """Replace the session inside a RapidOCR or rapid-layout session wrapper (its
     ``session`` attribute, read on each call) with one opened with :func:`options`, without
-    the memory arena as both libraries open theirs (their inputs change size every call: an
-    arena would keep the largest)."""
-    opts = options(threads)
-    opts.enable_cpu_mem_arena = False
-    wrapper.session = open_session(model, threads, opts)
+    the memory arena as both libraries open theirs."""
+    wrapper.session = open_session(model, threads, arena=False)

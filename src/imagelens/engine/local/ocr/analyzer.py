@@ -167,8 +167,8 @@ class RapidOcrAnalyzer:
                 if again:
                     detector, quads = models.second, again
             lines = detector.crop(bgr, quads)
-            # A drawn image's doubtful words are not read again (ocr/cascade.py: the small
-            # recogniser read them the same on every rendered page measured).
+            # A drawn image's sure ASCII lines keep their doubtful words (ocr/cascade.py: the
+            # small recogniser read them the same on every rendered page measured).
             readings = models.cascade.read(
                 [line.crop for line in lines], rendered=lambda: image.rendered
             )

@@ -80,10 +80,8 @@ class Recogniser:
         # Lines are read side by side, one ONNX Runtime thread each: a line's tensors are too
         # small to split well. On 2 cores, dense page lines read in 0.5-0.8x the time of one
         # line at a time on 2 intra-op threads (the small recogniser gained most).
-        options = sessions.options(1)
-        options.enable_cpu_mem_arena = False
         self.model = model
-        self._session = sessions.open_session(model.onnx, 1, options)
+        self._session = sessions.open_session(model.onnx, 1, arena=False)
         self._input = self._session.get_inputs()[0].name
         self._chars = ["", *_dictionary(self._session, model.keys), " "]
         self._batch = batch
